@@ -1,0 +1,111 @@
+"""The exception hierarchy of qualcode.
+
+Every error a user can meet derives from :class:`QualcodeError`. A message names the file (and line where
+there is one), says what is wrong and what to do about it, so that a batch run can report it in one line
+and go on with the other files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "AttributesError",
+    "BinaryFileError",
+    "CodebookError",
+    "CorruptFileError",
+    "DecodingError",
+    "EmptyFileError",
+    "Problem",
+    "QualcodeError",
+    "ReadError",
+    "UnsupportedFormatError",
+]
+
+
+class QualcodeError(Exception):
+    """Base class of every error raised by qualcode."""
+
+
+class ReadError(QualcodeError):
+    """A transcript file could not be read.
+
+    Parameters
+    ----------
+    path : path of the file.
+    problem : what is wrong, in a short sentence.
+    hint : what the user can do about it.
+    """
+
+    kind = "unreadable"
+
+    def __init__(self, path: str | Path, problem: str, hint: str = "") -> None:
+        self.path = str(path)
+        self.problem = problem
+        self.hint = hint
+        message = f"{self.path}: {problem}"
+        if hint:
+            message += f" {hint}"
+        super().__init__(message)
+
+
+class UnsupportedFormatError(ReadError):
+    """No reader handles the file's suffix."""
+
+    kind = "unsupported-format"
+
+
+class EmptyFileError(ReadError):
+    """The file is empty or holds only whitespace."""
+
+    kind = "empty"
+
+
+class BinaryFileError(ReadError):
+    """The file holds binary data where text was expected."""
+
+    kind = "binary"
+
+
+class DecodingError(ReadError):
+    """The file's bytes could not be decoded as text in any known encoding."""
+
+    kind = "undecodable"
+
+
+class CorruptFileError(ReadError):
+    """The file is damaged: a broken zip inside a .docx or .odt, a PDF that cannot be parsed..."""
+
+    kind = "corrupt"
+
+
+class AttributesError(QualcodeError):
+    """The participant attributes file is malformed (no `document` column, duplicate ids...)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating a file, with its location where known."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    code: str | None = None
+
+    def __str__(self) -> str:
+        where = self.path or "<codebook>"
+        if self.line is not None:
+            where += f":{self.line}"
+        prefix = f"code '{self.code}': " if self.code else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class CodebookError(QualcodeError):
+    """A codebook is invalid. ``problems`` lists every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"The codebook has {count} problem{'s' if count != 1 else ''}:"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
