@@ -1,0 +1,44 @@
+"""qualcode: qualitative interview analysis in Python.
+
+Load transcripts in the formats researchers have, code them with a thematic codebook, and turn the
+codings into tables, charts and reports::
+
+    import qualcode as qc
+    corpus = qc.read_corpus("data/samples", attributes="data/attributes.csv")
+    result = qc.Coder(qc.default_codebook(), unit="paragraph").code(corpus)
+    qc.theme_frequency(result)
+"""
+
+from qualcode.codebook import Code, Codebook
+from qualcode.codebook_io import default_codebook, read_codebook, validate_codebook, write_codebook
+from qualcode.coder import Coder, CodingResult
+from qualcode.corpus import Corpus, read_attributes, read_corpus, read_transcript
+from qualcode.errors import CodebookError, QualcodeError, ReadError
+from qualcode.tables import theme_frequency, theme_matrix
+from qualcode.transcript import Segment, Span, Transcript
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Code",
+    "Codebook",
+    "CodebookError",
+    "Coder",
+    "CodingResult",
+    "Corpus",
+    "QualcodeError",
+    "ReadError",
+    "Segment",
+    "Span",
+    "Transcript",
+    "__version__",
+    "default_codebook",
+    "read_attributes",
+    "read_codebook",
+    "read_corpus",
+    "read_transcript",
+    "theme_frequency",
+    "theme_matrix",
+    "validate_codebook",
+    "write_codebook",
+]

@@ -1,0 +1,191 @@
+"""The ``qualcode`` command: a thin layer over the library. Only this module prints or exits.
+
+Exit statuses: 0 all went well; 1 some input could not be read or is invalid (the rest was still
+processed); 2 usage errors (unknown option, missing argument, invalid codebook given with --codebook).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Qualitative interview analysis: load transcripts, code them with a codebook, count and compare.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+
+_STATE = {"debug": False}
+
+
+class Unit(str, Enum):
+    paragraph = "paragraph"
+    sentence = "sentence"
+    turn = "turn"
+
+
+class Language(str, Enum):
+    auto = "auto"
+    fr = "fr"
+    en = "en"
+
+
+Paths = Annotated[list[Path], typer.Argument(help="Transcript files or folders (read recursively).")]
+AttributesOpt = Annotated[
+    Path | None, typer.Option("--attributes", help="CSV of participant attributes with a 'document' column.")
+]
+LanguageOpt = Annotated[Language, typer.Option("--language", help="Language of the transcripts, or auto-detect.")]
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False):
+    _STATE["debug"] = debug
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _load(paths: list[Path], attributes: Path | None, language: Language):
+    from qualcode.corpus import read_corpus
+    from qualcode.errors import AttributesError
+
+    try:
+        return read_corpus(paths, attributes=attributes, language=None if language == Language.auto else language.value)
+    except AttributesError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _report_problems(corpus) -> None:
+    for error in corpus.errors:
+        _echo_err(f"error: {error}")
+    for warning in corpus.warnings:
+        _echo_err(f"warning: {warning}")
+    for transcript in corpus:
+        for warning in transcript.metadata.get("warnings", []):
+            _echo_err(f"warning: {transcript.id}: {warning}")
+
+
+@app.command()
+def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt = Language.auto) -> None:
+    """Load transcripts and print a summary table (format, encoding, language, paragraphs, speakers...)."""
+    corpus = _load(paths, attributes, language)
+    summary = corpus.summary()
+    if len(summary):
+        typer.echo(summary.to_string(index=False))
+    typer.echo(f"\n{len(corpus)} transcript(s) loaded, {len(corpus.errors)} error(s), "
+               f"{len(corpus.skipped)} file(s) skipped (no reader for their suffix).")
+    _report_problems(corpus)
+    raise typer.Exit(1 if corpus.errors else 0)
+
+
+@app.command()
+def code(
+    paths: Paths,
+    out: Annotated[Path, typer.Option("--out", help="Output folder (replaced as a whole).")],
+    codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook (.yml or .csv); default: qualcode's.")] = None,
+    unit: Annotated[Unit, typer.Option("--unit", help="Coding unit.")] = Unit.paragraph,
+    language: LanguageOpt = Language.auto,
+    attributes: AttributesOpt = None,
+    model: Annotated[str | None, typer.Option("--model", help="Installed spaCy model for lemmas, e.g. fr_core_news_sm.")] = None,
+    svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
+) -> None:
+    """Code transcripts with a codebook and write segments, codings, evidence, theme frequency and errors."""
+    from tqdm import tqdm
+
+    from qualcode.codebook_io import default_codebook, read_codebook
+    from qualcode.coder import Coder
+    from qualcode.errors import CodebookError
+    from qualcode.outputs import write_outputs
+    from qualcode.results import build_result
+
+    try:
+        book = read_codebook(codebook) if codebook else default_codebook()
+    except CodebookError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
+    corpus = _load(paths, attributes, language)
+    coder = Coder(book, unit=unit.value, language=None if language == Language.auto else language.value, model=model)
+    coded = [coder.code_transcript(t) for t in tqdm(corpus, desc="coding", unit="doc", disable=None, leave=False)]
+    result = build_result(coded, coder, corpus.errors)
+    try:
+        write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary())
+    except OSError as exc:
+        _echo_err(f"error: cannot write the outputs to {out}: {exc}. Check the folder's permissions and free space.")
+        raise typer.Exit(1) from exc
+    _summary(result, out)
+    _report_problems(corpus)
+    for warning in result.warnings:
+        _echo_err(f"warning: {warning}")
+    raise typer.Exit(1 if corpus.errors else 0)
+
+
+def _summary(result, out: Path) -> None:
+    from qualcode.tables import theme_frequency, theme_matrix
+
+    matrix = theme_matrix(theme_frequency(result))
+    typer.echo(f"Coded {len(result.documents)} transcript(s): {len(result.segments)} {result.unit} segments, "
+               f"{len(result.codings)} codings (codebook {result.codebook.name}, hash {result.codebook.hash}).")
+    if len(matrix):
+        shown = matrix.head(20)
+        shown.loc["TOTAL"] = matrix.sum()
+        typer.echo(shown.to_string())
+        if len(matrix) > 20:
+            typer.echo(f"... and {len(matrix) - 20} more documents in theme_frequency.csv")
+    typer.echo(f"Outputs written to {out}/ (segments.csv, codings.csv, evidence.csv, theme_frequency.csv/.png, "
+               f"documents.csv, errors.csv).")
+
+
+@codebook_app.command("check")
+def codebook_check(file: Annotated[Path, typer.Argument(help="Codebook file (.yml, .yaml or .csv).")]) -> None:
+    """Validate a codebook and print every problem found, with file and line."""
+    from qualcode.codebook_io import read_codebook
+    from qualcode.errors import CodebookError
+
+    try:
+        book = read_codebook(file)
+    except CodebookError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(1) from exc
+    typer.echo(f"{file}: valid codebook {book.name!r} (version {book.version}): {len(book)} codes, "
+               f"languages {', '.join(book.languages) or 'none'}, hash {book.hash}.")
+
+
+@codebook_app.command("show")
+def codebook_show(
+    file: Annotated[Path | None, typer.Argument(help="Codebook file; default: qualcode's default codebook.")] = None,
+    language: Annotated[str, typer.Option("--language", help="Language of the code names.")] = "en",
+) -> None:
+    """Print a codebook's tree of codes."""
+    from qualcode.codebook_io import default_codebook, read_codebook
+    from qualcode.errors import CodebookError
+
+    try:
+        book = read_codebook(file) if file else default_codebook()
+    except CodebookError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(1) from exc
+    typer.echo(f"{book.name} (version {book.version}, hash {book.hash})")
+    for line in book.tree(language):
+        typer.echo(f"  {line}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning unexpected errors into one line unless --debug is given."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # the last resort: a message, not a traceback
+        if "--debug" in sys.argv:
+            raise
+        _echo_err(f"error: {type(exc).__name__}: {exc}\nRe-run with --debug for the details, and report it.")
+        sys.exit(1)

@@ -1,0 +1,268 @@
+"""The automatic coder: a codebook compiled into spaCy matchers, applied to the segments of transcripts.
+
+Shaped like spaCy's ``SpanRuler``: plain terms go to ``PhraseMatcher`` s (on folded lemmas and on folded
+forms), token and proximity patterns to a ``Matcher``, regular expressions run with a timeout. Every match
+is kept as evidence with its offsets and the id of the rule that fired, so each coding explains itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qualcode.codebook import Codebook, Rules
+from qualcode.nlp import fold, get_pipeline
+from qualcode.transcript import UNITS, Segment, Transcript
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualcode.corpus import Corpus
+
+__all__ = ["CodedDocument", "Coder", "CodingResult", "Evidence"]
+
+SEGMENT_COLUMNS = ["document", "segment_id", "unit", "start", "end", "speaker", "section", "text"]
+CODING_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "matched", "rule", "coder",
+                  "codebook_hash", "text"]
+EVIDENCE_COLUMNS = ["document", "segment_id", "code", "start", "end", "matched", "rule"]
+_FOLDED_ATTRS = ("LEMMA", "NORM", "LOWER")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One match of one rule: absolute offsets into the transcript's text."""
+
+    code: str
+    start: int
+    end: int
+    rule: str
+    matched: str
+
+
+@dataclass
+class CodedDocument:
+    """A transcript's segments, and for each coded segment its codes with their evidence."""
+
+    transcript: Transcript
+    segments: list[Segment]
+    evidence: dict[int, list[Evidence]]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CodingResult:
+    """The outcome of a coding run, as tidy DataFrames.
+
+    ``segments``: every segment; ``codings``: one row per (segment, code); ``evidence``: one row per match;
+    ``errors``: the files that could not be read.
+    """
+
+    segments: pd.DataFrame
+    codings: pd.DataFrame
+    evidence: pd.DataFrame
+    errors: pd.DataFrame
+    codebook: Codebook
+    unit: str
+    coder: str
+    documents: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Compiled:
+    """The codebook's rules for one language, compiled against that language's pipeline."""
+
+    def __init__(self, codebook: Codebook, language: str, model: str | None) -> None:
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.nlp = get_pipeline(language, model)
+        vocab = self.nlp.vocab
+        self.lemma = PhraseMatcher(vocab, attr="LEMMA")
+        self.norm = PhraseMatcher(vocab, attr="NORM")
+        self.tokens = Matcher(vocab)
+        self.regexes: list[tuple[str, str, Any]] = []
+        self.code_of: dict[str, str] = {}
+        self.excluding: dict[str, str] = {}
+        phrases: list[tuple[str, str]] = []
+        for code in codebook:
+            for rules in code.rules_for(language):
+                phrases += self._add_rules(code.id, language, rules)
+        self._add_phrases(phrases)
+
+    def _add_rules(self, code: str, language: str, rules: Rules) -> list[tuple[str, str]]:
+        import regex
+
+        prefix = f"{code}:{language}"
+        phrases = [(f"{prefix}:term:{t}", t) for t in rules.terms]
+        phrases += [(f"{prefix}:exclude:{t}", t) for t in rules.exclude]
+        for rule_id, _ in phrases:
+            target = self.excluding if ":exclude:" in rule_id else self.code_of
+            target[rule_id] = code
+        for p in rules.patterns:
+            rule_id = f"{prefix}:pattern:{p.id}"
+            self.code_of[rule_id] = code
+            self.tokens.add(rule_id, [[_fold_token(t) for t in p.pattern]])
+        for n in rules.near:
+            rule_id = f"{prefix}:near:{n.id}"
+            self.code_of[rule_id] = code
+            self.tokens.add(rule_id, _near_patterns(n.words, n.window))
+        for r in rules.regex:
+            self.regexes.append((f"{prefix}:regex:{r.id}", code, regex.compile(r.pattern, regex.IGNORECASE)))
+        return phrases
+
+    def _add_phrases(self, phrases: list[tuple[str, str]]) -> None:
+        docs = self.nlp.pipe(text for _, text in phrases)
+        for (rule_id, _), doc in zip(phrases, docs, strict=True):
+            self.lemma.add(rule_id, [doc])
+            self.norm.add(rule_id, [doc])
+
+    def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
+        """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""
+        strings = self.nlp.vocab.strings
+        for matcher in (self.lemma, self.norm, self.tokens):
+            for match_id, start, end in matcher(doc):
+                span = doc[start:end]
+                yield strings[match_id], offset + span.start_char, offset + span.end_char
+
+
+def _fold_token(token: Any) -> dict[str, Any]:
+    out = {}
+    for key, value in token.items():
+        if key in _FOLDED_ATTRS and isinstance(value, str):
+            value = fold(value)
+        elif key in _FOLDED_ATTRS and isinstance(value, dict):
+            value = {op: [fold(v) for v in vs] if isinstance(vs, list) else vs for op, vs in value.items()}
+        out[key] = value
+    return out
+
+
+def _near_patterns(words: tuple[tuple[str, ...], ...], window: int) -> list[list[dict[str, Any]]]:
+    groups = [{"LEMMA": {"IN": sorted({fold(w) for w in g})}} for g in words]
+    gap = {"OP": f"{{0,{window}}}"}
+    patterns = []
+    for order in itertools.permutations(groups):
+        pattern: list[dict[str, Any]] = []
+        for i, g in enumerate(order):
+            pattern += [g] if i == 0 else [gap, g]
+        patterns.append(pattern)
+    return patterns
+
+
+class Coder:
+    """Codes transcripts with a codebook.
+
+    Parameters
+    ----------
+    codebook : the codebook; qualcode's default one when None.
+    unit : ``"paragraph"`` (default), ``"sentence"`` or ``"turn"``: the segments that receive codes.
+    language : force a language for every transcript instead of each transcript's own (detected) one.
+    model : an installed spaCy model (e.g. ``"fr_core_news_sm"``) for lemmas, instead of lookup tables.
+    regex_timeout : seconds a regular expression may run on one paragraph before it is abandoned (a
+        warning names the rule): a user's pattern can never hang a run.
+
+    Examples
+    --------
+    >>> import qualcode as qc
+    >>> result = qc.Coder(qc.default_codebook()).code(qc.read_corpus("data/samples"))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        codebook: Codebook | None = None,
+        *,
+        unit: str = "paragraph",
+        language: str | None = None,
+        model: str | None = None,
+        regex_timeout: float = 0.5,
+    ) -> None:
+        self.codebook = codebook
+        self.unit = unit
+        self.language = language
+        self.model = model
+        self.regex_timeout = regex_timeout
+
+    @property
+    def codebook_(self) -> Codebook:
+        if self.codebook is None:
+            from qualcode.codebook_io import default_codebook
+
+            self.codebook = default_codebook()
+        return self.codebook
+
+    @property
+    def name(self) -> str:
+        """The coder's name in codings: ``auto:<codebook name>``."""
+        return f"auto:{self.codebook_.name}"
+
+    def _compiled(self, language: str) -> _Compiled:
+        cache = self.__dict__.setdefault("_compiled_", {})
+        if language not in cache:
+            cache[language] = _Compiled(self.codebook_, language, self.model)
+        return cache[language]
+
+    def code_transcript(self, transcript: Transcript) -> CodedDocument:
+        """Segment and code one transcript."""
+        if self.unit not in UNITS:
+            raise ValueError(f"The 'unit' parameter of Coder must be one of {', '.join(UNITS)}. "
+                             f"Got {self.unit!r} instead.")
+        language = self.language or transcript.language or "en"
+        compiled = self._compiled(language)
+        segments = transcript.segments(self.unit, nlp=compiled.nlp)
+        warnings: list[str] = []
+        found: list[tuple[str, int, int]] = []
+        paragraphs = transcript.paragraphs
+        texts = [transcript.text[p.start : p.end] for p in paragraphs]
+        for p, text, doc in zip(paragraphs, texts, compiled.nlp.pipe(texts), strict=True):
+            found += compiled.match(doc, p.start)
+            found += self._regex_matches(compiled, text, p.start, transcript.id, warnings)
+        evidence = _assign(found, segments, compiled, transcript.text)
+        return CodedDocument(transcript, segments, evidence, warnings)
+
+    def _regex_matches(
+        self, compiled: _Compiled, text: str, offset: int, doc_id: str, warnings: list[str]
+    ) -> list[tuple[str, int, int]]:
+        out = []
+        for rule_id, _, pattern in compiled.regexes:
+            try:
+                out += [(rule_id, offset + m.start(), offset + m.end())
+                        for m in pattern.finditer(text, timeout=self.regex_timeout) if m.end() > m.start()]
+            except TimeoutError:
+                warnings.append(f"{doc_id}: regex rule {rule_id!r} took over {self.regex_timeout}s on one "
+                                "paragraph and was skipped there; simplify the pattern.")
+        return out
+
+    def code(self, corpus: Corpus | Iterable[Transcript]) -> CodingResult:
+        """Code every transcript of ``corpus``; return the tidy tables."""
+        from qualcode.results import build_result
+
+        documents = [self.code_transcript(t) for t in corpus]
+        errors = getattr(corpus, "errors", [])
+        return build_result(documents, self, errors)
+
+
+def _assign(
+    found: list[tuple[str, int, int]], segments: list[Segment], compiled: _Compiled, text: str
+) -> dict[int, list[Evidence]]:
+    """Group matches by segment, applying exclusions and dropping duplicates and nested matches."""
+    starts = [s.start for s in segments]
+    per_segment: dict[int, list[tuple[str, int, int]]] = {}
+    for rule_id, start, end in sorted(set(found), key=lambda m: (m[1], -m[2], m[0])):
+        i = bisect_right(starts, start) - 1
+        if i >= 0 and end <= segments[i].end:
+            per_segment.setdefault(i, []).append((rule_id, start, end))
+    out: dict[int, list[Evidence]] = {}
+    for i, matches in per_segment.items():
+        cancelled = {compiled.excluding[r] for r, _, _ in matches if r in compiled.excluding}
+        kept: list[Evidence] = []
+        for rule_id, start, end in matches:
+            code = compiled.code_of.get(rule_id)
+            if code is None or code in cancelled:
+                continue
+            if any(e.code == code and e.start <= start and end <= e.end for e in kept):
+                continue
+            kept.append(Evidence(code, start, end, rule_id, text[start:end]))
+        if kept:
+            out[segments[i].segment_id] = kept
+    return out

@@ -1,0 +1,107 @@
+"""spaCy pipelines per language, built once and cached; nothing is downloaded at run time.
+
+The default pipeline needs no neural model: spaCy's tokenizer, a lookup lemmatizer (tables from
+``spacy-lookups-data``) and the rule-based sentencizer. Lemmas and norms are folded (lower case, accents and
+curly apostrophes removed) so that the codebook's terms match "Pérennité", "perennite" and "pérennités"
+alike. ``model="fr_core_news_sm"`` uses the installed statistical model's lemmas instead.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["fold", "get_pipeline"]
+
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'"})
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """Lower-case ``text``, strip its accents and straighten its apostrophes ("Pérennité" -> "perennite")."""
+    decomposed = unicodedata.normalize("NFD", text.lower().translate(_APOSTROPHES))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _lookup_table(language: str) -> Any:
+    """spaCy's lookup lemma table for ``language`` (a mapping of word to lemma), or an empty dict."""
+    try:
+        from spacy.lookups import load_lookups
+
+        return load_lookups(language, ["lemma_lookup"]).get_table("lemma_lookup")
+    except (ValueError, KeyError, ImportError, OSError):
+        return {}
+
+
+class FoldedLemmatizer:
+    """Sets ``token.lemma_`` to the folded lookup lemma, or folds the lemma a model already set."""
+
+    def __init__(self, language: str, *, from_model: bool = False) -> None:
+        self.from_model = from_model
+        self._table = {} if from_model else _lookup_table(language)
+        self._cache: dict[int, str] = {}
+
+    def lemma(self, lower: str) -> str:
+        key = lower.translate(_APOSTROPHES)
+        value = self._table.get(key, key)
+        if isinstance(value, list):
+            value = value[0] if value else key
+        return fold(value)
+
+    def __call__(self, doc: Any) -> Any:
+        cache = self._cache
+        if self.from_model:
+            for token in doc:
+                token.lemma_ = fold(token.lemma_ or token.lower_)
+            return doc
+        for token in doc:
+            lemma = cache.get(token.lower)
+            if lemma is None:
+                lemma = cache[token.lower] = self.lemma(token.lower_)
+            token.lemma_ = lemma
+        return doc
+
+
+_FACTORY = "qualcode_folded_lemmatizer"
+
+
+@lru_cache(maxsize=1)
+def _register_factory() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(_FACTORY):
+        Language.factory(_FACTORY, default_config={"language": "en", "from_model": False})(
+            lambda nlp, name, language, from_model: FoldedLemmatizer(language, from_model=from_model)
+        )
+
+
+@lru_cache(maxsize=8)
+def get_pipeline(language: str = "en", model: str | None = None) -> Any:
+    """The spaCy pipeline for ``language``, built once per process.
+
+    Parameters
+    ----------
+    language : a spaCy language code (``"fr"``, ``"en"``...).
+    model : the name of an installed spaCy package (e.g. ``"fr_core_news_sm"``) whose lemmas to use;
+        by default none is loaded. The model must be installed: nothing is downloaded.
+    """
+    import spacy
+    from spacy.attrs import NORM
+
+    if model:
+        try:
+            nlp = spacy.load(model, exclude=["ner"])
+        except OSError as exc:
+            raise ValueError(
+                f"The spaCy model {model!r} is not installed. Install it with 'pip install "
+                f"{model.replace('_', '-')}', or leave the model unset to use qualcode's lookup lemmas."
+            ) from exc
+    else:
+        nlp = spacy.blank(language)
+    nlp.vocab.lex_attr_getters[NORM] = fold
+    _register_factory()
+    nlp.add_pipe(_FACTORY, last=True, config={"language": language, "from_model": bool(model)})
+    if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer")
+    return nlp

@@ -1,0 +1,31 @@
+"""Shared test helpers.
+
+Tests that need the third-party material in ``../shared`` (or a browser) skip with a reason where it is
+absent, but under ``CI=true`` such a skip fails instead: CI must never go green untested.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLES = ROOT / "data" / "samples"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip the test, or fail it when running under CI (``CI=true``)."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: a skipped test would prove nothing)")
+    pytest.skip(reason)
+
+
+def require_shared(relative: str | Path = "") -> Path:
+    """Return ``../shared/<relative>``, skipping (or failing under CI) where it is absent."""
+    path = SHARED / relative
+    if not path.exists():
+        skip_or_fail(f"{path} is absent: the shared third-party material is needed for this test")
+    return path
