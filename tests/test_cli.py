@@ -1,0 +1,134 @@
+"""The qualcode command, through Typer's test runner."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SAMPLES
+from qualcode.cli import app
+
+runner = CliRunner()
+
+FR = "Travail avec le PRE mais manque de pérennité car changements d’interlocuteur fréquents.\n" \
+     "Les parents ne viennent jamais aux réunions.\nLa cantine ouvre à midi.\n"
+EN = "I: Do parents come?\nR: Hardly any parents come to the coffee mornings, we have no time.\n" \
+     "I: And staff?\nR: Three coordinators have left this year.\n"
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    folder = tmp_path / "in"
+    (folder / "site2").mkdir(parents=True)
+    (folder / "fr.txt").write_text(FR, encoding="utf-8")
+    (folder / "site2" / "en.txt").write_text(EN, encoding="utf-16")
+    (folder / "notes.xyz").write_text("not a transcript", encoding="utf-8")
+    return folder
+
+
+def test_code_writes_every_output_and_is_byte_identical_on_rerun(corpus, tmp_path):
+    before = hashes(corpus)
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["code", str(corpus), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    names = {"segments.csv", "codings.csv", "evidence.csv", "theme_frequency.csv", "theme_frequency.png",
+             "errors.csv", "documents.csv", "run.json"}
+    assert {p.name for p in out.iterdir()} == names
+    assert (out / "errors.csv").read_text(encoding="utf-8") == "path,error,problem,hint\n"
+    frequency = (out / "theme_frequency.csv").read_text(encoding="utf-8").splitlines()
+    assert frequency[0] == "document,temporality,trust,family_engagement,turnover"
+    assert frequency[1].startswith("fr,") and frequency[2].startswith("site2/en,")
+    assert "Coded 2 transcript(s)" in first.output
+    written = hashes(out)
+    again = runner.invoke(app, ["code", str(corpus), "--out", str(out)])
+    assert again.exit_code == 0
+    assert hashes(out) == written
+    other = tmp_path / "other"
+    runner.invoke(app, ["code", str(corpus), "--out", str(other)])
+    assert hashes(other) == hashes(out)
+    assert hashes(corpus) == before, "inputs must never be modified"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging folder left behind"
+    assert str(tmp_path) not in (out / "codings.csv").read_text(encoding="utf-8")
+
+
+def test_unreadable_file_is_reported_and_the_rest_is_coded(corpus, tmp_path):
+    (corpus / "broken.docx").write_bytes(b"this is not a zip archive")
+    (corpus / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["code", str(corpus), "--out", str(out)])
+    assert result.exit_code == 1
+    errors = (out / "errors.csv").read_text(encoding="utf-8").splitlines()
+    assert len(errors) == 3
+    assert any("broken.docx" in line and "corrupt" in line for line in errors)
+    assert any("empty.txt" in line and "empty" in line for line in errors)
+    assert "site2/en" in (out / "codings.csv").read_text(encoding="utf-8")
+    assert "Traceback" not in result.output
+
+
+def test_failed_run_leaves_previous_outputs(corpus, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["code", str(corpus), "--out", str(out)]).exit_code == 0
+    before = hashes(out)
+    bad = tmp_path / "bad.yml"
+    bad.write_text("version: 1\ncodes:\n  - id: a\n    parent: b\n", encoding="utf-8")
+    result = runner.invoke(app, ["code", str(corpus), "--out", str(out), "--codebook", str(bad)])
+    assert result.exit_code == 2
+    assert "parent 'b' is not a code" in result.output
+    assert hashes(out) == before
+
+
+def test_usage_errors_exit_2(corpus):
+    assert runner.invoke(app, ["code", str(corpus)]).exit_code == 2
+    assert runner.invoke(app, ["code", str(corpus), "--out", "x", "--unit", "page"]).exit_code == 2
+
+
+def test_load_prints_a_summary_table(corpus):
+    result = runner.invoke(app, ["load", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert "site2/en" in result.output and "utf-16-le" in result.output
+    assert "2 transcript(s) loaded, 0 error(s), 1 file(s) skipped" in result.output
+
+
+def test_load_names_an_explicit_unsupported_file_as_an_error(corpus):
+    result = runner.invoke(app, ["load", str(corpus / "notes.xyz")])
+    assert result.exit_code == 1
+    assert "notes.xyz" in result.output and "no reader" in result.output
+
+
+def test_codebook_check_and_show(tmp_path):
+    good = tmp_path / "good.yml"
+    good.write_text("version: 1\ncodes:\n  - id: a\n    rules:\n      fr:\n        terms: [x]\n", encoding="utf-8")
+    ok = runner.invoke(app, ["codebook", "check", str(good)])
+    assert ok.exit_code == 0 and "valid codebook" in ok.output
+    bad = tmp_path / "bad.yml"
+    bad.write_text("version: 1\ncodes:\n  - id: a\n  - id: a\n    color: x\n", encoding="utf-8")
+    ko = runner.invoke(app, ["codebook", "check", str(bad)])
+    assert ko.exit_code == 1
+    assert "duplicate id" in ko.output and "'#RRGGBB'" in ko.output and f"{bad}:4" in ko.output
+    show = runner.invoke(app, ["codebook", "show", "--language", "fr"])
+    assert show.exit_code == 0 and "family_engagement  Relation aux familles" in show.output
+
+
+def test_main_job_on_the_samples(tmp_path):
+    out = tmp_path / "results"
+    result = runner.invoke(app, ["code", str(SAMPLES), "--attributes", str(SAMPLES.parent / "attributes.csv"),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: the attributes file" not in result.output
+    import pandas as pd
+
+    frequency = pd.read_csv(out / "theme_frequency.csv")
+    assert len(frequency) >= 10
+    for code in ("temporality", "trust", "family_engagement", "turnover"):
+        assert (frequency[code] > 0).sum() >= 3, code
+    documents = pd.read_csv(out / "documents.csv")
+    assert {"role", "site"} <= set(documents.columns)
+    assert set(documents["format"]) >= {"txt", "docx", "odt", "vtt", "md", "srt", "rtf", "pdf", "textgrid"}

@@ -1,0 +1,141 @@
+"""The automatic coder: matching rules, evidence, units, determinism."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import qualcode as qc
+from qualcode.codebook import Code, Codebook, NearRule, Rules, TokenRule
+from qualcode.structure import build_transcript
+from qualcode.transcript import Block, RawDocument
+
+
+def transcript(text: str, language: str = "fr", doc_id: str = "doc") -> qc.Transcript:
+    return build_transcript(RawDocument([Block(text)], "txt"), doc_id, language=language)
+
+
+TURNOVER = Codebook("t", [Code("turnover", rules={"fr": Rules(
+    terms=("interlocuteur",),
+    near=(NearRule("chg", (("changement", "changer"), ("interlocuteur",)), 4),),
+)})])
+
+
+def evidence_of(coder: qc.Coder, t: qc.Transcript) -> list:
+    coded = coder.code_transcript(t)
+    return [e for found in coded.evidence.values() for e in found]
+
+
+@pytest.mark.parametrize("text, matched", [
+    ("Il y a des changements d’interlocuteur fréquents.", "changements d’interlocuteur"),
+    ("Les interlocuteurs changent tout le temps.", "interlocuteurs changent"),
+    ("Interlocuteur absent.", "Interlocuteur"),
+])
+def test_one_entry_matches_lemmas_word_order_and_case(text, matched):
+    found = evidence_of(qc.Coder(TURNOVER), transcript(text))
+    assert matched in [e.matched for e in found]
+
+
+def test_accent_insensitive_and_lemma_terms():
+    book = Codebook("b", [Code("temps", rules={"fr": Rules(terms=("pérennité", "dans la durée"))})])
+    t = transcript("Perennite des actions.\nLes PÉRENNITÉS.\nInscrire les actions dans la DURÉE.\nRien ici.")
+    coded = qc.Coder(book).code_transcript(t)
+    assert sorted(coded.evidence) == [1, 2, 3]
+    for found in coded.evidence.values():
+        for e in found:
+            assert t.text[e.start:e.end] == e.matched
+            assert e.rule.startswith("temps:fr:term:")
+
+
+def test_token_pattern_rule_for_not_anymore():
+    pattern = (
+        {"LOWER": "ne"}, {"LEMMA": "venir"}, {"OP": "{0,1}"}, {"LEMMA": "plus"},
+    )
+    book = Codebook("b", [Code("absence", rules={"fr": Rules(patterns=(TokenRule("ne-plus", pattern),))})])
+    found = evidence_of(qc.Coder(book), transcript("Ils ne viennent plus.\nIls viennent plus tard.\nIls ne viennent presque plus."))
+    assert [e.rule for e in found] == ["absence:fr:pattern:ne-plus"] * 2
+
+
+def test_exclusion_cancels_the_code_in_the_segment_only():
+    book = Codebook("b", [Code("family", rules={"fr": Rules(terms=("parents",), exclude=("mes parents",))})])
+    t = transcript("Mes parents étaient commerçants.\nLes parents viennent aux réunions.")
+    coded = qc.Coder(book).code_transcript(t)
+    assert list(coded.evidence) == [2]
+
+
+def test_rules_for_any_language_apply_to_every_transcript():
+    book = Codebook("b", [Code("x", rules={"any": Rules(terms=("CLAS",))})])
+    for lang in ("fr", "en"):
+        assert evidence_of(qc.Coder(book), transcript("Le CLAS du quartier.", lang))
+
+
+def test_result_tables_follow_the_documented_columns():
+    corpus = [transcript("Manque de pérennité : changements d’interlocuteur.\nRien.", doc_id="a"),
+              transcript("Les parents viennent.", doc_id="b")]
+    result = qc.Coder(qc.default_codebook()).code(corpus)
+    assert list(result.codings.columns) == ["document", "segment_id", "unit", "start", "end", "code", "matched",
+                                            "rule", "coder", "codebook_hash", "text"]
+    assert list(result.evidence.columns) == ["document", "segment_id", "code", "start", "end", "matched", "rule"]
+    assert result.documents == ["a", "b"]
+    assert set(result.codings["coder"]) == {"auto:qualcode-default"}
+    assert set(result.codings["codebook_hash"]) == {qc.default_codebook().hash}
+    first = result.codings[result.codings["document"] == "a"]
+    assert {"temporality", "turnover"} <= set(first["code"])
+    text = corpus[0].text
+    for row in result.evidence[result.evidence["document"] == "a"].itertuples():
+        assert text[row.start:row.end] == row.matched
+    for row in first.itertuples():
+        assert text[row.start:row.end] == row.text
+    frequency = qc.theme_frequency(result)
+    assert len(frequency) == 2 * 4
+    assert frequency["segments"].sum() == len(result.codings)
+
+
+@pytest.mark.parametrize("unit", ["paragraph", "sentence", "turn"])
+def test_units_and_speakers(unit):
+    text = ("ENQ : Vous avez le temps de venir aux réunions ?\n"
+            "Mme L. : Non, manque de temps. Les parents ne viennent jamais.\n"
+            "ENQ : Et les interlocuteurs ?\n"
+            "Mme L. : Ils changent tout le temps. Changement d’interlocuteur chaque année.\n")
+    t = transcript(text)
+    result = qc.Coder(qc.default_codebook(), unit=unit).code([t])
+    segments = result.segments
+    assert (segments["unit"] == unit).all()
+    for row in segments.itertuples():
+        assert t.text[row.start:row.end] == row.text
+        assert "ENQ" not in row.text and "Mme L." not in row.text
+    assert set(segments["speaker"]) == {"ENQ", "Mme L."}
+    for row in result.evidence.itertuples():
+        seg = segments[segments["segment_id"] == row.segment_id].iloc[0]
+        assert seg.start <= row.start < row.end <= seg.end
+    if unit == "sentence":
+        assert len(segments) > 4
+
+
+def test_coding_is_deterministic():
+    texts = [transcript("Changements d’interlocuteur, manque de temps et confiance des parents.", doc_id=str(i))
+             for i in range(3)]
+    a = qc.Coder(qc.default_codebook()).code(texts)
+    b = qc.Coder(qc.default_codebook()).code(texts)
+    assert a.codings.equals(b.codings) and a.evidence.equals(b.evidence)
+
+
+def test_unknown_unit_is_a_clear_error():
+    with pytest.raises(ValueError, match="'unit' parameter of Coder must be one of paragraph, sentence, turn"):
+        qc.Coder(unit="page").code_transcript(transcript("x"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([
+    "Les parents", "viennent", "pérennité", "manque de temps", "confiance", "😀", "مرحبا", "é", "\n", " ",
+    "changements d’interlocuteur", "«", "»", "Trust", "staff left", "\u00a0", "I:", "R:",
+]), min_size=1, max_size=30))
+def test_every_evidence_span_slices_back_to_its_text(parts):
+    text = " ".join(parts)
+    t = transcript(text, "fr")
+    result = qc.Coder(qc.default_codebook()).code([t])
+    for row in result.evidence.itertuples():
+        assert t.text[row.start:row.end] == row.matched
+    for row in result.codings.itertuples():
+        assert t.text[row.start:row.end] == row.text
