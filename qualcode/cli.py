@@ -7,7 +7,7 @@ processed); 2 usage errors (unknown option, missing argument, invalid codebook g
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -25,13 +25,13 @@ app.add_typer(codebook_app, name="codebook")
 _STATE = {"debug": False}
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     paragraph = "paragraph"
     sentence = "sentence"
     turn = "turn"
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     auto = "auto"
     fr = "fr"
     en = "en"

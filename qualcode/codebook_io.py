@@ -35,6 +35,8 @@ _TOKEN_KEYS = {
 _OP = re.compile(r"^([!?+*]|\{\d*(,\d*)?\})$")
 _PROBES = ("a" * 28 + "!", "ab " * 20 + "!", "x" * 40 + "\n", "aaaa-" * 12 + "!", "1" * 30 + "a")
 REGEX_TIMEOUT = 0.05
+# A group containing a quantifier, itself quantified: (a+)+, (\w*\s?)*, (x+){2,}...
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\d*\})\)(?:[+*]|\{\d*,\d*\})")
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -86,7 +88,7 @@ def read_codebook(path: str | os.PathLike[str]) -> Codebook:
 
 def _from_yaml_text(text: str, source: str) -> Codebook:
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -285,24 +287,25 @@ def check_regex(pattern: Any) -> list[str]:
         compiled = regex.compile(pattern, regex.IGNORECASE)
     except regex.error as exc:
         return [f"regex {pattern!r} does not compile: {exc}."]
+    if _NESTED_QUANTIFIER.search(pattern):
+        return [f"regex {pattern!r} can backtrack catastrophically (a repeated group that itself repeats, "
+                "such as '(a+)+'); rewrite it, e.g. '(a+)+' as 'a+'."]
     if compiled.search(""):
         return [f"regex {pattern!r} matches the empty string and would code every segment."]
     for probe in _PROBES:
         try:
             compiled.search(probe * 4, timeout=REGEX_TIMEOUT)
         except TimeoutError:
-            return [f"regex {pattern!r} can backtrack catastrophically (nested quantifiers such as '(a+)+'); "
-                    "rewrite it without a repeated group that itself repeats."]
+            return [f"regex {pattern!r} can backtrack catastrophically (it ran too long on a short test "
+                    "string); rewrite it without overlapping alternatives or repeated groups that repeat."]
     return []
 
 
 def _check_parents(codes: list[Any], seen: dict[str, int | None], source: str | None) -> list[Problem]:
-    parents = {c["id"]: c.get("parent") for c in codes if isinstance(c, dict) and isinstance(c.get("id"), str)}
-    out = []
-    for code_id, parent in parents.items():
-        if parent is not None and parent not in parents:
-            out.append(Problem(f"parent {parent!r} is not a code of this codebook.", source, seen.get(code_id),
-                               code_id))
+    entries = [c for c in codes if isinstance(c, dict) and isinstance(c.get("id"), str)]
+    out = [Problem(f"parent {c['parent']!r} is not a code of this codebook.", source, c.get("__line__"), c["id"])
+           for c in entries if c.get("parent") is not None and c["parent"] not in seen]
+    parents = {c["id"]: c.get("parent") for c in entries}
     reported: set[str] = set()
     for start in parents:
         chain, node = [], start
@@ -327,16 +330,26 @@ def _from_csv_text(text: str, source: str) -> Codebook:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
-    header = [h.strip().lower() for h in (rows[0].keys() if rows else [])]
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
     if "code" not in header and "id" not in header:
         raise CodebookError([Problem("a CSV codebook needs a 'code' column (then parent, definition, terms...).",
                                      source, 1)])
-    codes = []
-    for line, row in enumerate(rows, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
-        codes.append(_csv_code(row, line))
+    codes, problems = [], []
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            problems.append(Problem(f"this row has {len(row[None])} more field(s) than the header; quote cells "
+                                    "that contain the delimiter.", source, line))
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+        try:
+            codes.append(_csv_code(row, line))
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(f"a patterns/near cell is not valid JSON: {exc}.", source, line))
     data = {"version": "1", "name": Path(source).stem, "codes": codes, "__line__": 1}
+    problems += validate_codebook(data, source=source)
+    if problems:
+        raise CodebookError(problems)
     return codebook_from_dict(data, source=source)
 
 

@@ -7,7 +7,6 @@ is kept as evidence with its offsets and the id of the rule that fired, so each 
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,6 +81,9 @@ class _Compiled:
         self.lemma = PhraseMatcher(vocab, attr="LEMMA")
         self.norm = PhraseMatcher(vocab, attr="NORM")
         self.tokens = Matcher(vocab)
+        self.near_words = PhraseMatcher(vocab, attr="LEMMA")
+        self.near_rules: dict[str, tuple[int, int]] = {}
+        self.near_pending: list[tuple[str, str]] = []
         self.regexes: list[tuple[str, str, Any]] = []
         self.code_of: dict[str, str] = {}
         self.excluding: dict[str, str] = {}
@@ -107,7 +109,8 @@ class _Compiled:
         for n in rules.near:
             rule_id = f"{prefix}:near:{n.id}"
             self.code_of[rule_id] = code
-            self.tokens.add(rule_id, _near_patterns(n.words, n.window))
+            self.near_rules[rule_id] = (len(n.words), n.window)
+            self.near_pending += [(f"{rule_id}#{i}", w) for i, group in enumerate(n.words) for w in group]
         for r in rules.regex:
             self.regexes.append((f"{prefix}:regex:{r.id}", code, regex.compile(r.pattern, regex.IGNORECASE)))
         return phrases
@@ -117,14 +120,31 @@ class _Compiled:
         for (rule_id, _), doc in zip(phrases, docs, strict=True):
             self.lemma.add(rule_id, [doc])
             self.norm.add(rule_id, [doc])
+        words: dict[str, list[Any]] = {}
+        for (key, _), doc in zip(self.near_pending, self.nlp.pipe(w for _, w in self.near_pending), strict=True):
+            words.setdefault(key, []).append(doc)
+        for key, docs_ in words.items():
+            self.near_words.add(key, docs_)
+        self.near_pending = []
 
     def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
         """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""
         strings = self.nlp.vocab.strings
         for matcher in (self.lemma, self.norm, self.tokens):
+            if not len(matcher):
+                continue
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]
                 yield strings[match_id], offset + span.start_char, offset + span.end_char
+        if len(self.near_words):
+            hits: dict[str, list[tuple[int, int]]] = {}
+            for match_id, start, _ in self.near_words(doc):
+                rule_id, _, group = strings[match_id].rpartition("#")
+                hits.setdefault(rule_id, []).append((start, int(group)))
+            for rule_id, found in hits.items():
+                groups, window = self.near_rules[rule_id]
+                for first, last in _near(sorted(set(found)), groups, window):
+                    yield rule_id, offset + doc[first].idx, offset + doc[last].idx + len(doc[last])
 
 
 def _fold_token(token: Any) -> dict[str, Any]:
@@ -138,16 +158,24 @@ def _fold_token(token: Any) -> dict[str, Any]:
     return out
 
 
-def _near_patterns(words: tuple[tuple[str, ...], ...], window: int) -> list[list[dict[str, Any]]]:
-    groups = [{"LEMMA": {"IN": sorted({fold(w) for w in g})}} for g in words]
-    gap = {"OP": f"{{0,{window}}}"}
-    patterns = []
-    for order in itertools.permutations(groups):
-        pattern: list[dict[str, Any]] = []
-        for i, g in enumerate(order):
-            pattern += [g] if i == 0 else [gap, g]
-        patterns.append(pattern)
-    return patterns
+def _near(hits: list[tuple[int, int]], groups: int, window: int) -> list[tuple[int, int]]:
+    """Token spans (first, last) where a word of every group occurs, at most ``window`` tokens apart.
+
+    ``hits`` are (token index, group) pairs sorted by token; from each hit, the following hits are
+    taken while each is within ``window`` tokens of the previous one, until every group is present.
+    """
+    out = []
+    for i, (first, group) in enumerate(hits):
+        seen, last = {group}, first
+        for token, other in hits[i + 1 :]:
+            if token - last - 1 > window:
+                break
+            seen.add(other)
+            last = token
+            if len(seen) == groups:
+                out.append((first, last))
+                break
+    return out
 
 
 class Coder:

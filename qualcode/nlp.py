@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["fold", "get_pipeline"]
+__all__ = ["fold", "get_pipeline", "lookup_table"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'"})
 
@@ -24,7 +24,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
-def _lookup_table(language: str) -> Any:
+def lookup_table(language: str) -> Any:
     """spaCy's lookup lemma table for ``language`` (a mapping of word to lemma), or an empty dict."""
     try:
         from spacy.lookups import load_lookups
@@ -39,7 +39,7 @@ class FoldedLemmatizer:
 
     def __init__(self, language: str, *, from_model: bool = False) -> None:
         self.from_model = from_model
-        self._table = {} if from_model else _lookup_table(language)
+        self._table = {} if from_model else lookup_table(language)
         self._cache: dict[int, str] = {}
 
     def lemma(self, lower: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 from itertools import pairwise
 
 __all__ = [
@@ -21,7 +22,7 @@ __all__ = [
     "remove_artefacts",
 ]
 
-_HYPHENATED = re.compile(r"(\w)-$")
+_HYPHENATED = re.compile(r"\w-$")
 
 # Every character Python counts as whitespace becomes "\n", " " or stays a tab.
 _LINE_BREAKS = "\x0b\x0c\r\x1c\x1d\x1e\x85\u2028\u2029"
@@ -123,8 +124,10 @@ def normalize_text(text: str) -> tuple[str, list[str]]:
 def join_lines(lines: list[str]) -> str:
     """Re-join the lines of one hard-wrapped paragraph into a single line.
 
-    Lines are stripped and joined with one space; a word hyphenated across a line break
-    (``"parte-"`` + ``"nariat"``) is joined without the hyphen when the next line starts in lower case.
+    Lines are stripped and joined with one space. A line ending in a hyphen after a letter is joined to
+    the next without a space: the hyphen is dropped when the two halves make a known French or English
+    word (``"pa-"`` + ``"rents"`` -> ``"parents"``), and kept otherwise (``"two-"`` + ``"way"`` ->
+    ``"two-way"``, ``"socio-"`` + ``"éducatif"``).
     """
     out = ""
     for raw in lines:
@@ -133,11 +136,31 @@ def join_lines(lines: list[str]) -> str:
             continue
         if not out:
             out = line
-        elif _HYPHENATED.search(out) and line[0].islower():
-            out = out[:-1] + line
+        elif _HYPHENATED.search(out):
+            out = out[:-1] + line if _syllable_split(out, line) else out + line
         else:
             out = f"{out} {line}"
     return out
+
+
+_WORD_END = re.compile(r"(\w+)-$")
+_WORD_START = re.compile(r"^\w+")
+
+
+def _syllable_split(before: str, after: str) -> bool:
+    head, tail = _WORD_END.search(before), _WORD_START.match(after)
+    if not head or not tail or not after[0].islower():
+        return False
+    word = (head.group(1) + tail.group(0)).lower()
+    return any(word in table for table in _lexicons())
+
+
+@lru_cache(maxsize=1)
+def _lexicons() -> tuple:
+    """spaCy's French and English lookup tables of word forms (loaded on first use only)."""
+    from qualcode.nlp import lookup_table
+
+    return tuple(t for t in (lookup_table("fr"), lookup_table("en")) if t)
 
 
 _SENTENCE_END = tuple(".!?:;»”\"')]")

@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 from typer.testing import CliRunner
 
-from conftest import SAMPLES
 from qualcode.cli import app
 
 runner = CliRunner()

@@ -182,7 +182,7 @@ def test_validation_reports_every_problem_at_once(tmp_path):
 def test_unknown_codebook_suffix(tmp_path):
     path = tmp_path / "codes.json"
     path.write_text("{}", encoding="utf-8")
-    with pytest.raises(CodebookError, match="unknown codebook format '.json'"):
+    with pytest.raises(CodebookError, match=r"unknown codebook format '\.json'"):
         read_codebook(path)
 
 

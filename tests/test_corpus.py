@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import SAMPLES, require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qualcode as qc
-from conftest import SAMPLES, require_shared
 from qualcode.errors import AttributesError
 
 
@@ -117,7 +117,7 @@ def test_segments_know_speaker_and_section():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(list("ab é’«» \n\t😀I:R?.") + ["\u00a0", "\r\n", "مر", "I: ", "R: "]),
+@given(st.lists(st.sampled_from([*list("ab é’«» \n\t😀I:R?."), "\xa0", "\r\n", "مر", "I: ", "R: "]),
                 max_size=120).map("".join))
 def test_segments_slice_back_for_any_text(text):
     from qualcode.structure import build_transcript

@@ -130,8 +130,10 @@ def test_every_whitespace_character_becomes_plain() -> None:
 
 
 def test_join_lines() -> None:
-    assert join_lines(["  un parte-", "nariat avec ", "", "l’école"]) == "un partenariat avec l’école"
-    assert join_lines(["Jean-", "Pierre"]) == "Jean- Pierre"
+    assert join_lines(["  un travail socio-", "éducatif avec ", "", "l’école"]) == "un travail socio-éducatif avec l’école"
+    assert join_lines(["a two-", "way plot"]) == "a two-way plot"
+    assert join_lines(["Jean-", "Pierre"]) == "Jean-Pierre"
+    assert join_lines(["les pa-", "rents viennent"]) == "les parents viennent"
 
 
 def _wrapped_email() -> str:

@@ -1,0 +1,95 @@
+"""How a very large codebook compiles and codes, against the default one.
+
+Builds a synthetic codebook of N codes (default 10,000), each with a few French and English terms and a
+proximity rule drawn from spaCy's lemma tables, and prints, from one run on the same corpus (the samples
+replicated to about --words words): compile time, coding speed (words/s) of the default codebook and of
+the large one, and their ratio. Target: compiles in seconds, codes at no less than half the default's speed.
+
+    python benchmarks/codebook_scale.py [--codes 10000] [--words 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from pathlib import Path
+
+import qualcode as qc
+from qualcode.codebook import Code, Codebook, NearRule, Rules
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def vocabulary(language: str, n: int, rng: random.Random) -> list[str]:
+    from spacy.lookups import load_lookups
+
+    from qualcode.nlp import get_pipeline
+
+    table = load_lookups(language, ["lemma_lookup"]).get_table("lemma_lookup")
+    strings = get_pipeline(language).vocab.strings
+    words = sorted({strings[k] for k in table if k in strings} or {"mot"})
+    words = [w for w in words if w.isalpha() and len(w) > 3] or ["temps", "parents"]
+    return rng.sample(words, min(n, len(words)))
+
+
+def synthetic_codebook(size: int, seed: int = 0) -> Codebook:
+    rng = random.Random(seed)
+    words = {lang: vocabulary(lang, 40_000, rng) for lang in ("fr", "en")}
+    codes = []
+    for i in range(size):
+        rules = {}
+        for lang, pool in words.items():
+            terms = (*tuple(rng.choice(pool) for _ in range(3)), f"{rng.choice(pool)} {rng.choice(pool)}")
+            near = (NearRule(f"n{i}", ((rng.choice(pool),), (rng.choice(pool),)), 3),)
+            rules[lang] = Rules(terms=terms, near=near)
+        codes.append(Code(f"code{i:05d}", name=f"Code {i}", parent=f"code{i // 10:05d}" if i >= 10 else None,
+                          rules=rules))
+    return Codebook("synthetic", codes)
+
+
+def corpus(words: int) -> list[qc.Transcript]:
+    base = list(qc.read_corpus(ROOT / "data" / "samples"))
+    out, total, copy = [], 0, 0
+    while total < words:
+        for t in base:
+            out.append(qc.Transcript(f"{t.id}#{copy}", t.text, t.spans, dict(t.metadata)))
+            total += len(t.text.split())
+        copy += 1
+    return out
+
+
+def timed_coding(book: Codebook, transcripts: list[qc.Transcript]) -> tuple[float, float]:
+    coder = qc.Coder(book)
+    started = time.perf_counter()
+    for language in ("fr", "en"):
+        coder._compiled(language)
+    compiled = time.perf_counter() - started
+    started = time.perf_counter()
+    coder.code(transcripts)
+    return compiled, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--codes", type=int, default=10_000)
+    parser.add_argument("--words", type=int, default=200_000)
+    args = parser.parse_args()
+    transcripts = corpus(args.words)
+    words = sum(len(t.text.split()) for t in transcripts)
+    qc.Coder(qc.default_codebook()).code(transcripts[:2])  # warm the pipelines
+    _, default_time = timed_coding(qc.default_codebook(), transcripts)
+    started = time.perf_counter()
+    book = synthetic_codebook(args.codes)
+    built = time.perf_counter() - started
+    compile_time, large_time = timed_coding(book, transcripts)
+    print(f"corpus: {len(transcripts)} transcripts, {words:,} words")
+    print(f"{'codebook':<28} {'codes':>7} {'compile s':>10} {'code s':>8} {'words/s':>10}")
+    print(f"{'default':<28} {len(qc.default_codebook()):>7} {'':>10} {default_time:>8.2f} {words / default_time:>10,.0f}")
+    print(f"{'synthetic':<28} {len(book):>7} {compile_time:>10.2f} {large_time:>8.2f} {words / large_time:>10,.0f}")
+    print(f"(building the synthetic codebook object took {built:.2f} s)")
+    print(f"speed ratio large/default: {default_time / large_time:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
