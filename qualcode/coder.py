@@ -56,13 +56,17 @@ class CodingResult:
     """The outcome of a coding run, as tidy DataFrames.
 
     ``segments``: every segment; ``codings``: one row per (segment, code); ``evidence``: one row per match;
-    ``errors``: the files that could not be read.
+    ``errors``: the files that could not be read; ``document_table``: one row per document (``document``,
+    ``language``, ``chars``, ``words``, ``segments``, then its participant attributes); ``quotes``: the
+    verbatim quotations found in the transcripts (``document, start, end, text``).
     """
 
     segments: pd.DataFrame
     codings: pd.DataFrame
     evidence: pd.DataFrame
     errors: pd.DataFrame
+    document_table: pd.DataFrame
+    quotes: pd.DataFrame
     codebook: Codebook
     unit: str
     coder: str
@@ -284,12 +288,12 @@ def _assign(
     for i, matches in per_segment.items():
         cancelled = {compiled.excluding[r] for r, _, _ in matches if r in compiled.excluding}
         kept: list[Evidence] = []
+        reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
         for rule_id, start, end in matches:
             code = compiled.code_of.get(rule_id)
-            if code is None or code in cancelled:
+            if code is None or code in cancelled or end <= reach.get(code, -1):
                 continue
-            if any(e.code == code and e.start <= start and end <= e.end for e in kept):
-                continue
+            reach[code] = end
             kept.append(Evidence(code, start, end, rule_id, text[start:end]))
         if kept:
             out[segments[i].segment_id] = kept

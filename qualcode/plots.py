@@ -60,7 +60,7 @@ def plot_theme_frequency(
     ax.invert_yaxis()
     ax.set_xlabel("share of segments coded" if value == "share" else "coded segments")
     ax.set_title("Theme frequency across interviews")
-    ax.legend(title="Theme", loc="best", fontsize="small")
+    ax.legend(title="Theme", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     ax.grid(axis="x", alpha=0.3)
     return ax
 

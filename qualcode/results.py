@@ -27,10 +27,17 @@ def build_result(documents: Iterable[CodedDocument], coder: Coder, errors: Itera
     evidence: list[dict[str, Any]] = []
     warnings: list[str] = []
     ids: list[str] = []
+    documents_rows: list[dict[str, Any]] = []
+    quotes: list[dict[str, Any]] = []
     order = {code_id: i for i, code_id in enumerate(codebook.ids)}
     for doc in documents:
-        ids.append(doc.transcript.id)
+        t = doc.transcript
+        ids.append(t.id)
         warnings += doc.warnings
+        documents_rows.append({"document": t.id, "language": t.language, "chars": len(t.text),
+                               "words": len(t.text.split()), "segments": len(doc.segments), **t.attributes})
+        quotes += [{"document": t.id, "start": q.start, "end": q.end, "text": t.text[q.start : q.end]}
+                   for q in t.quotes]
         for seg in doc.segments:
             segments.append({c: getattr(seg, c) for c in SEGMENT_COLUMNS})
             found = doc.evidence.get(seg.segment_id)
@@ -45,12 +52,19 @@ def build_result(documents: Iterable[CodedDocument], coder: Coder, errors: Itera
         codings=pd.DataFrame(codings, columns=CODING_COLUMNS),
         evidence=pd.DataFrame(evidence, columns=EVIDENCE_COLUMNS),
         errors=pd.DataFrame(error_rows, columns=ERROR_COLUMNS),
+        document_table=pd.DataFrame(documents_rows, columns=_document_columns(documents_rows)),
+        quotes=pd.DataFrame(quotes, columns=["document", "start", "end", "text"]),
         codebook=codebook,
         unit=coder.unit,
         coder=coder.name,
         documents=ids,
         warnings=warnings,
     )
+
+
+def _document_columns(rows: list[dict[str, Any]]) -> list[str]:
+    base = ["document", "language", "chars", "words", "segments"]
+    return base + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in base]
 
 
 def _codings(seg: Any, found: list[Any], order: dict[str, int], meta: dict[str, str]) -> list[dict[str, Any]]:

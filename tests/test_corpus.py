@@ -127,3 +127,25 @@ def test_segments_slice_back_for_any_text(text):
     for unit in ("paragraph", "sentence", "turn"):
         for s in t.segments(unit):
             assert t.text[s.start:s.end] == s.text and s.text == s.text.strip() and s.text
+
+
+def test_seed_loads_to_the_same_text_from_utf16_cp1252_and_docx(tmp_path):
+    import docx
+
+    seed = require_shared("seeds/000_c0c839df2532a9e7.txt")
+    reference = qc.read_transcript(seed)
+    assert len(reference.paragraphs) == 20 and "[bookmark" not in reference.text
+    text = seed.read_text(encoding="utf-8")
+    (tmp_path / "utf16.txt").write_bytes(text.replace("\n", "\r\n").encode("utf-16"))
+    (tmp_path / "cp1252.txt").write_bytes(text.encode("cp1252"))
+    document = docx.Document()
+    for line in text.replace("[bookmark: _GoBack]", "").split("\n"):
+        document.add_paragraph(line)
+    document.save(tmp_path / "word.docx")
+    encodings = {}
+    for name in ("utf16.txt", "cp1252.txt", "word.docx"):
+        t = qc.read_transcript(tmp_path / name)
+        assert t.text == reference.text, name
+        assert [(p.start, p.end) for p in t.paragraphs] == [(p.start, p.end) for p in reference.paragraphs]
+        encodings[name] = t.metadata.get("encoding")
+    assert encodings["utf16.txt"] == "utf-16-le" and encodings["cp1252.txt"] == "cp1252"

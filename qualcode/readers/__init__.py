@@ -7,33 +7,40 @@ naming the file and the problem.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 from qualcode.errors import UnsupportedFormatError
-from qualcode.readers.office import read_docx, read_odt, read_rtf
-from qualcode.readers.pdf import read_pdf
-from qualcode.readers.subtitles import read_srt, read_vtt
-from qualcode.readers.text import read_md, read_txt
-from qualcode.readers.textgrid import read_textgrid
 from qualcode.transcript import RawDocument
 
 __all__ = ["READERS", "read_raw", "supported_suffixes"]
 
 Reader = Callable[[Path], RawDocument]
 
+
+def _lazy(module: str, name: str) -> Reader:
+    """A reader whose module (and its libraries: python-docx, pdfplumber...) is imported on first use."""
+
+    def reader(path: Path) -> RawDocument:
+        return getattr(importlib.import_module(f"qualcode.readers.{module}"), name)(path)
+
+    reader.__name__ = reader.__qualname__ = name
+    return reader
+
+
 READERS: dict[str, Reader] = {
-    ".txt": read_txt,
-    ".text": read_txt,
-    ".md": read_md,
-    ".markdown": read_md,
-    ".docx": read_docx,
-    ".odt": read_odt,
-    ".rtf": read_rtf,
-    ".pdf": read_pdf,
-    ".vtt": read_vtt,
-    ".srt": read_srt,
-    ".textgrid": read_textgrid,
+    ".txt": _lazy("text", "read_txt"),
+    ".text": _lazy("text", "read_txt"),
+    ".md": _lazy("text", "read_md"),
+    ".markdown": _lazy("text", "read_md"),
+    ".docx": _lazy("office", "read_docx"),
+    ".odt": _lazy("office", "read_odt"),
+    ".rtf": _lazy("office", "read_rtf"),
+    ".pdf": _lazy("pdf", "read_pdf"),
+    ".vtt": _lazy("subtitles", "read_vtt"),
+    ".srt": _lazy("subtitles", "read_srt"),
+    ".textgrid": _lazy("textgrid", "read_textgrid"),
 }
 
 
