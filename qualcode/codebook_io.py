@@ -114,7 +114,7 @@ def codebook_from_dict(data: Any, *, source: str | None = None) -> Codebook:
 def _code(d: dict[str, Any]) -> Code:
     def text(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: str(v) for k, v in value.items() if k != "__line__"}
+            return {k: str(v) for k, v in _strip_lines(value).items()}
         return "" if value is None else str(value)
 
     rules = {lang: _rules(r) for lang, r in (d.get("rules") or {}).items() if lang != "__line__"}
@@ -131,9 +131,17 @@ def _code(d: dict[str, Any]) -> Code:
     )
 
 
+def _strip_lines(value: Any) -> Any:
+    """The value without the ``__line__`` bookkeeping keys of the YAML loader, at any depth."""
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
 def _rules(r: dict[str, Any]) -> Rules:
-    def strip(d: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in d.items() if k != "__line__"}
+    strip = _strip_lines
 
     return Rules(
         terms=tuple(str(t) for t in r.get("terms") or ()),
