@@ -1,7 +1,7 @@
 """How a very large codebook compiles and codes, against the default one.
 
-Builds a synthetic codebook of N codes (default 10,000), each with a few French and English terms and a
-proximity rule drawn from spaCy's lemma tables, and prints, from one run on the same corpus (the samples
+Builds a synthetic codebook of N codes (default 10,000), each with four French and four English terms (a
+content word and three two-word phrases) and a proximity rule, drawn from spaCy's lemma tables, and prints, from one run on the same corpus (the samples
 replicated to about --words words): compile time, coding speed (words/s) of the default codebook and of
 the large one, and their ratio. Target: compiles in seconds, codes at no less than half the default's speed.
 

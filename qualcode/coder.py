@@ -87,25 +87,24 @@ class _Compiled:
         self.tokens = Matcher(vocab)
         self.near_words = PhraseMatcher(vocab, attr="LEMMA")
         self.near_rules: dict[str, tuple[int, int]] = {}
-        self.near_pending: list[tuple[str, str]] = []
+        self.near_pending: list[tuple[str, str, int, str]] = []
+        self.near_index: dict[tuple[str, tuple[str, ...]], list[tuple[str, int]]] = {}
         self.regexes: list[tuple[str, str, Any]] = []
         self.code_of: dict[str, str] = {}
         self.excluding: dict[str, str] = {}
-        phrases: list[tuple[str, str]] = []
+        self.rule_of: dict[tuple[str, str, tuple[str, ...]], str] = {}
+        phrases: list[tuple[str, str, str]] = []
         for code in codebook:
             for rules in code.rules_for(language):
                 phrases += self._add_rules(code.id, language, rules)
         self._add_phrases(phrases)
 
-    def _add_rules(self, code: str, language: str, rules: Rules) -> list[tuple[str, str]]:
+    def _add_rules(self, code: str, language: str, rules: Rules) -> list[tuple[str, str, str]]:
         import regex
 
         prefix = f"{code}:{language}"
-        phrases = [(f"{prefix}:term:{t}", t) for t in rules.terms]
-        phrases += [(f"{prefix}:exclude:{t}", t) for t in rules.exclude]
-        for rule_id, _ in phrases:
-            target = self.excluding if ":exclude:" in rule_id else self.code_of
-            target[rule_id] = code
+        phrases = [(code, f"{prefix}:term:{t}", t) for t in rules.terms]
+        phrases += [(f"!{code}", f"{prefix}:exclude:{t}", t) for t in rules.exclude]
         for p in rules.patterns:
             rule_id = f"{prefix}:pattern:{p.id}"
             self.code_of[rule_id] = code
@@ -114,37 +113,63 @@ class _Compiled:
             rule_id = f"{prefix}:near:{n.id}"
             self.code_of[rule_id] = code
             self.near_rules[rule_id] = (len(n.words), n.window)
-            self.near_pending += [(f"{rule_id}#{i}", w) for i, group in enumerate(n.words) for w in group]
+            self.near_pending += [(code, rule_id, i, w) for i, group in enumerate(n.words) for w in group]
         for r in rules.regex:
             self.regexes.append((f"{prefix}:regex:{r.id}", code, regex.compile(r.pattern, regex.IGNORECASE)))
         return phrases
 
-    def _add_phrases(self, phrases: list[tuple[str, str]]) -> None:
-        docs = self.nlp.pipe(text for _, text in phrases)
-        for (rule_id, _), doc in zip(phrases, docs, strict=True):
-            self.lemma.add(rule_id, [doc])
-            self.norm.add(rule_id, [doc])
+    def _add_phrases(self, phrases: list[tuple[str, str, str]]) -> None:
+        """Terms go to the phrase matchers under one key per code (``!code`` for exclusions): spaCy makes a
+        lexeme of every key, which per rule would make a large codebook slow to compile. The rule is found
+        again from the matched lemmas or norms."""
+        texts = list(dict.fromkeys(text for _, _, text in phrases))
+        with self.nlp.select_pipes(enable=[n for n in self.nlp.pipe_names if n != "sentencizer"]):
+            docs = dict(zip(texts, self.nlp.pipe(texts, batch_size=1000), strict=True))
+        by_key: dict[str, list[Any]] = {}
+        for key, rule_id, text in phrases:
+            doc = docs[text]
+            by_key.setdefault(key, []).append(doc)
+            code = key.lstrip("!")
+            self.rule_of.setdefault((key, "L", tuple(t.lemma_ for t in doc)), rule_id)
+            self.rule_of.setdefault((key, "N", tuple(t.norm_ for t in doc)), rule_id)
+            (self.excluding if key.startswith("!") else self.code_of)[rule_id] = code
+        for key, key_docs in by_key.items():
+            self.lemma.add(key, key_docs)
+            self.norm.add(key, key_docs)
+        # Proximity words likewise: one key per code, the rule and word group found again from the lemmas.
         words: dict[str, list[Any]] = {}
-        for (key, _), doc in zip(self.near_pending, self.nlp.pipe(w for _, w in self.near_pending), strict=True):
-            words.setdefault(key, []).append(doc)
-        for key, docs_ in words.items():
-            self.near_words.add(key, docs_)
+        pending = self.near_pending
+        for (code, rule_id, group, _), doc in zip(
+            pending, self.nlp.pipe((w for *_, w in pending), batch_size=1000), strict=True
+        ):
+            words.setdefault(code, []).append(doc)
+            self.near_index.setdefault((code, tuple(t.lemma_ for t in doc)), []).append((rule_id, group))
+        for key, key_docs in words.items():
+            self.near_words.add(key, key_docs)
         self.near_pending = []
 
     def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
         """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""
         strings = self.nlp.vocab.strings
-        for matcher in (self.lemma, self.norm, self.tokens):
+        for kind, matcher in (("L", self.lemma), ("N", self.norm)):
             if not len(matcher):
                 continue
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]
+                form = tuple(t.lemma_ if kind == "L" else t.norm_ for t in span)
+                rule_id = self.rule_of.get((strings[match_id], kind, form))
+                if rule_id is not None:
+                    yield rule_id, offset + span.start_char, offset + span.end_char
+        if len(self.tokens):
+            for match_id, start, end in self.tokens(doc):
+                span = doc[start:end]
                 yield strings[match_id], offset + span.start_char, offset + span.end_char
         if len(self.near_words):
             hits: dict[str, list[tuple[int, int]]] = {}
-            for match_id, start, _ in self.near_words(doc):
-                rule_id, _, group = strings[match_id].rpartition("#")
-                hits.setdefault(rule_id, []).append((start, int(group)))
+            for match_id, start, end in self.near_words(doc):
+                lemmas = tuple(t.lemma_ for t in doc[start:end])
+                for rule_id, group in self.near_index.get((strings[match_id], lemmas), ()):
+                    hits.setdefault(rule_id, []).append((start, group))
             for rule_id, found in hits.items():
                 groups, window = self.near_rules[rule_id]
                 for first, last in _near(sorted(set(found)), groups, window):

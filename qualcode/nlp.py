@@ -24,6 +24,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+@lru_cache(maxsize=8)
 def lookup_table(language: str) -> Any:
     """spaCy's lookup lemma table for ``language`` (a mapping of word to lemma), or an empty dict."""
     try:
@@ -76,7 +77,6 @@ def _register_factory() -> None:
         )
 
 
-@lru_cache(maxsize=8)
 def get_pipeline(language: str = "en", model: str | None = None) -> Any:
     """The spaCy pipeline for ``language``, built once per process.
 
@@ -86,6 +86,11 @@ def get_pipeline(language: str = "en", model: str | None = None) -> Any:
     model : the name of an installed spaCy package (e.g. ``"fr_core_news_sm"``) whose lemmas to use;
         by default none is loaded. The model must be installed: nothing is downloaded.
     """
+    return _pipeline(language, model or None)
+
+
+@lru_cache(maxsize=8)
+def _pipeline(language: str, model: str | None) -> Any:
     import spacy
     from spacy.attrs import NORM
 
