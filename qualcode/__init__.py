@@ -14,7 +14,22 @@ from qualcode.codebook_io import default_codebook, read_codebook, validate_codeb
 from qualcode.coder import Coder, CodingResult
 from qualcode.corpus import Corpus, read_attributes, read_corpus, read_transcript
 from qualcode.errors import CodebookError, QualcodeError, ReadError
-from qualcode.tables import theme_frequency, theme_matrix
+from qualcode.plots import (
+    plot_cooccurrence,
+    plot_theme_by_attribute,
+    plot_theme_frequency,
+    plot_theme_heatmap,
+    save_chart,
+)
+from qualcode.retrieval import kwic, retrieve
+from qualcode.store import Project, ProjectError, code_into_project, open_project
+from qualcode.tables import (
+    cooccurrence,
+    cooccurrence_matrix,
+    theme_by_attribute,
+    theme_frequency,
+    theme_matrix,
+)
 from qualcode.transcript import Segment, Span, Transcript
 
 __version__ = "0.1.0"
@@ -26,17 +41,31 @@ __all__ = [
     "Coder",
     "CodingResult",
     "Corpus",
+    "Project",
+    "ProjectError",
     "QualcodeError",
     "ReadError",
     "Segment",
     "Span",
     "Transcript",
     "__version__",
+    "code_into_project",
+    "cooccurrence",
+    "cooccurrence_matrix",
     "default_codebook",
+    "kwic",
+    "open_project",
+    "plot_cooccurrence",
+    "plot_theme_by_attribute",
+    "plot_theme_frequency",
+    "plot_theme_heatmap",
     "read_attributes",
     "read_codebook",
     "read_corpus",
     "read_transcript",
+    "retrieve",
+    "save_chart",
+    "theme_by_attribute",
     "theme_frequency",
     "theme_matrix",
     "validate_codebook",

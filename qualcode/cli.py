@@ -90,15 +90,26 @@ def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt =
 @app.command()
 def code(
     paths: Paths,
-    out: Annotated[Path, typer.Option("--out", help="Output folder (replaced as a whole).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (replaced as a whole).")] = None,
+    project: Annotated[
+        Path | None,
+        typer.Option("--project", help="SQLite project to code into: re-codes changed documents only, keeps human coding."),
+    ] = None,
     codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook (.yml or .csv); default: qualcode's.")] = None,
     unit: Annotated[Unit, typer.Option("--unit", help="Coding unit.")] = Unit.paragraph,
     language: LanguageOpt = Language.auto,
     attributes: AttributesOpt = None,
     model: Annotated[str | None, typer.Option("--model", help="Installed spaCy model for lemmas, e.g. fr_core_news_sm.")] = None,
     svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Attribute to compare groups by (repeatable), e.g. --by role."),
+    ] = None,
 ) -> None:
     """Code transcripts with a codebook and write segments, codings, evidence, theme frequency and errors."""
+    if out is None and project is None:
+        _echo_err("error: give --out DIR (tables and charts), --project FILE (a project database), or both.")
+        raise typer.Exit(2)
     from tqdm import tqdm
 
     from qualcode.codebook_io import default_codebook, read_codebook
@@ -114,18 +125,45 @@ def code(
         raise typer.Exit(2) from exc
     corpus = _load(paths, attributes, language)
     coder = Coder(book, unit=unit.value, language=None if language == Language.auto else language.value, model=model)
-    coded = [coder.code_transcript(t) for t in tqdm(corpus, desc="coding", unit="doc", disable=None, leave=False)]
-    result = build_result(coded, coder, corpus.errors)
-    try:
-        write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary())
-    except OSError as exc:
-        _echo_err(f"error: cannot write the outputs to {out}: {exc}. Check the folder's permissions and free space.")
-        raise typer.Exit(1) from exc
-    _summary(result, out)
+    status = 1 if corpus.errors else 0
+    if project is not None:
+        status = max(status, _code_into_project(project, coder, corpus))
+    if out is not None:
+        coded = [coder.code_transcript(t) for t in tqdm(corpus, desc="coding", unit="doc", disable=None, leave=False)]
+        result = build_result(coded, coder, corpus.errors)
+        try:
+            write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
+                          by=tuple(by or ()))
+        except ValueError as exc:
+            _echo_err(f"error: {exc}")
+            raise typer.Exit(2) from exc
+        except OSError as exc:
+            _echo_err(f"error: cannot write the outputs to {out}: {exc}. Check the folder's permissions and free space.")
+            raise typer.Exit(1) from exc
+        _summary(result, out)
+        for warning in result.warnings:
+            _echo_err(f"warning: {warning}")
     _report_problems(corpus)
-    for warning in result.warnings:
+    raise typer.Exit(status)
+
+
+def _code_into_project(path: Path, coder, corpus) -> int:
+    from qualcode.store import ProjectError, open_project
+
+    try:
+        with open_project(path) as project:
+            summary = project.code(coder, corpus)
+    except ProjectError as exc:
+        _echo_err(f"error: {exc}")
+        return 1
+    typer.echo(f"Project {path}: {summary}")
+    for warning in summary.warnings:
         _echo_err(f"warning: {warning}")
-    raise typer.Exit(1 if corpus.errors else 0)
+    if summary.unplaced:
+        _echo_err(f"warning: {summary.unplaced} human coding(s) could not be placed in the changed text; "
+                  f"see 'qualcode project unplaced {path}'.")
+        return 1
+    return 0
 
 
 def _summary(result, out: Path) -> None:
@@ -140,8 +178,8 @@ def _summary(result, out: Path) -> None:
         typer.echo(shown.to_string())
         if len(matrix) > 20:
             typer.echo(f"... and {len(matrix) - 20} more documents in theme_frequency.csv")
-    typer.echo(f"Outputs written to {out}/ (segments.csv, codings.csv, evidence.csv, theme_frequency.csv/.png, "
-               f"documents.csv, errors.csv).")
+    typer.echo(f"Outputs written to {out}/: tables (segments, codings, evidence, theme_frequency, theme_coverage, "
+               f"cooccurrence, documents, errors .csv) and charts (.png).")
 
 
 @codebook_app.command("check")

@@ -203,7 +203,7 @@ def _check_code(entry: Any, seen: dict[str, int | None], source: str | None) -> 
     rules = entry.get("rules")
     if rules is None:
         return out
-    if not isinstance(rules, dict) or len(rules) <= 1:
+    if not isinstance(rules, dict) or not set(rules) - {"__line__"}:
         problem("'rules' must map languages (fr, en, any) to rules; it is empty or not a mapping.")
         return out
     for lang, body in rules.items():

@@ -84,7 +84,7 @@ class Corpus:
                    "sections", "quotes"]
         extra = list(dict.fromkeys(k for t in self.transcripts for k in t.attributes))
         for row, t in zip(rows, self.transcripts, strict=True):
-            row.update(t.attributes)
+            row.update({k: v for k, v in t.attributes.items() if k not in columns})
         return pd.DataFrame(rows, columns=columns + [c for c in extra if c not in columns])
 
     def errors_frame(self) -> pd.DataFrame:

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["write_outputs"]
 
-OUTPUT_FILES = ("segments.csv", "codings.csv", "evidence.csv", "theme_frequency.csv", "errors.csv", "run.json")
 
 
 def write_outputs(
@@ -28,14 +27,20 @@ def write_outputs(
     *,
     charts: tuple[str, ...] = ("png",),
     documents: pd.DataFrame | None = None,
+    by: tuple[str, ...] = (),
 ) -> Path:
-    """Write the tables (and the theme-frequency chart) of ``result`` into ``out_dir``, replacing it whole.
+    """Write the tables and charts of ``result`` into ``out_dir``, replacing the folder whole.
 
-    Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written; the
-    previous outputs are then left as they were. ``documents`` (e.g. ``Corpus.summary()``) is written as
-    ``documents.csv``.
+    Tables: segments, codings, evidence, theme_frequency (documents x codes counts), theme_coverage (tidy:
+    segments, share, coverage, present per document and code), cooccurrence, errors, run.json, and
+    ``documents`` (e.g. ``Corpus.summary()``) as documents.csv. Charts, in each format of ``charts``:
+    theme_frequency, theme_heatmap, cooccurrence. For each attribute in ``by`` (e.g. ``"role"``):
+    theme_by_<attribute>.csv and its chart.
+
+    Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and
+    ``ValueError`` for an unknown attribute; the previous outputs are then left as they were.
     """
-    from qualcode.tables import theme_frequency, theme_matrix
+    from qualcode.tables import cooccurrence, theme_by_attribute, theme_frequency, theme_matrix
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -46,21 +51,30 @@ def write_outputs(
     staging.mkdir()
     try:
         frequency = theme_frequency(result)
+        pairs = cooccurrence(result)
+        groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
         _csv(result.segments, staging / "segments.csv")
         _csv(result.codings, staging / "codings.csv")
         _csv(result.evidence, staging / "evidence.csv")
         _csv(theme_matrix(frequency).reset_index(), staging / "theme_frequency.csv")
+        _csv(frequency.round(6), staging / "theme_coverage.csv")
+        _csv(pairs.round(6), staging / "cooccurrence.csv")
+        for attribute, table in groups.items():
+            _csv(table.round(6), staging / f"theme_by_{_safe(attribute)}.csv")
         _csv(result.errors, staging / "errors.csv")
         if documents is not None:
             _csv(documents, staging / "documents.csv")
         (staging / "run.json").write_text(_manifest(result), encoding="utf-8", newline="\n")
-        for fmt in charts:
-            _chart(frequency, result, staging / f"theme_frequency.{fmt}")
+        _charts(result, frequency, pairs, groups, staging, charts)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
 def _csv(frame, path: Path) -> None:
@@ -83,19 +97,25 @@ def _manifest(result: CodingResult) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _chart(frequency, result: CodingResult, path: Path) -> None:
+def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, ...]) -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from qualcode import plots
 
-    from qualcode.plots import plot_theme_frequency
-
-    with plt.rc_context({"svg.hashsalt": "qualcode", "svg.fonttype": "path"}):
-        ax = plot_theme_frequency(frequency, codebook=result.codebook)
-        metadata = {"Date": None} if path.suffix == ".svg" else {"Software": None}
-        ax.figure.savefig(path, dpi=120, metadata=metadata)
-        plt.close(ax.figure)
+    book = result.codebook
+    draw = {
+        "theme_frequency": lambda: plots.plot_theme_frequency(frequency, codebook=book),
+        "theme_heatmap": lambda: plots.plot_theme_heatmap(frequency, codebook=book),
+        "cooccurrence": lambda: plots.plot_cooccurrence(pairs, codebook=book),
+    }
+    for attribute, table in groups.items():
+        draw[f"theme_by_{_safe(attribute)}"] = lambda t=table, a=attribute: plots.plot_theme_by_attribute(
+            t, a, codebook=book
+        )
+    for name, plot in draw.items():
+        for fmt in formats:
+            plots.save_chart(plot(), folder / f"{name}.{fmt}")
 
 
 def _swap(staging: Path, out: Path) -> None:

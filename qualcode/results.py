@@ -34,8 +34,9 @@ def build_result(documents: Iterable[CodedDocument], coder: Coder, errors: Itera
         t = doc.transcript
         ids.append(t.id)
         warnings += doc.warnings
-        documents_rows.append({"document": t.id, "language": t.language, "chars": len(t.text),
-                               "words": len(t.text.split()), "segments": len(doc.segments), **t.attributes})
+        row = {"document": t.id, "language": t.language, "chars": len(t.text), "words": len(t.text.split()),
+               "segments": len(doc.segments)}
+        documents_rows.append({**{k: v for k, v in t.attributes.items() if k not in row}, **row})
         quotes += [{"document": t.id, "start": q.start, "end": q.end, "text": t.text[q.start : q.end]}
                    for q in t.quotes]
         for seg in doc.segments:

@@ -1,15 +1,29 @@
 """The public API is small and explicit."""
 
+import subprocess
+import sys
+
 import qualcode
+
+EXPECTED = {
+    "Code", "Codebook", "CodebookError", "Coder", "CodingResult", "Corpus", "Project", "ProjectError",
+    "QualcodeError", "ReadError", "Segment", "Span", "Transcript", "__version__", "code_into_project",
+    "cooccurrence", "cooccurrence_matrix", "default_codebook", "kwic", "open_project", "plot_cooccurrence",
+    "plot_theme_by_attribute", "plot_theme_frequency", "plot_theme_heatmap", "read_attributes", "read_codebook",
+    "read_corpus", "read_transcript", "retrieve", "save_chart", "theme_by_attribute", "theme_frequency",
+    "theme_matrix", "validate_codebook", "write_codebook",
+}
 
 
 def test_exported_names():
-    assert qualcode.__all__ == sorted(qualcode.__all__, key=str.lower) or qualcode.__all__ == sorted(qualcode.__all__)
-    assert set(qualcode.__all__) == {
-        "Code", "Codebook", "CodebookError", "Coder", "CodingResult", "Corpus", "QualcodeError", "ReadError",
-        "Segment", "Span", "Transcript", "__version__", "default_codebook", "read_attributes", "read_codebook",
-        "read_corpus", "read_transcript", "theme_frequency", "theme_matrix", "validate_codebook",
-        "write_codebook",
-    }
+    assert qualcode.__all__ == sorted(qualcode.__all__)
+    assert set(qualcode.__all__) == EXPECTED
     for name in qualcode.__all__:
         assert hasattr(qualcode, name), name
+
+
+def test_import_and_cli_help_load_no_heavy_library():
+    code = ("import sys, qualcode, qualcode.cli; "
+            "print(sorted(m for m in ('spacy', 'pandas', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -40,6 +40,7 @@ def test_code_writes_every_output_and_is_byte_identical_on_rerun(corpus, tmp_pat
     first = runner.invoke(app, ["code", str(corpus), "--out", str(out)])
     assert first.exit_code == 0, first.output
     names = {"segments.csv", "codings.csv", "evidence.csv", "theme_frequency.csv", "theme_frequency.png",
+             "theme_coverage.csv", "cooccurrence.csv", "theme_heatmap.png", "cooccurrence.png",
              "errors.csv", "documents.csv", "run.json"}
     assert {p.name for p in out.iterdir()} == names
     assert (out / "errors.csv").read_text(encoding="utf-8") == "path,error,problem,hint\n"
@@ -85,8 +86,13 @@ def test_failed_run_leaves_previous_outputs(corpus, tmp_path):
     assert hashes(out) == before
 
 
+def test_unknown_group_attribute_is_a_usage_error(corpus, tmp_path):
+    result = runner.invoke(app, ["code", str(corpus), "--out", str(tmp_path / "o"), "--by", "nope"])
+    assert result.exit_code == 2 and "nope" in result.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_usage_errors_exit_2(corpus):
-    assert runner.invoke(app, ["code", str(corpus)]).exit_code == 2
     assert runner.invoke(app, ["code", str(corpus), "--out", "x", "--unit", "page"]).exit_code == 2
 
 
@@ -120,7 +126,7 @@ def test_codebook_check_and_show(tmp_path):
 def test_main_job_on_the_samples(tmp_path):
     out = tmp_path / "results"
     result = runner.invoke(app, ["code", str(SAMPLES), "--attributes", str(SAMPLES.parent / "attributes.csv"),
-                                 "--out", str(out)])
+                                 "--out", str(out), "--by", "role", "--svg"])
     assert result.exit_code == 0, result.output
     assert "warning: the attributes file" not in result.output
     import pandas as pd
@@ -129,6 +135,35 @@ def test_main_job_on_the_samples(tmp_path):
     assert len(frequency) >= 10
     for code in ("temporality", "trust", "family_engagement", "turnover"):
         assert (frequency[code] > 0).sum() >= 3, code
+    by_role = pd.read_csv(out / "theme_by_role.csv")
+    assert {"director", "parent", "teacher"} <= set(by_role["role"])
+    assert (out / "theme_by_role.png").exists() and (out / "theme_heatmap.svg").exists()
     documents = pd.read_csv(out / "documents.csv")
     assert {"role", "site"} <= set(documents.columns)
     assert set(documents["format"]) >= {"txt", "docx", "odt", "vtt", "md", "srt", "rtf", "pdf", "textgrid"}
+
+
+def test_code_into_a_project_keeps_human_coding_and_recodes_only_changes(corpus, tmp_path):
+    from qualcode.store import open_project
+
+    db = tmp_path / "study.qcproj"
+    first = runner.invoke(app, ["code", str(corpus), "--project", str(db)])
+    assert first.exit_code == 0, first.output
+    with open_project(db) as project:
+        auto = project.codings()
+        assert set(auto["coder"]) == {"auto:qualcode-default"} and len(auto)
+        project.add_coding("fr", "turnover", coder="Ana", unit="paragraph", segment_id=1)
+    second = runner.invoke(app, ["code", str(corpus), "--project", str(db)])
+    assert second.exit_code == 0, second.output
+    (corpus / "fr.txt").write_text("Une phrase ajoutée au début.\n" + FR, encoding="utf-8")
+    third = runner.invoke(app, ["code", str(corpus), "--project", str(db), "--out", str(tmp_path / "out")])
+    assert third.exit_code == 0, third.output
+    with open_project(db) as project:
+        human = project.codings("Ana")
+    assert len(human) == 1 and human.iloc[0]["text"].startswith("Travail avec le PRE")
+    assert (tmp_path / "out" / "codings.csv").exists()
+
+
+def test_code_needs_out_or_project(corpus):
+    result = runner.invoke(app, ["code", str(corpus)])
+    assert result.exit_code == 2 and "--out DIR" in result.output

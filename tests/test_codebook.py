@@ -78,6 +78,11 @@ def test_default_codebook_round_trips_through_yaml_and_csv(tmp_path):
         assert from_csv[code.id].label("fr") == code.label("fr")
 
 
+def test_codebook_from_plain_data_round_trips():
+    book = qc.default_codebook()
+    assert codebook_from_dict(book.to_dict()).hash == book.hash
+
+
 def test_hash_changes_when_a_rule_changes():
     book = codebook_from_dict(_load(VALID))
     data = _load(VALID)
