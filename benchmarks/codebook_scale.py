@@ -24,16 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def vocabulary(language: str, n: int, rng: random.Random) -> list[str]:
     from spacy.lookups import load_lookups
 
-    from qualcode.nlp import get_pipeline
-
     table = load_lookups(language, ["lemma_lookup"]).get_table("lemma_lookup")
-    strings = get_pipeline(language).vocab.strings
-    words = sorted({strings[k] for k in table if k in strings} or {"mot"})
+    lemmas = {v[0] if isinstance(v, list) else v for v in table.values()}
     from qualcode.language import stop_words
 
     stops = stop_words(language)
-    # Content words only, as a researcher's terms would be: a codebook of stop words would code everything.
-    words = [w for w in words if w.isalpha() and len(w) > 4 and w not in stops] or ["temps", "parents"]
+    # Base forms of content words, as a researcher's terms would be: inflected forms of "être" or "have"
+    # would make every code match every sentence.
+    words = sorted(w for w in lemmas if isinstance(w, str) and w.isalpha() and len(w) > 5 and w not in stops)
     return rng.sample(words, min(n, len(words)))
 
 

@@ -133,7 +133,7 @@ def code(
         result = build_result(coded, coder, corpus.errors)
         try:
             write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
-                          by=tuple(by or ()))
+                          by=tuple(by or ()), transcripts=corpus.transcripts)
         except ValueError as exc:
             _echo_err(f"error: {exc}")
             raise typer.Exit(2) from exc
@@ -179,7 +179,7 @@ def _summary(result, out: Path) -> None:
         if len(matrix) > 20:
             typer.echo(f"... and {len(matrix) - 20} more documents in theme_frequency.csv")
     typer.echo(f"Outputs written to {out}/: tables (segments, codings, evidence, theme_frequency, theme_coverage, "
-               f"cooccurrence, documents, errors .csv) and charts (.png).")
+               f"cooccurrence, documents, errors .csv), charts (.png) and report.html.")
 
 
 @codebook_app.command("check")

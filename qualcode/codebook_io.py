@@ -265,9 +265,36 @@ def _check_pattern(p: Any) -> list[str]:
         op = token.get("OP")
         if op is not None and not (isinstance(op, str) and _OP.match(op)):
             out.append(f"pattern {pid!r}: token {i} has OP {op!r}; allowed: !, ?, +, *, {{n}}, {{n,m}}.")
+        elif isinstance(op, str) and set(token) - {"__line__"} == {"OP"} and _unbounded_gap(op):
+            out.append(f"pattern {pid!r}: token {i} is a wildcard with OP {op!r}; an open or long gap makes "
+                       f"matching exponentially slow: use {{0,N}} with N <= {_MAX_GAP}, or a near rule.")
+        for key in _TEXT_KEYS & set(token):
+            if not _text_value(token[key]):
+                out.append(f"pattern {pid!r}: token {i} {key} must be text or {{IN: [texts]}}; got "
+                           f"{token[key]!r} (quote words such as 'no', 'yes', 'on' that YAML reads as booleans).")
     if all(set(t) - {"__line__"} <= {"OP"} for t in p["pattern"] if isinstance(t, dict)):
         out.append(f"pattern {pid!r} has only wildcard tokens and would match everything.")
     return out
+
+
+_TEXT_KEYS = {"ORTH", "TEXT", "LOWER", "NORM", "LEMMA"}
+_MAX_GAP = 10
+
+
+def _unbounded_gap(op: str) -> bool:
+    if op in ("*", "+"):
+        return True
+    bounds = re.findall(r"\d+", op)
+    return op.startswith("{") and (op.endswith(",}") or (bool(bounds) and int(bounds[-1]) > _MAX_GAP))
+
+
+def _text_value(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(value)
+    if isinstance(value, dict):
+        lists = [v for k, v in value.items() if k != "__line__"]
+        return bool(lists) and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in lists)
+    return False
 
 
 def _check_near(n: Any) -> list[str]:

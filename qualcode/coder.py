@@ -73,6 +73,11 @@ class CodingResult:
     documents: list[str]
     warnings: list[str] = field(default_factory=list)
 
+    def _repr_html_(self) -> str:
+        from qualcode.display import result_html
+
+        return result_html(self)
+
 
 class _Compiled:
     """The codebook's rules for one language, compiled against that language's pipeline."""
@@ -115,7 +120,9 @@ class _Compiled:
             self.near_rules[rule_id] = (len(n.words), n.window)
             self.near_pending += [(code, rule_id, i, w) for i, group in enumerate(n.words) for w in group]
         for r in rules.regex:
-            self.regexes.append((f"{prefix}:regex:{r.id}", code, regex.compile(r.pattern, regex.IGNORECASE)))
+            rule_id = f"{prefix}:regex:{r.id}"
+            self.code_of[rule_id] = code
+            self.regexes.append((rule_id, code, regex.compile(r.pattern, regex.IGNORECASE)))
         return phrases
 
     def _add_phrases(self, phrases: list[tuple[str, str, str]]) -> None:
@@ -126,15 +133,22 @@ class _Compiled:
         with self.nlp.select_pipes(enable=[n for n in self.nlp.pipe_names if n != "sentencizer"]):
             docs = dict(zip(texts, self.nlp.pipe(texts, batch_size=1000), strict=True))
         by_key: dict[str, list[Any]] = {}
+        exact: dict[str, list[Any]] = {}
         for key, rule_id, text in phrases:
             doc = docs[text]
-            by_key.setdefault(key, []).append(doc)
             code = key.lstrip("!")
-            self.rule_of.setdefault((key, "L", tuple(t.lemma_ for t in doc)), rule_id)
+            if text.startswith("="):  # an exact form: matched on the folded form only, not on the lemma
+                doc = doc[1:].as_doc() if len(doc) > 1 and doc[0].text == "=" else doc
+                exact.setdefault(key, []).append(doc)
+            else:
+                by_key.setdefault(key, []).append(doc)
+                self.rule_of.setdefault((key, "L", tuple(t.lemma_ for t in doc)), rule_id)
             self.rule_of.setdefault((key, "N", tuple(t.norm_ for t in doc)), rule_id)
             (self.excluding if key.startswith("!") else self.code_of)[rule_id] = code
         for key, key_docs in by_key.items():
             self.lemma.add(key, key_docs)
+            self.norm.add(key, key_docs)
+        for key, key_docs in exact.items():
             self.norm.add(key, key_docs)
         # Proximity words likewise: one key per code, the rule and word group found again from the lemmas.
         words: dict[str, list[Any]] = {}

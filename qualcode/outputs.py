@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
+
+    from qualcode.transcript import Transcript
 
     from qualcode.coder import CodingResult
 
@@ -28,6 +32,7 @@ def write_outputs(
     charts: tuple[str, ...] = ("png",),
     documents: pd.DataFrame | None = None,
     by: tuple[str, ...] = (),
+    transcripts: Iterable[Transcript] | None = None,
 ) -> Path:
     """Write the tables and charts of ``result`` into ``out_dir``, replacing the folder whole.
 
@@ -35,7 +40,8 @@ def write_outputs(
     segments, share, coverage, present per document and code), cooccurrence, errors, run.json, and
     ``documents`` (e.g. ``Corpus.summary()``) as documents.csv. Charts, in each format of ``charts``:
     theme_frequency, theme_heatmap, cooccurrence. For each attribute in ``by`` (e.g. ``"role"``):
-    theme_by_<attribute>.csv and its chart.
+    theme_by_<attribute>.csv and its chart. Given the ``transcripts``, also report.html: the coded
+    transcripts, tables and charts in one self-contained page.
 
     Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and
     ``ValueError`` for an unknown attribute; the previous outputs are then left as they were.
@@ -66,6 +72,10 @@ def write_outputs(
             _csv(documents, staging / "documents.csv")
         (staging / "run.json").write_text(_manifest(result), encoding="utf-8", newline="\n")
         _charts(result, frequency, pairs, groups, staging, charts)
+        if transcripts is not None:
+            from qualcode.report import write_report
+
+            write_report(result, transcripts, staging / "report.html")
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -155,6 +155,11 @@ class Transcript:
 
         return segment(self, unit, nlp=nlp)
 
+    def _repr_html_(self) -> str:
+        from qualcode.display import transcript_html
+
+        return transcript_html(self)
+
     def __repr__(self) -> str:
         return (
             f"Transcript(id={self.id!r}, chars={len(self.text)}, paragraphs={len(self.paragraphs)}, "

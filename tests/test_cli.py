@@ -41,7 +41,7 @@ def test_code_writes_every_output_and_is_byte_identical_on_rerun(corpus, tmp_pat
     assert first.exit_code == 0, first.output
     names = {"segments.csv", "codings.csv", "evidence.csv", "theme_frequency.csv", "theme_frequency.png",
              "theme_coverage.csv", "cooccurrence.csv", "theme_heatmap.png", "cooccurrence.png",
-             "errors.csv", "documents.csv", "run.json"}
+             "errors.csv", "documents.csv", "run.json", "report.html"}
     assert {p.name for p in out.iterdir()} == names
     assert (out / "errors.csv").read_text(encoding="utf-8") == "path,error,problem,hint\n"
     frequency = (out / "theme_frequency.csv").read_text(encoding="utf-8").splitlines()

@@ -146,6 +146,13 @@ BAD = {
                            "backtrack catastrophically", 6),
     "empty-regex-match": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        regex: ['x*']\n",
                           "matches the empty string", 6),
+    "boolean-in-pattern": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        patterns:\n"
+                           "          - {id: p, pattern: [{LOWER: {IN: [no, never]}}, {LOWER: more}]}\n",
+                           "YAML reads as booleans", 6),
+    "long-gap": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        patterns:\n"
+                 "          - {id: p, pattern: [{LOWER: a}, {OP: '{0,30}'}, {LOWER: b}]}\n", "exponentially slow", 6),
+    "open-gap": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        patterns:\n"
+                 "          - {id: p, pattern: [{LOWER: a}, {OP: '*'}, {LOWER: b}]}\n", "exponentially slow", 6),
     "bad-near": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        near: [{id: n, words: [[a]]}]\n",
                  "two or more non-empty lists", 6),
     "only-exclude": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        exclude: [x]\n",

@@ -57,6 +57,29 @@ def test_token_pattern_rule_for_not_anymore():
     assert [e.rule for e in found] == ["absence:fr:pattern:ne-plus"] * 2
 
 
+def test_regex_rules_code_segments():
+    from qualcode.codebook import RegexRule
+
+    book = Codebook("b", [Code("years", rules={"fr": Rules(regex=(RegexRule("ans", r"\b\d+ ans\b"),))})])
+    found = evidence_of(qc.Coder(book), transcript("Elle est là depuis 12 ans.\nRien ici."))
+    assert [(e.matched, e.rule) for e in found] == [("12 ans", "years:fr:regex:ans")]
+
+
+def test_exact_form_terms_do_not_match_other_forms_of_the_lemma():
+    book = Codebook("b", [Code("mums", rules={"en": Rules(terms=("=mums",))})])
+    found = evidence_of(qc.Coder(book), transcript("Mums came.\nMy mum came.\nThe MUMS.", "en"))
+    assert [e.matched for e in found] == ["Mums", "MUMS"]
+
+
+def test_pattern_with_nested_values_from_yaml(tmp_path):
+    path = tmp_path / "p.yml"
+    path.write_text("version: 1\ncodes:\n  - id: gone\n    rules:\n      en:\n        patterns:\n"
+                    "          - {id: p, pattern: [{LOWER: {IN: ['no', never]}}, {LEMMA: {IN: [long, more]}}]}\n",
+                    encoding="utf-8")
+    found = evidence_of(qc.Coder(qc.read_codebook(path)), transcript("They no longer come.", "en"))
+    assert [e.matched for e in found] == ["no longer"]
+
+
 def test_exclusion_cancels_the_code_in_the_segment_only():
     book = Codebook("b", [Code("family", rules={"fr": Rules(terms=("parents",), exclude=("mes parents",))})])
     t = transcript("Mes parents étaient commerçants.\nLes parents viennent aux réunions.")
