@@ -17,9 +17,8 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from qualcode.transcript import Transcript
-
     from qualcode.coder import CodingResult
+    from qualcode.transcript import Transcript
 
 __all__ = ["write_outputs"]
 
