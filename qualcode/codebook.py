@@ -178,9 +178,20 @@ class Codebook:
 
     @property
     def hash(self) -> str:
-        """A content hash (12 hex digits) of everything that defines the codebook, recorded with each run."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+        """A content hash (12 hex digits) of everything that defines the codebook, recorded with each run.
+
+        Codes are immutable, so the hash is computed once per set of codes (a large codebook takes a second).
+        """
+        key = (self.name, self.version, self.description, tuple(self.codes))  # holds the codes: ids stay valid
+        cached = self.__dict__.get("_hash_cache")
+        if cached is None or cached[0][:3] != key[:3] or not _same_objects(cached[0][3], key[3]):
+            blob = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            cached = self.__dict__["_hash_cache"] = (key, hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12])
+        return cached[1]
+
+
+def _same_objects(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _code_to_dict(code: Code) -> dict[str, Any]:
