@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from qualcode.cli_project import agree, project_app
+
 app = typer.Typer(
     help="Qualitative interview analysis: load transcripts, code them with a codebook, count and compare.",
     no_args_is_help=True,
@@ -21,6 +23,8 @@ app = typer.Typer(
 )
 codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
+app.add_typer(project_app, name="project")
+app.command()(agree)
 
 _STATE = {"debug": False}
 

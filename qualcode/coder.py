@@ -93,11 +93,11 @@ class _Compiled:
         self.near_words = PhraseMatcher(vocab, attr="LEMMA")
         self.near_rules: dict[str, tuple[int, int]] = {}
         self.near_pending: list[tuple[str, str, int, str]] = []
-        self.near_index: dict[tuple[str, tuple[str, ...]], list[tuple[str, int]]] = {}
+        self.near_index: dict[tuple[str, tuple[int, ...]], list[tuple[str, int]]] = {}
         self.regexes: list[tuple[str, str, Any]] = []
         self.code_of: dict[str, str] = {}
         self.excluding: dict[str, str] = {}
-        self.rule_of: dict[tuple[str, str, tuple[str, ...]], str] = {}
+        self.rule_of: dict[tuple[str, str, tuple[int, ...]], str] = {}  # (key, L/N, lemma or norm hashes)
         phrases: list[tuple[str, str, str]] = []
         for code in codebook:
             for rules in code.rules_for(language):
@@ -142,8 +142,8 @@ class _Compiled:
                 exact.setdefault(key, []).append(doc)
             else:
                 by_key.setdefault(key, []).append(doc)
-                self.rule_of.setdefault((key, "L", tuple(t.lemma_ for t in doc)), rule_id)
-            self.rule_of.setdefault((key, "N", tuple(t.norm_ for t in doc)), rule_id)
+                self.rule_of.setdefault((key, "L", tuple(t.lemma for t in doc)), rule_id)
+            self.rule_of.setdefault((key, "N", tuple(t.norm for t in doc)), rule_id)
             (self.excluding if key.startswith("!") else self.code_of)[rule_id] = code
         for key, key_docs in by_key.items():
             self.lemma.add(key, key_docs)
@@ -157,7 +157,7 @@ class _Compiled:
             pending, self.nlp.pipe((w for *_, w in pending), batch_size=1000), strict=True
         ):
             words.setdefault(code, []).append(doc)
-            self.near_index.setdefault((code, tuple(t.lemma_ for t in doc)), []).append((rule_id, group))
+            self.near_index.setdefault((code, tuple(t.lemma for t in doc)), []).append((rule_id, group))
         for key, key_docs in words.items():
             self.near_words.add(key, key_docs)
         self.near_pending = []
@@ -165,29 +165,33 @@ class _Compiled:
     def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
         """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""
         strings = self.nlp.vocab.strings
+        found = []
         for kind, matcher in (("L", self.lemma), ("N", self.norm)):
-            if not len(matcher):
-                continue
-            for match_id, start, end in matcher(doc):
-                span = doc[start:end]
-                form = tuple(t.lemma_ if kind == "L" else t.norm_ for t in span)
-                rule_id = self.rule_of.get((strings[match_id], kind, form))
-                if rule_id is not None:
-                    yield rule_id, offset + span.start_char, offset + span.end_char
-        if len(self.tokens):
-            for match_id, start, end in self.tokens(doc):
-                span = doc[start:end]
-                yield strings[match_id], offset + span.start_char, offset + span.end_char
-        if len(self.near_words):
-            hits: dict[str, list[tuple[int, int]]] = {}
-            for match_id, start, end in self.near_words(doc):
-                lemmas = tuple(t.lemma_ for t in doc[start:end])
-                for rule_id, group in self.near_index.get((strings[match_id], lemmas), ()):
-                    hits.setdefault(rule_id, []).append((start, group))
-            for rule_id, found in hits.items():
-                groups, window = self.near_rules[rule_id]
-                for first, last in _near(sorted(set(found)), groups, window):
-                    yield rule_id, offset + doc[first].idx, offset + doc[last].idx + len(doc[last])
+            if len(matcher):
+                found += [(strings[m], kind, s, e) for m, s, e in matcher(doc)]
+        near = self.near_words(doc) if len(self.near_words) else []
+        tokens = self.tokens(doc) if len(self.tokens) else []
+        if not (found or near or tokens):
+            return []
+        from spacy.attrs import IDX, LEMMA, LENGTH, NORM
+
+        lemma, norm, idx, length = doc.to_array([LEMMA, NORM, IDX, LENGTH]).T.tolist()
+        forms = {"L": lemma, "N": norm}
+        out = []
+        for key, kind, start, end in found:
+            rule_id = self.rule_of.get((key, kind, tuple(forms[kind][start:end])))
+            if rule_id is not None:
+                out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
+        out += [(strings[m], offset + idx[s], offset + idx[e - 1] + length[e - 1]) for m, s, e in tokens]
+        hits: dict[str, list[tuple[int, int]]] = {}
+        for match_id, start, end in near:
+            for rule_id, group in self.near_index.get((strings[match_id], tuple(lemma[start:end])), ()):
+                hits.setdefault(rule_id, []).append((start, group))
+        for rule_id, found_words in hits.items():
+            groups, window = self.near_rules[rule_id]
+            for first, last in _near(sorted(set(found_words)), groups, window):
+                out.append((rule_id, offset + idx[first], offset + idx[last] + length[last]))
+        return out
 
 
 def _fold_token(token: Any) -> dict[str, Any]:
@@ -285,7 +289,9 @@ class Coder:
         found: list[tuple[str, int, int]] = []
         paragraphs = transcript.paragraphs
         texts = [transcript.text[p.start : p.end] for p in paragraphs]
-        for p, text, doc in zip(paragraphs, texts, compiled.nlp.pipe(texts), strict=True):
+        # Sentences are only needed when they are the units.
+        skip = ["sentencizer"] if self.unit != "sentence" and "sentencizer" in compiled.nlp.pipe_names else []
+        for p, text, doc in zip(paragraphs, texts, compiled.nlp.pipe(texts, disable=skip), strict=True):
             found += compiled.match(doc, p.start)
             found += self._regex_matches(compiled, text, p.start, transcript.id, warnings)
         evidence = _assign(found, segments, compiled, transcript.text)

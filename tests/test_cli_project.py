@@ -1,0 +1,212 @@
+"""``qualcode project ...`` and ``qualcode agree`` through Typer's test runner, on a small project."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import typing
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+import qualcode as qc
+from qualcode.cli_project import Unit, agree, project_app
+from qualcode.codebook import Code, Codebook, Rules
+from qualcode.store import open_project
+from qualcode.structure import build_transcript
+from qualcode.transcript import UNITS, Block, RawDocument
+
+runner = CliRunner()
+app = typer.Typer()  # mounted as the lead mounts them in qualcode.cli
+app.add_typer(project_app, name="project")
+app.command()(agree)
+
+BOOK = Codebook(
+    "t",
+    [
+        Code("turnover", rules={"fr": Rules(terms=("interlocuteur",))}),
+        Code("temps", rules={"fr": Rules(terms=("durée",))}),
+    ],
+)
+AUTO = "auto:t"
+TEXTS = {
+    "d1": "I: Comment ça se passe ?\n\nP: Les interlocuteurs changent, on recommence sans cesse.\n\n"
+    "P: Il faudrait agir dans la durée.",
+    "d2": "P: Un interlocuteur unique, enfin.\n\nP: Une action dans la durée.\n\nP: Rien d'autre.",
+}
+
+
+def transcripts(texts: dict[str, str]) -> list:
+    return [build_transcript(RawDocument([Block(t)], "txt"), d, language="fr") for d, t in texts.items()]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "study.qualcode"
+    with open_project(path) as project:
+        project.code(qc.Coder(BOOK), transcripts(TEXTS))
+    return path
+
+
+@pytest.fixture
+def study(template, tmp_path) -> str:
+    shutil.copy(template, tmp_path / "study.qualcode")
+    return str(tmp_path / "study.qualcode")
+
+
+def run(*args: str, code: int = 0):
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    return result
+
+
+def auto_id(study: str, document: str, code: str) -> int:
+    with open_project(study) as project:
+        frame = project.codings(AUTO, document=document)
+    return int(frame.loc[frame["code"] == code, "id"].iloc[0])
+
+
+def test_the_unit_choices_are_the_store_units():
+    assert typing.get_args(Unit) == UNITS
+
+
+def test_listing_commands_print_tables_and_write_csv(study, tmp_path):
+    assert "d1" in run("project", "documents", study).output
+    codes = run("project", "codes", study).output
+    assert "turnover" in codes and "codebook:t" in codes
+    out = tmp_path / "codings.csv"
+    listed = run("project", "codings", study, "--document", "d2", "--output", str(out)).output
+    assert "Un interlocuteur unique" in listed and "4 rows" not in listed and "2 rows written" in listed
+    with open_project(study) as project:
+        expected = project.codings(document="d2")
+    assert out.read_text(encoding="utf-8") == expected.to_csv(index=False, lineterminator="\n")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary file left"
+    segments = run("project", "segments", study, "d1").output
+    assert "Il faudrait agir dans la durée." in segments and "segment_id" in segments
+    assert run("project", "memos", study).output.strip() == "No memos."
+    assert run("project", "unplaced", study).output.strip() == "No unplaced codings."
+    assert run("project", "codings", study, "--coder", "marie").output.strip() == "No codings."
+
+
+def test_code_uncode_accept_reject_and_memo(study):
+    assert "coded turnover by marie" in run("project", "code", study, "d1", "turnover", "--coder", "marie",
+                                            "--segment", "3").output  # fmt: skip
+    run("project", "code", study, "d2", "fatigue", "--coder", "marie", "--start", "0", "--end", "5")
+    run("project", "accept", study, str(auto_id(study, "d1", "turnover")), "--coder", "marie")
+    run("project", "reject", study, str(auto_id(study, "d2", "temps")), "--coder", "marie")
+    run("project", "uncode", study, "d2", "fatigue", "--coder", "marie", "--start", "0", "--end", "5")
+    memo = run(
+        "project", "memo", study, "À revoir.", "--author", "marie", "--document", "d1", "--code", "temps"
+    )
+    assert "Memo 1 written" in memo.output
+    with open_project(study) as project:
+        mine = project.codings("marie", placed_only=False)
+        assert sorted(zip(mine["document"], mine["segment_id"], mine["code"], mine["decision"].fillna(""), strict=True)) == [
+            ("d1", 2, "turnover", "accepted"), ("d1", 3, "turnover", ""), ("d2", 2, "temps", "rejected"),
+        ]  # fmt: skip
+        assert project.memos()["text"].tolist() == ["À revoir."]
+    assert "À revoir." in run("project", "memos", study).output
+
+
+def test_data_problems_exit_1_with_one_line_each(study):
+    result = run("project", "code", study, "d9", "bad code", "--coder", "auto:x", "--segment", "1", code=1)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines)
+    assert "No document 'd9'" in result.stderr and "'bad code'" in result.stderr
+    segment = run("project", "code", study, "d1", "temps", "--coder", "marie", "--segment", "9", code=1)
+    assert "has 3 paragraph segments" in segment.stderr
+    assert (
+        "not a current automatic coding"
+        in run("project", "accept", study, "999", "--coder", "m", code=1).stderr
+    )
+    assert "Say what the memo is about" in run("project", "memo", study, "x", "--author", "m", code=1).stderr
+
+
+@pytest.mark.parametrize(
+    "where",
+    [[], ["--start", "1"], ["--start", "0", "--end", "4", "--segment", "1"], ["--unit", "turn", "--start", "0",
+                                                                              "--end", "4"]],
+)  # fmt: skip
+def test_where_to_code_is_a_usage_error(study, where):
+    result = run("project", "code", study, "d1", "temps", "--coder", "marie", *where, code=2)
+    assert "either --start and --end, or --segment" in result.output
+
+
+def test_usage_errors_exit_2_and_create_no_project(tmp_path):
+    missing = tmp_path / "missing.qualcode"
+    assert run("project", "documents", str(missing), code=2)
+    assert not missing.exists()
+    run("project", "segments", str(missing), "d1", "--unit", "page", code=2)
+    run("agree", "--project", str(missing), "a", "b", code=2)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a project " * 100, encoding="utf-8")
+    assert "cannot be opened as a project" in run("project", "documents", str(notes), code=1).stderr
+
+
+def test_unplaced_codings_are_listed(study):
+    run("project", "code", study, "d2", "fatigue", "--coder", "marie", "--segment", "3")
+    with open_project(study) as project:
+        project.add_documents(transcripts({"d2": TEXTS["d2"].replace("\n\nP: Rien d'autre.", "")}))
+    listed = run("project", "unplaced", study).output
+    assert "fatigue" in listed and "Rien d'autre." in listed
+
+
+def fill(sheet: Path, marks: dict[tuple[str, str], str]) -> None:
+    """Review the rows of ``marks``, marking the code named (or none)."""
+    with sheet.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    for row in rows[1:]:
+        if (row[0], row[1]) in marks:
+            row[6:10] = ["x" if marks[row[0], row[1]] == c else "" for c in ("turnover", "temps")] + ["1", ""]
+    with sheet.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, delimiter=";").writerows(rows)
+
+
+def test_review_export_and_import(study, tmp_path):
+    sheet = tmp_path / "review.csv"
+    exported = run("project", "review-export", study, str(sheet), "--coder", "marie", "--document", "d1",
+                   "--delimiter", ";").output  # fmt: skip
+    assert "3 segments of 1 documents" in exported and "prefilled from auto:t" in exported
+    assert "exists" in run("project", "review-export", study, str(sheet), "--coder", "m", code=1).stderr
+    fill(sheet, {("d1", "2"): "turnover", ("d1", "3"): "turnover"})
+    imported = run("project", "review-import", study, str(sheet), "--coder", "marie").output
+    assert "1 codings added, 1 accepted, 1 rejected" in imported
+    again = run("project", "review-import", study, str(sheet), "--coder", "marie").output
+    assert "0 codings added, 0 accepted, 0 rejected" in again
+    listed = run("project", "codings", study, "--coder", "marie").output
+    assert listed.count("turnover") == 2 and "temps" not in listed
+    run("project", "review-export", study, str(sheet), "--coder", "paul", "--force", "--unit", "turn")
+    nowhere = tmp_path / "missing" / "review.csv"
+    failed = run("project", "review-export", study, str(nowhere), "--coder", "paul", code=1)
+    assert failed.stderr.startswith(f"error: cannot write {nowhere}: ")
+
+
+def test_a_bad_review_sheet_is_refused_whole(study, tmp_path):
+    sheet = tmp_path / "review.csv"
+    sheet.write_text("document,segment_id,unit,turnvoer,reviewed\nd9,1,paragraph,,1\nd1,2,paragraph,,maybe\n",
+                     encoding="utf-8")  # fmt: skip
+    result = run("project", "review-import", study, str(sheet), "--coder", "marie", code=1)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith(f"error: {sheet}: ") for line in lines)
+    assert "did you mean 'turnover'" in lines[0] and "nothing was imported" in lines[-1]
+    assert "No codings." in run("project", "codings", study, "--coder", "marie").output
+
+
+def test_agree_prints_the_table_and_writes_csv(study, tmp_path):
+    run("project", "code", study, "d1", "turnover", "--coder", "marie", "--segment", "2")
+    run("project", "code", study, "d1", "temps", "--coder", "marie", "--segment", "2")
+    out = tmp_path / "agreement.csv"
+    result = run("agree", "--project", study, "--coders", "marie", AUTO, "--output", str(out))
+    assert "(all codes)" in result.output and "krippendorff_alpha" in result.output
+    table = pd.read_csv(out)
+    assert table["code"].tolist() == ["turnover", "temps", "(all codes)"]
+    assert table.loc[0, "percent_agreement"] == 100.0 and table.loc[1, "units"] == 3
+    chars = run("agree", "--project", study, "marie", AUTO, "--level", "character").output
+    assert "(all documents)" in chars and "kappa" in chars
+    run("agree", "--project", study, "--coders", "marie", AUTO, "--level", "word", code=2)
+    assert "at least two coders" in run("agree", "--project", study, "--coders", "marie", code=1).stderr
+    assert "Did you mean 'auto:t'" in run("agree", "--project", study, "marie", "auto:tt", code=1).stderr
