@@ -324,22 +324,24 @@ def _assign(
 ) -> dict[int, list[Evidence]]:
     """Group matches by segment, applying exclusions and dropping duplicates and nested matches."""
     starts = [s.start for s in segments]
-    per_segment: dict[int, list[tuple[str, int, int]]] = {}
-    for rule_id, start, end in sorted(set(found), key=lambda m: (m[1], -m[2], m[0])):
+    per_segment: dict[int, set[tuple[int, int, str]]] = {}
+    for rule_id, start, end in found:
         i = bisect_right(starts, start) - 1
         if i >= 0 and end <= segments[i].end:
-            per_segment.setdefault(i, []).append((rule_id, start, end))
+            per_segment.setdefault(i, set()).add((start, -end, rule_id))
     out: dict[int, list[Evidence]] = {}
-    for i, matches in per_segment.items():
-        cancelled = {compiled.excluding[r] for r, _, _ in matches if r in compiled.excluding}
+    code_of, excluding = compiled.code_of, compiled.excluding
+    for i in sorted(per_segment):
+        matches = sorted(per_segment[i])  # by start, longest first, then rule id
+        cancelled = {excluding[r] for _, _, r in matches if r in excluding}
         kept: list[Evidence] = []
         reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
-        for rule_id, start, end in matches:
-            code = compiled.code_of.get(rule_id)
-            if code is None or code in cancelled or end <= reach.get(code, -1):
+        for start, neg_end, rule_id in matches:
+            code = code_of.get(rule_id)
+            if code is None or code in cancelled or -neg_end <= reach.get(code, -1):
                 continue
-            reach[code] = end
-            kept.append(Evidence(code, start, end, rule_id, text[start:end]))
+            reach[code] = -neg_end
+            kept.append(Evidence(code, start, -neg_end, rule_id, text[start:-neg_end]))
         if kept:
             out[segments[i].segment_id] = kept
     return out
