@@ -15,6 +15,8 @@ import random
 import time
 from pathlib import Path
 
+from replicate import replicate
+
 import qualcode as qc
 from qualcode.codebook import Code, Codebook, NearRule, Rules
 
@@ -51,14 +53,7 @@ def synthetic_codebook(size: int, seed: int = 0) -> Codebook:
 
 
 def corpus(words: int) -> list[qc.Transcript]:
-    base = list(qc.read_corpus(ROOT / "data" / "samples"))
-    out, total, copy = [], 0, 0
-    while total < words:
-        for t in base:
-            out.append(qc.Transcript(f"{t.id}#{copy}", t.text, t.spans, dict(t.metadata)))
-            total += len(t.text.split())
-        copy += 1
-    return out
+    return replicate(list(qc.read_corpus(ROOT / "data" / "samples")), words)
 
 
 def timed_coding(book: Codebook, transcripts: list[qc.Transcript]) -> tuple[float, float]:

@@ -20,19 +20,13 @@ import qualcode as qc
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "labels"))
 import gold  # noqa: E402
+from replicate import replicate  # noqa: E402
 
 
 def french_texts(words: int) -> list[qc.Transcript]:
     paths = [p for p in sorted((ROOT / "data" / "samples").rglob("fr_*")) if p.is_file()]
     paths += sorted((gold.SHARED / "corpora" / "dossiersco-fr").glob("*.md"))
-    base = [t for t in qc.read_corpus(paths) if t.language == "fr"]
-    out, total, copy = [], 0, 0
-    while total < words:
-        for t in base:
-            out.append(qc.Transcript(f"{t.id}#{copy}", t.text, t.spans, dict(t.metadata)))
-            total += len(t.text.split())
-        copy += 1
-    return out
+    return replicate([t for t in qc.read_corpus(paths) if t.language == "fr"], words)
 
 
 def main() -> None:
