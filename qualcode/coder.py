@@ -51,7 +51,7 @@ class CodedDocument:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(repr=False)
 class CodingResult:
     """The outcome of a coding run, as tidy DataFrames.
 
@@ -77,6 +77,13 @@ class CodingResult:
         from qualcode.display import result_html
 
         return result_html(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"CodingResult(documents={len(self.documents)}, segments={len(self.segments)}, "
+            f"codings={len(self.codings)}, unit={self.unit!r}, coder={self.coder!r}, "
+            f"codebook_hash={self.codebook.hash!r}, errors={len(self.errors)})"
+        )
 
 
 class _Compiled:
