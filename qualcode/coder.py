@@ -172,10 +172,10 @@ class _Compiled:
     def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
         """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""
         strings = self.nlp.vocab.strings
-        found = []
-        for kind, matcher in (("L", self.lemma), ("N", self.norm)):
-            if len(matcher):
-                found += [(strings[m], kind, s, e) for m, s, e in matcher(doc)]
+        found = [(m, "L", s, e) for m, s, e in self.lemma(doc)] if len(self.lemma) else []
+        if len(self.norm):  # the same span found on lemmas needs no second look
+            seen = {(m, s, e) for m, _, s, e in found}
+            found += [(m, "N", s, e) for m, s, e in self.norm(doc) if (m, s, e) not in seen]
         near = self.near_words(doc) if len(self.near_words) else []
         tokens = self.tokens(doc) if len(self.tokens) else []
         if not (found or near or tokens):
@@ -185,8 +185,8 @@ class _Compiled:
         lemma, norm, idx, length = doc.to_array([LEMMA, NORM, IDX, LENGTH]).T.tolist()
         forms = {"L": lemma, "N": norm}
         out = []
-        for key, kind, start, end in found:
-            rule_id = self.rule_of.get((key, kind, tuple(forms[kind][start:end])))
+        for match_id, kind, start, end in found:
+            rule_id = self.rule_of.get((strings[match_id], kind, tuple(forms[kind][start:end])))
             if rule_id is not None:
                 out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
         out += [(strings[m], offset + idx[s], offset + idx[e - 1] + length[e - 1]) for m, s, e in tokens]

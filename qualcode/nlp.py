@@ -41,7 +41,7 @@ class FoldedLemmatizer:
     def __init__(self, language: str, *, from_model: bool = False) -> None:
         self.from_model = from_model
         self._table = {} if from_model else lookup_table(language)
-        self._cache: dict[int, str] = {}
+        self._cache: dict[int, int] = {}
 
     def lemma(self, lower: str) -> str:
         key = lower.translate(_APOSTROPHES)
@@ -56,11 +56,12 @@ class FoldedLemmatizer:
             for token in doc:
                 token.lemma_ = fold(token.lemma_ or token.lower_)
             return doc
-        for token in doc:
+        strings = doc.vocab.strings
+        for token in doc:  # the cache maps a lower-case form's hash to its lemma's hash: no string work
             lemma = cache.get(token.lower)
             if lemma is None:
-                lemma = cache[token.lower] = self.lemma(token.lower_)
-            token.lemma_ = lemma
+                lemma = cache[token.lower] = strings.add(self.lemma(token.lower_))
+            token.lemma = lemma
         return doc
 
 
