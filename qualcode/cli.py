@@ -186,6 +186,33 @@ def _summary(result, out: Path) -> None:
                f"cooccurrence, documents, errors .csv), charts (.png) and report.html.")
 
 
+@app.command()
+def report(
+    project: Annotated[Path, typer.Option("--project", help="The project file.", exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write, e.g. report.html.")],
+    coder: Annotated[
+        str | None, typer.Option("--coder", help="Whose codings: a person, or auto:<codebook> (default: the last run).")
+    ] = None,
+    unit: Annotated[Unit, typer.Option("--unit", help="Coding unit.")] = Unit.paragraph,
+) -> None:
+    """Write the HTML report of one coder's codings in a project (a person's or the automatic coder's)."""
+    from qualcode.project_io import project_result
+    from qualcode.report import write_report
+    from qualcode.store import ProjectError, open_project
+
+    try:
+        with open_project(project) as opened:
+            result = project_result(opened, coder=coder, unit=unit.value)
+            transcripts = [opened.transcript(d) for d in result.documents]
+    except ProjectError as exc:
+        for problem in exc.problems or [str(exc)]:
+            _echo_err(f"error: {problem}")
+        raise typer.Exit(1) from exc
+    write_report(result, transcripts, out, title=f"{result.coder} in {project.name}")
+    typer.echo(f"Report of {len(result.codings)} codings by {result.coder} in {len(result.documents)} "
+               f"document(s) written to {out}.")
+
+
 @codebook_app.command("check")
 def codebook_check(file: Annotated[Path, typer.Argument(help="Codebook file (.yml, .yaml or .csv).")]) -> None:
     """Validate a codebook and print every problem found, with file and line."""

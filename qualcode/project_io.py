@@ -12,6 +12,7 @@ same sheet again changes nothing.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 import os
@@ -35,6 +36,8 @@ from qualcode.transcript import UNITS, Segment
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from qualcode.coder import CodingResult
 
 __all__ = ["ReviewExport", "ReviewImport", "export_review", "import_review", "project_agreement"]
 
@@ -463,3 +466,47 @@ def _coverage(project: Project, coder: str) -> set[str]:
     else:
         sql = "SELECT DISTINCT document FROM codings WHERE coder = ?"
     return {r[0] for r in project.db.execute(sql, (coder,))}
+
+
+def project_result(project: Project, *, coder: str | None = None, unit: str = "paragraph") -> CodingResult:
+    """One coder's codings in a project as a :class:`~qualcode.coder.CodingResult` (for reports and tables).
+
+    ``coder`` is a person's name or an automatic coder (``auto:<codebook>``; by default the one that ran
+    last). Each coding counts for the ``unit`` segment holding its start; its evidence is its own span.
+    """
+    from types import SimpleNamespace
+
+    from qualcode.codebook import Code, Codebook
+    from qualcode.codebook_io import codebook_from_dict
+    from qualcode.coder import CodedDocument, Evidence
+    from qualcode.results import build_result
+
+    problems = _unit_problems(unit)
+    if coder is None:
+        coder, found = _auto_coder(project, None)
+        problems += found if coder else ["Nothing to report: no automatic coder has run; give --coder."]
+    if problems:
+        raise ProjectError(problems)
+    codings = project.codings(coder)
+    row = project.db.execute(
+        "SELECT b.content FROM runs r JOIN codebooks b ON b.hash = r.codebook_hash ORDER BY r.id DESC LIMIT 1"
+    ).fetchone()
+    book = codebook_from_dict(json.loads(row[0])) if row else Codebook("project", [])
+    extra = [Code(c) for c in dict.fromkeys(codings["code"]) if c not in book]
+    book = Codebook(book.name, [*book.codes, *extra], book.version, book.description)
+    documents = []
+    for doc_id in project.documents()["document"]:
+        transcript = project.transcript(doc_id)
+        segments = transcript.segments(unit)
+        starts = [s.start for s in segments]
+        evidence: dict[int, list[Evidence]] = {}
+        for c in codings[codings["document"] == doc_id].itertuples():
+            i = bisect.bisect_right(starts, int(c.start)) - 1
+            if i >= 0:
+                rule = c.rule if isinstance(c.rule, str) and c.rule else f"human:{coder}"
+                evidence.setdefault(segments[i].segment_id, []).append(
+                    Evidence(c.code, int(c.start), int(c.end), rule, transcript.text[int(c.start) : int(c.end)])
+                )
+        documents.append(CodedDocument(transcript, segments, evidence))
+    as_coder = SimpleNamespace(codebook_=book, name=coder, unit=unit)
+    return build_result(documents, as_coder, [])

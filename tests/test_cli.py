@@ -167,3 +167,21 @@ def test_code_into_a_project_keeps_human_coding_and_recodes_only_changes(corpus,
 def test_code_needs_out_or_project(corpus):
     result = runner.invoke(app, ["code", str(corpus)])
     assert result.exit_code == 2 and "--out DIR" in result.output
+
+
+def test_report_from_a_project_shows_a_persons_coding(corpus, tmp_path):
+    from qualcode.store import open_project
+
+    db = tmp_path / "study.qcproj"
+    assert runner.invoke(app, ["code", str(corpus), "--project", str(db)]).exit_code == 0
+    with open_project(db) as project:
+        project.add_coding("fr", "my_own_code", coder="Ana", unit="paragraph", segment_id=3)
+    html = tmp_path / "ana.html"
+    result = runner.invoke(app, ["report", "--project", str(db), "--coder", "Ana", "--out", str(html)])
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert "my_own_code" in page and "La cantine ouvre à midi." in page
+    auto = runner.invoke(app, ["report", "--project", str(db), "--out", str(tmp_path / "auto.html")])
+    assert auto.exit_code == 0 and "auto:qualcode-default" in auto.output
+    missing = runner.invoke(app, ["report", "--project", str(tmp_path / "nope.qcproj"), "--out", str(html)])
+    assert missing.exit_code == 2 and not (tmp_path / "nope.qcproj").exists()
