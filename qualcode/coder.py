@@ -49,6 +49,21 @@ class CodedDocument:
     segments: list[Segment]
     evidence: dict[int, list[Evidence]]
     warnings: list[str] = field(default_factory=list)
+    codebook: Codebook | None = None
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the transcript with its coded passages highlighted in the codebook's colours."""
+        import pandas as pd
+
+        from qualcode.display import coded_transcript_html
+
+        by_id = {s.segment_id: s for s in self.segments}
+        rows = [{"document": self.transcript.id, "segment_id": i, "unit": by_id[i].unit, "start": by_id[i].start,
+                 "end": by_id[i].end, "code": e.code, "rule": e.rule, "matched": e.matched}
+                for i, found in self.evidence.items() for e in found]
+        codings = pd.DataFrame(rows, columns=["document", "segment_id", "unit", "start", "end", "code", "rule",
+                                              "matched"])
+        return coded_transcript_html(self.transcript, codings, self.codebook)
 
 
 @dataclass(repr=False)
@@ -302,7 +317,7 @@ class Coder:
             found += compiled.match(doc, p.start)
             found += self._regex_matches(compiled, text, p.start, transcript.id, warnings)
         evidence = _assign(found, segments, compiled, transcript.text)
-        return CodedDocument(transcript, segments, evidence, warnings)
+        return CodedDocument(transcript, segments, evidence, warnings, self.codebook_)
 
     def _regex_matches(
         self, compiled: _Compiled, text: str, offset: int, doc_id: str, warnings: list[str]

@@ -359,3 +359,15 @@ def test_sample_report_screenshots(browser, sample, tmp_path):
     assert not page.locator("#doc-3 .qc-block.qc-paragraph:not(.qc-has-c1)").first.is_visible()
     page.screenshot(path=ARTIFACTS / "report-filtered-transcript.png")
     page.close()
+
+
+def test_a_coded_transcript_displays_its_highlighted_passages_in_jupyter():
+    import qualcode as qc
+    from qualcode.structure import build_transcript
+    from qualcode.transcript import Block, RawDocument
+
+    t = build_transcript(RawDocument([Block("Les parents ne viennent jamais aux réunions.\nLa cantine ouvre.")],
+                                     "txt"), "d", language="fr")
+    html = qc.Coder().code_transcript(t)._repr_html_()
+    assert "Family engagement" in html and "parents" in html
+    assert "La cantine ouvre." in html
