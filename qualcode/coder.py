@@ -183,6 +183,9 @@ class _Compiled:
         for key, key_docs in words.items():
             self.near_words.add(key, key_docs)
         self.near_pending = []
+        # The codebook's terms are not the corpus's words: keep the tokenizer's cache for the texts.
+        if hasattr(self.nlp.tokenizer, "_flush_cache"):
+            self.nlp.tokenizer._flush_cache()
 
     def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
         """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""

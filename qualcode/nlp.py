@@ -66,6 +66,7 @@ class FoldedLemmatizer:
 
 
 _FACTORY = "qualcode_folded_lemmatizer"
+TOKENIZER_CACHE = 200_000
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +107,8 @@ def _pipeline(language: str, model: str | None) -> Any:
     else:
         nlp = spacy.blank(language)
     nlp.vocab.lex_attr_getters[NORM] = fold
+    # spaCy caches the tokenization of 10,000 distinct chunks; a corpus (or a large codebook) has more.
+    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE
     _register_factory()
     nlp.add_pipe(_FACTORY, last=True, config={"language": language, "from_model": bool(model)})
     if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names:
