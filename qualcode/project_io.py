@@ -265,7 +265,10 @@ def import_review(
         raise ProjectError(problems)
     segments = {d: project.segments(d, unit) for d in project.documents()["document"]}
     known = {d: [s.segment_id for s in found] for d, found in segments.items()}
-    sheet = read_review_sheet(path, coder=coder, known_documents=known, known_codes=project.codes()["code"])
+    texts = {(d, s.segment_id): s.text for d, found in segments.items() for s in found}
+    sheet = read_review_sheet(
+        path, coder=coder, known_documents=known, known_codes=project.codes()["code"], known_texts=texts
+    )
     others = sorted(set(sheet.codings["unit"]) - {unit})
     if others:
         raise ReviewSheetError(

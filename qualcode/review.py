@@ -237,9 +237,18 @@ def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]], n_codes: i
 
 
 def read_review_sheet(
-    path: str | Path, *, coder: str, known_documents: Mapping[str, Iterable[int]], known_codes: Iterable[str]
+    path: str | Path,
+    *,
+    coder: str,
+    known_documents: Mapping[str, Iterable[int]],
+    known_codes: Iterable[str],
+    known_texts: Mapping[tuple[str, int], str] | None = None,
 ) -> ReviewSheet:
     """Read a filled review sheet back as ``coder``'s codings on its reviewed rows.
+
+    With ``known_texts`` ((document, segment_id) -> current segment text), a reviewed row whose ``text``
+    cell no longer matches its segment (the document was edited after the sheet was exported) is refused,
+    so that no mark lands on the wrong passage.
 
     Parameters
     ----------
@@ -282,6 +291,10 @@ def read_review_sheet(
         unit = row.get("unit", "").strip()
         if not unit and "unit" in row:
             problems.append(_problem("a reviewed row needs its unit", number, "unit", columns))
+        if known_texts is not None and "text" in row and not _same_text(row["text"], known_texts.get(key, "")):
+            message = (f"the text of segment {key[1]} of {key[0]!r} changed since the sheet was exported; "
+                       "export a new sheet and copy your marks to it")
+            problems.append(_problem(message, number, "text", columns))
         reviewed.add(key)
         codings += [(*key, unit, c, coder) for c in codes if flags[c]]
         if row.get("comment", "").strip():
@@ -293,6 +306,12 @@ def read_review_sheet(
         {"segment_id": "int64"}
     )
     return ReviewSheet(frame, frozenset(reviewed), tuple(codes), notes)
+
+
+def _same_text(cell: str, current: str) -> bool:
+    """Whitespace aside; a cell cut at Excel's 32,767-character limit matches the text it starts."""
+    a, b = " ".join(cell.split()), " ".join(current.split())
+    return a == b or (len(cell) >= 32_000 and b.startswith(a))
 
 
 def _problem(message: str, row: int | None, column: str | None, columns: Mapping[str, int]) -> SheetProblem:

@@ -295,3 +295,15 @@ def test_project_agreement_reports_unknown_coders_level_and_unit(project):
     assert "Did you mean 'auto:t'" in text and "'nobody'" in text and "'word'" in text and "'page'" in text
     with pytest.raises(AgreementError, match="at least two coders"):
         project_agreement(project, [AUTO])
+
+
+def test_a_sheet_exported_before_an_edit_is_refused_not_misplaced(project, tmp_path):
+    sheet = tmp_path / "review.csv"
+    export_review(project, sheet, coder="Ana")
+    fill(sheet, {("d1", 2): {"turnover"}})
+    edited = "I: Une question ajoutée ?\n\n" + TEXTS["d1"]
+    project.code(qc.Coder(BOOK), [build_transcript(RawDocument([Block(edited)], "txt"), "d1", language="fr")])
+    before = project.codings("Ana")
+    with pytest.raises(ReviewSheetError, match="changed since the sheet was exported"):
+        import_review(project, sheet, coder="Ana")
+    assert project.codings("Ana").equals(before)
