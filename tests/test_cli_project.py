@@ -9,34 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import typer
+from test_project_io import AUTO, BOOK, TEXTS
 from typer.testing import CliRunner
 
 import qualcode as qc
-from qualcode.cli_project import Unit, agree, project_app
-from qualcode.codebook import Code, Codebook, Rules
+from qualcode.cli import app
+from qualcode.cli_project import Unit
 from qualcode.store import open_project
 from qualcode.structure import build_transcript
 from qualcode.transcript import UNITS, Block, RawDocument
 
 runner = CliRunner()
-app = typer.Typer()  # mounted as the lead mounts them in qualcode.cli
-app.add_typer(project_app, name="project")
-app.command()(agree)
-
-BOOK = Codebook(
-    "t",
-    [
-        Code("turnover", rules={"fr": Rules(terms=("interlocuteur",))}),
-        Code("temps", rules={"fr": Rules(terms=("durée",))}),
-    ],
-)
-AUTO = "auto:t"
-TEXTS = {
-    "d1": "I: Comment ça se passe ?\n\nP: Les interlocuteurs changent, on recommence sans cesse.\n\n"
-    "P: Il faudrait agir dans la durée.",
-    "d2": "P: Un interlocuteur unique, enfin.\n\nP: Une action dans la durée.\n\nP: Rien d'autre.",
-}
 
 
 def transcripts(texts: dict[str, str]) -> list:
