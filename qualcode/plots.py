@@ -37,6 +37,7 @@ _AXIS_LABELS = {
     "c_coefficient": "Co-occurrence coefficient C",
 }
 _NAME_WIDTH = 32  # characters kept of a document or group name
+MAX_DOCUMENTS = 40  # documents drawn per chart by default; a chart of 1,000 rows is unreadable and slow
 _CMAP = "Blues"
 _WHITE_TEXT_BELOW = 0.179  # cell luminance under which white text contrasts more than black (WCAG)
 
@@ -48,6 +49,7 @@ def plot_theme_frequency(
     value: str = "segments",
     stacked: bool = False,
     language: str | None = "en",
+    max_documents: int | None = MAX_DOCUMENTS,
     ax: Axes | None = None,
 ) -> Axes:
     """Theme frequency across interviews as grouped (or stacked) horizontal bars, one row per document.
@@ -59,6 +61,8 @@ def plot_theme_frequency(
     value : ``"segments"`` (counts), ``"share"`` or ``"coverage"`` (fractions, shown as percentages).
     stacked : stack the codes in one bar per document instead of grouping them.
     language : language of the codes' display names.
+    max_documents : draw at most this many documents, those with the highest totals (in their order);
+        the title says how many were left out. None draws them all.
     ax : the Axes to draw on; a new figure sized to the data when None.
     """
     import numpy as np
@@ -67,6 +71,7 @@ def plot_theme_frequency(
     if frequency.empty:
         return _nothing(ax, "Theme frequency across interviews")
     docs, codes, wide = _wide(frequency, "document", "code", value)
+    docs, wide, title = _top_documents(docs, wide, max_documents, "Theme frequency across interviews")
     rows = len(docs) * (1 if stacked else max(1, len(codes) / 2.5))
     ax = ax or _axes(9.0, 1.5 + 0.45 * rows)
     y = np.arange(len(docs))
@@ -83,7 +88,7 @@ def plot_theme_frequency(
     ax.set_ylim(len(docs) - 0.5, -0.5)  # first document on top
     ax.set_xlabel(_AXIS_LABELS[value] + (", summed over themes" if stacked and value in _PERCENT else ""))
     _percent_axis(ax.xaxis, value)
-    ax.set_title("Theme frequency across interviews")
+    ax.set_title(title)
     _legend(ax)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
@@ -96,6 +101,7 @@ def plot_theme_heatmap(
     codebook: Codebook | None = None,
     value: str = "segments",
     language: str | None = "en",
+    max_documents: int | None = MAX_DOCUMENTS,
     ax: Axes | None = None,
 ) -> Axes:
     """Documents x codes heatmap of theme frequency, with the value written in every cell.
@@ -108,17 +114,19 @@ def plot_theme_heatmap(
     codebook : gives the codes' display names (column labels).
     value : ``"segments"`` (counts), ``"share"`` or ``"coverage"`` (shown as percentages).
     language : language of the codes' display names.
+    max_documents : draw at most this many documents (rows), those with the highest totals; None: all.
     ax : the Axes to draw on; a new figure sized to the data when None.
     """
     _check(frequency, value, ("segments", "share", "coverage"), ("document", "code"), "plot_theme_heatmap")
     if frequency.empty:
         return _nothing(ax, "Theme frequency across interviews")
     docs, codes, wide = _wide(frequency, "document", "code", value)
+    docs, wide, title = _top_documents(docs, wide, max_documents, "Theme frequency across interviews")
     ax = ax or _axes(3.5 + 1.1 * len(codes), 1.6 + 0.4 * len(docs))
     _heatmap(ax, wide, value, texts=[[_format(v, value) for v in row] for row in wide])
     ax.set_xticks(range(len(codes)), [_wrap(_style(c, 0, codebook, language)[0]) for c in codes])
     ax.set_yticks(range(len(docs)), [_shorten(d) for d in docs])
-    ax.set_title("Theme frequency across interviews")
+    ax.set_title(title)
     return ax
 
 
@@ -266,6 +274,20 @@ def _wide(table: pd.DataFrame, rows: str, columns: str, value: str) -> tuple[lis
     wide = np.zeros((len(row_keys), len(col_keys)))
     wide[row_at, col_at] = pd.to_numeric(table[value]).fillna(0).to_numpy(dtype=float)
     return list(row_keys), list(col_keys), wide
+
+
+def _top_documents(
+    docs: list, wide: np.ndarray, limit: int | None, title: str
+) -> tuple[list, np.ndarray, str]:
+    """The ``limit`` rows of ``wide`` with the highest totals, in their order, and the title saying so."""
+    import numpy as np
+
+    if limit is None or len(docs) <= limit:
+        return docs, wide, title
+    if limit < 1:
+        raise ValueError(f"The 'max_documents' parameter must be at least 1 or None. Got {limit!r} instead.")
+    kept = np.sort(np.argsort(-wide.sum(axis=1), kind="stable")[:limit])
+    return [docs[i] for i in kept], wide[kept], f"{title}\n({limit} of {len(docs)}, those with the highest totals)"
 
 
 def _root(ax: Axes) -> Any:

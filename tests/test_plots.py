@@ -253,3 +253,16 @@ def test_long_code_names_are_wrapped_on_the_heatmap():
     label = plot_theme_heatmap(table, codebook=book).get_xticklabels()[0].get_text()
     assert "\n" in label and label.startswith("Relations")
     assert max(len(line) for line in label.split("\n")) <= 28
+
+
+@pytest.mark.parametrize("plot", [plot_theme_frequency, plot_theme_heatmap])
+def test_many_documents_draw_those_with_the_highest_totals(plot):
+    table = frequency([f"doc_{i:03d}" for i in range(100)])
+    ax = plot(table, codebook=BOOK)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"doc_{i:03d}" for i in range(60, 100)]  # totals grow with the document's rank
+    assert "40 of 100" in ax.get_title()
+    every = plot(table, codebook=BOOK, max_documents=None)
+    assert len(every.get_yticklabels()) == 100 and "of 100" not in every.get_title()
+    with pytest.raises(ValueError, match="max_documents"):
+        plot(table, max_documents=0)

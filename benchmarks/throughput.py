@@ -1,0 +1,228 @@
+"""Throughput on a whole French archive: qualcode against a notebook's naive approach and spaCy's tokenizer.
+
+Builds a French corpus of about --words words in a folder of .txt files (the French samples of
+data/samples and, when present, ../shared/corpora/dossiersco-fr; every copy varied: paragraphs shuffled,
+first names changed, so that no file repeats another), then measures, each in its own process, with the
+peak memory of that process and its workers:
+
+1. naive: ``fr_core_news_sm`` full pipeline + a PhraseMatcher on lemmas, document by document (on the
+   first --naive-words words only: it is slow; its words/s is what counts);
+2. tokenizer: spaCy's bare French tokenizer over the same texts (the floor for anything built on spaCy);
+3. first pass: ``qualcode code CORPUS --out OUT`` with the CLI's defaults, on an empty cache;
+4. re-code: the same after one rule of the codebook changed, from the cache;
+5. 1 process and 2 processes (``--jobs 1`` / ``--jobs 2``, no cache), and the first pass on 100k words
+   for the memory comparison.
+
+Targets: (3) >= 15x (1) and >= 0.5x (2); (4) >= 10x (3); jobs 2 >= 1.7x jobs 1; peak memory of (3) at
+--words within 1.5x of its peak at 100k words, and under 1 GB.
+
+    python benchmarks/throughput.py [--words 1000000] [--naive-words 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpora" / "dossiersco-fr"
+NAMES = ["Amina", "Bruno", "Chloé", "David", "Émilie", "Farid", "Gaëlle", "Hugo", "Inès", "Julien", "Karima",
+         "Léa", "Mathieu", "Nadia", "Olivier", "Pauline", "Quentin", "Rachid", "Sophie", "Thomas", "Yasmine"]
+FIRST_NAME = re.compile(r"\b(" + "|".join(NAMES) + r"|Marie|Sylvie|Nathalie|Karine|Isabelle|Pierre|Jean)\b")
+
+
+def base_texts() -> list[tuple[str, list[str]]]:
+    """(name, paragraphs) of every French source transcript."""
+    import qualcode as qc
+
+    paths = [ROOT / "data" / "samples"] + ([SHARED] if SHARED.is_dir() else [])
+    out = []
+    for transcript in qc.read_corpus(paths):
+        if transcript.language == "fr":
+            out.append((transcript.id, [transcript.span_text(p) for p in transcript.paragraphs]))
+    if not out:
+        raise SystemExit("No French transcript found in data/samples: is this a qualcode checkout?")
+    return out
+
+
+def build_corpus(folder: Path, words: int, seed: int = 0) -> tuple[int, int]:
+    """Write varied copies of the French transcripts into ``folder`` until ``words`` words. Returns (files,
+    words)."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    base = base_texts()
+    total = files = copy = 0
+    while total < words:
+        for name, paragraphs in base:
+            shuffled = paragraphs[:]
+            rng.shuffle(shuffled)
+            text = "\n\n".join(shuffled)
+            text = FIRST_NAME.sub(lambda _: rng.choice(NAMES), text)
+            text = f"Entretien {copy}-{name}, site {rng.randrange(1000)}\n\n{text}\n"
+            (folder / f"c{copy:04d}_{name.replace('/', '_')}.txt").write_text(text, encoding="utf-8")
+            total += len(text.split())
+            files += 1
+            if total >= words:
+                break
+        copy += 1
+    return files, total
+
+
+NAIVE = """
+import sys, time
+from pathlib import Path
+import spacy
+from spacy.matcher import PhraseMatcher
+import qualcode as qc
+files = sorted(Path(sys.argv[1]).iterdir())
+limit = int(sys.argv[2])
+nlp = spacy.load("fr_core_news_sm")
+matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+for code in qc.default_codebook():
+    for rules in code.rules_for("fr"):
+        matcher.add(code.id, list(nlp.pipe(t.lstrip("=") for t in rules.terms)))
+words = matches = 0
+for path in files:
+    text = path.read_text(encoding="utf-8")
+    doc = nlp(text)
+    matches += len(matcher(doc))
+    words += len(text.split())
+    if words >= limit:
+        break
+print(words, matches)
+"""
+
+TOKENIZER = """
+import sys
+from pathlib import Path
+import spacy
+tokenizer = spacy.blank("fr").tokenizer
+words = tokens = 0
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    text = path.read_text(encoding="utf-8")
+    tokens += len(tokenizer(text))
+    words += len(text.split())
+print(words, tokens)
+"""
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Run ``command``; return (seconds, peak RSS in bytes of it and its children, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return elapsed, peak[0], out
+
+
+def qualcode_cmd(corpus: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "qualcode", "code", str(corpus), "--out", str(out), *extra]
+
+
+def changed_codebook(folder: Path) -> Path:
+    """The default codebook with one rule changed: one more French term for trust."""
+    import qualcode as qc
+    from qualcode.codebook_io import codebook_from_dict
+
+    data = qc.default_codebook().to_dict()
+    for code in data["codes"]:
+        if code["id"] == "trust":
+            code["rules"]["fr"]["terms"].append("bonne foi")
+    path = folder / "changed.yml"
+    qc.write_codebook(codebook_from_dict(data), path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--naive-words", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=100_000, help="Words of the corpus for the memory comparison.")
+    parser.add_argument("--keep", type=Path, help="Keep the corpus and outputs in this folder.")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="qualcode-bench-"))
+    corpus, small = work / "corpus", work / "small"
+    for folder in (corpus, small, work / "cache", work / "out"):
+        shutil.rmtree(folder, ignore_errors=True)
+    files, words = build_corpus(corpus, args.words)
+    _, small_words = build_corpus(small, args.small, seed=1)
+    cache = {"QUALCODE_CACHE_DIR": str(work / "cache")}
+    rows = []
+
+    def measure(label: str, command: list[str], n_words: int, env: dict[str, str] | None = None) -> None:
+        seconds, peak, out = run(command, env)
+        if label.startswith(("naive", "tokenizer")):
+            n_words = int(out.split()[0])
+        rows.append((label, n_words, seconds, n_words / seconds, peak))
+        print(f"  {label}: {seconds:.1f} s", file=sys.stderr)
+
+    print(f"corpus: {files} files, {words:,} words in {corpus}", file=sys.stderr)
+    measure("naive (fr_core_news_sm)", [sys.executable, "-c", NAIVE, str(corpus), str(args.naive_words)], 0)
+    measure("tokenizer (spaCy, bare)", [sys.executable, "-c", TOKENIZER, str(corpus)], 0)
+    measure("qualcode first pass", qualcode_cmd(corpus, work / "out"), words, cache)
+    measure("qualcode re-code, 1 rule changed",
+            qualcode_cmd(corpus, work / "out", "--codebook", str(changed_codebook(work))), words, cache)
+    measure("qualcode --jobs 1 --no-cache", qualcode_cmd(corpus, work / "out1", "--jobs", "1", "--no-cache"), words)
+    measure("qualcode --jobs 2 --no-cache", qualcode_cmd(corpus, work / "out2", "--jobs", "2", "--no-cache"), words)
+    measure(f"qualcode first pass, {small_words:,} words",
+            qualcode_cmd(small, work / "out-small", "--no-cache"), small_words)
+
+    naive, floor = rows[0][3], rows[1][3]
+    print(f"\nFrench corpus: {files} files, {words:,} words (naive run on its first {rows[0][1]:,} words)")
+    print(f"{'run':<40} {'words':>10} {'seconds':>8} {'words/s':>10} {'x naive':>8} {'x tokenizer':>11} "
+          f"{'peak MB':>8}")
+    for label, n, seconds, speed, peak in rows:
+        print(f"{label:<40} {n:>10,} {seconds:>8.1f} {speed:>10,.0f} {speed / naive:>8.1f} {speed / floor:>11.2f} "
+              f"{peak / 2**20:>8.0f}")
+    first, recode, one, two, small_run = rows[2], rows[3], rows[4], rows[5], rows[6]
+    print(f"\nfirst pass / naive: {first[3] / naive:.1f} (target >= 15)")
+    print(f"first pass / tokenizer: {first[3] / floor:.2f} (target >= 0.5)")
+    print(f"re-code speed-up over first pass: {first[2] / recode[2]:.1f} (target >= 10)")
+    print(f"2 processes / 1 process: {one[2] / two[2]:.2f} (target >= 1.7)")
+    print(f"peak memory {words:,} words / {small_words:,} words: {first[4] / small_run[4]:.2f} (target <= 1.5), "
+          f"{first[4] / 2**20:.0f} MB (target < 1024)")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
