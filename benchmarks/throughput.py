@@ -22,6 +22,7 @@ Targets: (3) >= 15x (1) and >= 0.5x (2); (4) >= 10x (3); jobs 2 >= 1.7x jobs 1; 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -125,10 +126,8 @@ def _tree_rss(pid: int) -> int:
         return 0
     total = 0
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 

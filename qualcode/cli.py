@@ -35,6 +35,11 @@ class Unit(StrEnum):
     turn = "turn"
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 class Language(StrEnum):
     auto = "auto"
     fr = "fr"
@@ -109,13 +114,22 @@ def code(
         list[str] | None,
         typer.Option("--by", help="Attribute to compare groups by (repeatable), e.g. --by role."),
     ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0: one per core (fewer for few files).")
+    ] = 0,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Keep transcripts and matches between runs (see README).")
+    ] = True,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Cache folder; default ~/.cache/qualcode.")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="Where to code: this machine, or a Dask cluster.")] = Engine.local,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) for --engine dask.")
+    ] = None,
 ) -> None:
     """Code transcripts with a codebook and write segments, codings, evidence, theme frequency and errors."""
     if out is None and project is None:
         _echo_err("error: give --out DIR (tables and charts), --project FILE (a project database), or both.")
         raise typer.Exit(2)
-    from tqdm import tqdm
-
     from qualcode.codebook_io import default_codebook, read_codebook
     from qualcode.coder import Coder
     from qualcode.errors import CodebookError
@@ -127,13 +141,20 @@ def code(
     except CodebookError as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2) from exc
-    corpus = _load(paths, attributes, language)
     coder = Coder(book, unit=unit.value, language=None if language == Language.auto else language.value, model=model)
+    if out is None:
+        corpus, coded = _load(paths, attributes, language), []
+    else:
+        frame = _attributes(attributes)
+        corpus, coded = _read_and_code(paths, coder, language, jobs, cache, cache_dir, engine, scheduler)
+        if frame is not None:
+            from qualcode.corpus import _join_attributes
+
+            _join_attributes(corpus, frame)
     status = 1 if corpus.errors else 0
     if project is not None:
         status = max(status, _code_into_project(project, coder, corpus))
     if out is not None:
-        coded = [coder.code_transcript(t) for t in tqdm(corpus, desc="coding", unit="doc", disable=None, leave=False)]
         result = build_result(coded, coder, corpus.errors)
         try:
             write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
@@ -149,6 +170,69 @@ def code(
             _echo_err(f"warning: {warning}")
     _report_problems(corpus)
     raise typer.Exit(status)
+
+
+def _attributes(path: Path | None):
+    if path is None:
+        return None
+    from qualcode.corpus import read_attributes
+    from qualcode.errors import AttributesError
+
+    try:
+        return read_attributes(path)
+    except AttributesError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cache_dir, engine: Engine, scheduler):
+    """Read and code the files on this machine's processes or a Dask cluster, with a progress bar."""
+    from tqdm import tqdm
+
+    from qualcode.cache import Cache
+    from qualcode.coder import CodedDocument
+    from qualcode.corpus import Corpus, discover
+    from qualcode.errors import ReadError
+    from qualcode.runner import auto_jobs, iter_coded
+
+    options = {"language": None if language == Language.auto else language.value,
+               "cache": Cache(cache_dir) if cache else None}
+    client = None
+    if engine == Engine.dask:
+        client = _dask_client(scheduler)
+        options["client"] = client
+    else:
+        options["jobs"] = jobs or auto_jobs(len(discover(paths)[0]))
+    corpus, coded = Corpus(), []
+    try:
+        for item in tqdm(iter_coded(paths, coder, **options), desc="coding", unit="file", disable=None, leave=False):
+            if isinstance(item, CodedDocument):
+                coded.append(item)
+                corpus.transcripts.append(item.transcript)
+            elif isinstance(item, ReadError):
+                corpus.errors.append(item)
+            else:
+                corpus.skipped.append(item)
+    finally:
+        if client is not None:
+            client.close()
+    return corpus, coded
+
+
+def _dask_client(scheduler: str | None):
+    if not scheduler:
+        _echo_err("error: --engine dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786); see README.")
+        raise typer.Exit(2)
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:
+        _echo_err("error: --engine dask needs Dask: pip install 'qualcode[dask]'.")
+        raise typer.Exit(2) from exc
+    try:
+        return Client(scheduler, timeout="30s")
+    except OSError as exc:
+        _echo_err(f"error: cannot reach the Dask scheduler at {scheduler}: {exc}. Is it running?")
+        raise typer.Exit(1) from exc
 
 
 def _code_into_project(path: Path, coder, corpus) -> int:

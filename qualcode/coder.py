@@ -7,13 +7,14 @@ is kept as evidence with its offsets and the id of the rule that fired, so each 
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qualcode.codebook import Codebook, Rules
-from qualcode.nlp import fold, get_pipeline
+from qualcode.codebook import Code, Codebook, Rules
+from qualcode.nlp import fold, get_pipeline, pieces
 from qualcode.transcript import UNITS, Segment, Transcript
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ CODING_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "mat
                   "codebook_hash", "text"]
 EVIDENCE_COLUMNS = ["document", "segment_id", "code", "start", "end", "matched", "rule"]
 _FOLDED_ATTRS = ("LEMMA", "NORM", "LOWER")
+MATCHER_VERSION = "1"  # part of every cached match's key: change it when matching itself changes
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class CodingResult:
 class _Compiled:
     """The codebook's rules for one language, compiled against that language's pipeline."""
 
-    def __init__(self, codebook: Codebook, language: str, model: str | None) -> None:
+    def __init__(self, codes: Iterable[Code], language: str, model: str | None) -> None:
         from spacy.matcher import Matcher, PhraseMatcher
 
         self.nlp = get_pipeline(language, model)
@@ -121,7 +123,7 @@ class _Compiled:
         self.excluding: dict[str, str] = {}
         self.rule_of: dict[tuple[str, str, tuple[int, ...]], str] = {}  # (key, L/N, lemma or norm hashes)
         phrases: list[tuple[str, str, str]] = []
-        for code in codebook:
+        for code in codes:
             for rules in code.rules_for(language):
                 phrases += self._add_rules(code.id, language, rules)
         self._add_phrases(phrases)
@@ -283,6 +285,10 @@ class Coder:
         self.model = model
         self.regex_timeout = regex_timeout
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Compiled matchers stay behind: a worker process or Dask worker compiles its own, once.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     @property
     def codebook_(self) -> Codebook:
         if self.codebook is None:
@@ -296,34 +302,92 @@ class Coder:
         """The coder's name in codings: ``auto:<codebook name>``."""
         return f"auto:{self.codebook_.name}"
 
-    def _compiled(self, language: str) -> _Compiled:
+    def _compiled(self, language: str, codes: tuple[Code, ...] | None = None) -> _Compiled:
+        """The matchers of every code (or of ``codes``) for ``language``, compiled once."""
         cache = self.__dict__.setdefault("_compiled_", {})
-        if language not in cache:
-            cache[language] = _Compiled(self.codebook_, language, self.model)
-        return cache[language]
+        key = (language, None if codes is None else tuple(c.id for c in codes))
+        if key not in cache:
+            cache[key] = _Compiled(self.codebook_ if codes is None else codes, language, self.model)
+        return cache[key]
 
-    def code_transcript(self, transcript: Transcript) -> CodedDocument:
-        """Segment and code one transcript."""
+    def rule_keys(self, language: str) -> dict[str, str]:
+        """Per code with rules for ``language``: a key of those rules and of the lemmas used (the model).
+
+        Matches are a function of a paragraph and of this key only, so they can be cached per code: after
+        a codebook change only the codes whose key changed are matched again.
+        """
+        cache = self.__dict__.setdefault("_rule_keys_", {})
+        book = self.codebook_
+        if cache.get(language, (None,))[0] is not book or cache[language][1] != book.hash:
+            keys = {}
+            for code in book:
+                rules = code.rules_for(language)
+                if rules:
+                    blob = repr((MATCHER_VERSION, code.id, language, self.model, rules))
+                    keys[code.id] = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+            cache[language] = (book, book.hash, keys)
+        return cache[language][2]
+
+    def code_transcript(self, transcript: Transcript, *, matches: dict[str, list] | None = None) -> CodedDocument:
+        """Segment and code one transcript.
+
+        ``matches`` (optional) is a cache of the transcript's matches per code rule key (see
+        :meth:`rule_keys`), as :class:`qualcode.cache.Cache` keeps them: codes found there are not matched
+        again, and the matches of the others are added to it.
+        """
         if self.unit not in UNITS:
             raise ValueError(f"The 'unit' parameter of Coder must be one of {', '.join(UNITS)}. "
                              f"Got {self.unit!r} instead.")
         language = self.language or transcript.language or "en"
-        compiled = self._compiled(language)
-        segments = transcript.segments(self.unit, nlp=compiled.nlp)
         warnings: list[str] = []
-        found: list[tuple[str, int, int]] = []
-        paragraphs = transcript.paragraphs
-        texts = [transcript.text[p.start : p.end] for p in paragraphs]
-        # Sentences are only needed when they are the units.
-        skip = ["sentencizer"] if self.unit != "sentence" and "sentencizer" in compiled.nlp.pipe_names else []
-        for p, text, doc in zip(paragraphs, texts, compiled.nlp.pipe(texts, disable=skip), strict=True):
-            found += compiled.match(doc, p.start)
-            found += self._regex_matches(compiled, text, p.start, transcript.id, warnings)
-        evidence = _assign(found, segments, compiled, transcript.text)
+        timed_out: set[str] = set()
+        if matches is None:
+            found = self._match(self._compiled(language), transcript, warnings, timed_out)
+        else:
+            found = self._match_with_cache(language, transcript, matches, warnings, timed_out)
+        nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
+        segments = transcript.segments(self.unit, nlp=nlp)
+        evidence = _assign(found, segments, transcript.text)
         return CodedDocument(transcript, segments, evidence, warnings, self.codebook_)
 
+    def _match_with_cache(
+        self, language: str, transcript: Transcript, known: dict[str, list], warnings: list[str],
+        timed_out: set[str],
+    ) -> list[tuple[str, int, int]]:
+        keys = self.rule_keys(language)
+        missing = [code for code, key in keys.items() if key not in known]
+        fresh: dict[str, list] = {}
+        if missing:
+            codes = None if len(missing) == len(keys) else tuple(self._code_by_id()[c] for c in missing)
+            for match in self._match(self._compiled(language, codes), transcript, warnings, timed_out):
+                fresh.setdefault(_code_of(match[0]), []).append(match)
+            for code in missing:
+                if code not in timed_out:  # a rule abandoned on a timeout is tried again next time
+                    known[keys[code]] = fresh.get(code, [])
+        return [m for code, key in keys.items() for m in (fresh.get(code) or known.get(key, ()))]
+
+    def _code_by_id(self) -> dict[str, Code]:
+        book = self.codebook_
+        cached = self.__dict__.get("_by_id_")
+        if cached is None or cached[0] is not book:
+            cached = self.__dict__["_by_id_"] = (book, {c.id: c for c in book})
+        return cached[1]
+
+    def _match(
+        self, compiled: _Compiled, transcript: Transcript, warnings: list[str], timed_out: set[str]
+    ) -> list[tuple[str, int, int]]:
+        """Every match of ``compiled``'s rules in the transcript's paragraphs: (rule id, start, end)."""
+        found: list[tuple[str, int, int]] = []
+        texts = [(offset, text) for p in transcript.paragraphs
+                 for offset, text in pieces(transcript.text[p.start : p.end], p.start)]
+        skip = ["sentencizer"] if "sentencizer" in compiled.nlp.pipe_names else []
+        for (offset, text), doc in zip(texts, compiled.nlp.pipe((t for _, t in texts), disable=skip), strict=True):
+            found += compiled.match(doc, offset)
+            found += self._regex_matches(compiled, text, offset, transcript.id, warnings, timed_out)
+        return found
+
     def _regex_matches(
-        self, compiled: _Compiled, text: str, offset: int, doc_id: str, warnings: list[str]
+        self, compiled: _Compiled, text: str, offset: int, doc_id: str, warnings: list[str], timed_out: set[str]
     ) -> list[tuple[str, int, int]]:
         out = []
         for rule_id, _, pattern in compiled.regexes:
@@ -331,6 +395,7 @@ class Coder:
                 out += [(rule_id, offset + m.start(), offset + m.end())
                         for m in pattern.finditer(text, timeout=self.regex_timeout) if m.end() > m.start()]
             except TimeoutError:
+                timed_out.add(_code_of(rule_id))
                 warnings.append(f"{doc_id}: regex rule {rule_id!r} took over {self.regex_timeout}s on one "
                                 "paragraph and was skipped there; simplify the pattern.")
         return out
@@ -344,9 +409,16 @@ class Coder:
         return build_result(documents, self, errors)
 
 
-def _assign(
-    found: list[tuple[str, int, int]], segments: list[Segment], compiled: _Compiled, text: str
-) -> dict[int, list[Evidence]]:
+def _code_of(rule_id: str) -> str:
+    """The code of a rule id (``code:language:kind:...``; code ids have no colon)."""
+    return rule_id.split(":", 1)[0]
+
+
+def _excludes(rule_id: str) -> bool:
+    return rule_id.split(":", 3)[2] == "exclude"
+
+
+def _assign(found: list[tuple[str, int, int]], segments: list[Segment], text: str) -> dict[int, list[Evidence]]:
     """Group matches by segment, applying exclusions and dropping duplicates and nested matches."""
     starts = [s.start for s in segments]
     per_segment: dict[int, set[tuple[int, int, str]]] = {}
@@ -355,15 +427,14 @@ def _assign(
         if i >= 0 and end <= segments[i].end:
             per_segment.setdefault(i, set()).add((start, -end, rule_id))
     out: dict[int, list[Evidence]] = {}
-    code_of, excluding = compiled.code_of, compiled.excluding
     for i in sorted(per_segment):
         matches = sorted(per_segment[i])  # by start, longest first, then rule id
-        cancelled = {excluding[r] for _, _, r in matches if r in excluding}
+        cancelled = {_code_of(r) for _, _, r in matches if _excludes(r)}
         kept: list[Evidence] = []
         reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
         for start, neg_end, rule_id in matches:
-            code = code_of.get(rule_id)
-            if code is None or code in cancelled or -neg_end <= reach.get(code, -1):
+            code = _code_of(rule_id)
+            if code in cancelled or _excludes(rule_id) or -neg_end <= reach.get(code, -1):
                 continue
             reach[code] = -neg_end
             kept.append(Evidence(code, start, -neg_end, rule_id, text[start:-neg_end]))

@@ -49,6 +49,10 @@ class ReadError(QualcodeError):
             message += f" {hint}"
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        # Read errors travel from worker processes (and Dask workers) to the main one.
+        return self.__class__, (self.path, self.problem, self.hint)
+
 
 class UnsupportedFormatError(ReadError):
     """No reader handles the file's suffix."""

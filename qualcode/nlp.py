@@ -8,6 +8,7 @@ alike. ``model="fr_core_news_sm"`` uses the installed statistical model's lemmas
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
@@ -63,6 +64,36 @@ class FoldedLemmatizer:
                 lemma = cache[token.lower] = strings.add(self.lemma(token.lower_))
             token.lemma = lemma
         return doc
+
+
+PIECE_CHARS = 100_000  # longer paragraphs go to spaCy in pieces: its max_length is 1M and memory grows with it
+_SENTENCE_END = re.compile(r"[.!?…]\s+")
+_SPACE = re.compile(r"\s+")
+
+
+def pieces(text: str, offset: int = 0, limit: int = PIECE_CHARS) -> list[tuple[int, str]]:
+    """``text`` cut into pieces of at most ``limit`` characters, as (offset of the piece, piece).
+
+    A cut falls after the last sentence end in the second half of a piece, else after its last space,
+    else anywhere (a 50 MB line with no space). A match across a cut is not found: with pieces of 100,000
+    characters that is a few words in a very long paragraph.
+    """
+    out, start = [], 0
+    while len(text) - start > limit:
+        window = text[start + limit // 2 : start + limit]
+        cut = _last_end(_SENTENCE_END, window) or _last_end(_SPACE, window)
+        end = start + limit // 2 + cut if cut else start + limit
+        out.append((offset + start, text[start:end]))
+        start = end
+    out.append((offset + start, text[start:]))
+    return out
+
+
+def _last_end(pattern: re.Pattern[str], text: str) -> int:
+    end = 0
+    for found in pattern.finditer(text):
+        end = found.end()
+    return end
 
 
 _FACTORY = "qualcode_folded_lemmatizer"

@@ -29,3 +29,16 @@ def require_shared(relative: str | Path = "") -> Path:
     if not path.exists():
         skip_or_fail(f"{path} is absent: the shared third-party material is needed for this test")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """The coding cache of every test (and of the CLI runs they start) lives in a temporary folder, not
+    in the user's ~/.cache."""
+    previous = os.environ.get("QUALCODE_CACHE_DIR")
+    os.environ["QUALCODE_CACHE_DIR"] = str(tmp_path_factory.mktemp("qualcode-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("QUALCODE_CACHE_DIR", None)
+    else:
+        os.environ["QUALCODE_CACHE_DIR"] = previous

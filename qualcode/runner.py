@@ -1,0 +1,172 @@
+"""Coding a whole archive: files read and coded in worker processes or on a Dask cluster, in order.
+
+Each file is one task: read it (or take it from the :class:`~qualcode.cache.Cache`), build its transcript,
+code it. Tasks run in this process (``jobs=1``), in ``jobs`` worker processes on this machine, or on the
+workers of a ``dask.distributed.Client``; results come back in the order of the files, so every engine
+gives the same outputs, byte for byte. Worker processes are forked after the codebook is compiled, and a
+Dask worker compiles it once and keeps it for all its tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode.corpus import Corpus, discover
+from qualcode.errors import ReadError
+from qualcode.readers import read_raw
+from qualcode.structure import build_transcript
+
+if TYPE_CHECKING:
+    from qualcode.cache import Cache
+    from qualcode.coder import CodedDocument, Coder
+
+__all__ = ["auto_jobs", "code_files", "iter_coded"]
+
+PathLike = str | os.PathLike[str]
+_FILES_PER_JOB = 8  # below this many files per extra process, starting it costs more than it saves
+_WORKER: dict[str, Any] = {}  # the coder, cache and language of this worker process
+
+
+def auto_jobs(files: int) -> int:
+    """The number of processes the CLI uses by default: one per available core, fewer for few files."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, files // _FILES_PER_JOB))
+
+
+def iter_coded(
+    paths: PathLike | Iterable[PathLike],
+    coder: Coder,
+    *,
+    language: str | None = None,
+    jobs: int = 1,
+    client: Any = None,
+    cache: Cache | None = None,
+) -> Iterator[CodedDocument | ReadError | str]:
+    """Read and code every transcript under ``paths``; yield, in file order, each coded document or read
+    error, then each skipped path (a file no reader handles), like :func:`qualcode.corpus.iter_corpus`.
+
+    Parameters
+    ----------
+    coder : the :class:`~qualcode.Coder` to code with.
+    language : set the language of every transcript instead of detecting it.
+    jobs : worker processes on this machine (1: this process).
+    client : a ``dask.distributed.Client``: code on its workers instead (``jobs`` is then ignored). The
+        workers must see the files at the same paths (a shared file system) and have qualcode installed.
+    cache : a :class:`~qualcode.cache.Cache`: unchanged files are not read again, unchanged codes not
+        matched again. It must be reachable by every worker.
+    """
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"The 'jobs' parameter must be a positive integer. Got {jobs!r} instead.")
+    files, skipped, errors = discover(paths)
+    yield from errors
+    tasks = [(path.as_posix(), doc_id) for path, doc_id in files]
+    if client is not None:
+        results: Iterable[Any] = _on_dask(client, tasks, coder, cache, language)
+    elif jobs > 1 and len(tasks) > 1:
+        results = _on_processes(min(jobs, len(tasks)), tasks, coder, cache, language)
+    else:
+        results = (_code_file(task, coder, cache, language) for task in tasks)
+    for result in results:
+        if not isinstance(result, ReadError):
+            result.codebook = coder.codebook_
+        yield result
+    yield from skipped
+
+
+def code_files(
+    paths: PathLike | Iterable[PathLike], coder: Coder, **options: Any
+) -> tuple[Corpus, list[CodedDocument]]:
+    """:func:`iter_coded`, collected: the corpus read (transcripts, errors, skipped) and the coded documents."""
+    from qualcode.coder import CodedDocument
+
+    corpus, coded = Corpus(), []
+    for item in iter_coded(paths, coder, **options):
+        if isinstance(item, CodedDocument):
+            coded.append(item)
+            corpus.transcripts.append(item.transcript)
+        elif isinstance(item, ReadError):
+            corpus.errors.append(item)
+        else:
+            corpus.skipped.append(item)
+    return corpus, coded
+
+
+def _code_file(task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None) -> Any:
+    """Read (or take from the cache) and code one file: its CodedDocument without the codebook, which
+    the caller has, or its ReadError."""
+    from qualcode.cache import CacheEntry
+
+    path, doc_id = Path(task[0]), task[1]
+    try:
+        entry, key = None, None
+        if cache is not None:
+            key = cache.key(path.read_bytes(), id=doc_id, suffix=path.suffix, language=language)
+            entry = cache.load(key)
+        fresh = entry is None
+        if entry is None:
+            transcript = build_transcript(read_raw(path), doc_id, source=path.as_posix(), language=language)
+            entry = CacheEntry(transcript)
+        known = len(entry.matches)
+        coded = coder.code_transcript(entry.transcript, matches=entry.matches if cache is not None else None)
+        if cache is not None and key is not None and (fresh or len(entry.matches) != known):
+            cache.store(key, entry)
+    except ReadError as exc:
+        return exc
+    except OSError as exc:
+        return ReadError(path, f"cannot be read ({exc.strerror or exc}).", "Check that it exists and is readable.")
+    coded.codebook = None
+    return coded
+
+
+def _on_processes(
+    jobs: int, tasks: list[tuple[str, str]], coder: Coder, cache: Cache | None, language: str | None
+) -> Iterator[Any]:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods:  # workers inherit the compiled codebook and loaded pipelines
+        _prepare(coder, language)
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("spawn")
+    with context.Pool(jobs, initializer=_init_worker, initargs=(coder, cache, language)) as pool:
+        yield from pool.imap(_worker_task, tasks, chunksize=max(1, min(8, len(tasks) // (4 * jobs))))
+
+
+def _prepare(coder: Coder, language: str | None) -> None:
+    """Compile the codebook for the languages the corpus is likely in, before forking."""
+    languages = [language] if language else [lang for lang in coder.codebook_.languages if lang != "any"]
+    for lang in languages or ["en"]:
+        with contextlib.suppress(OSError, ImportError, ValueError):  # a language spaCy lacks: its files fail
+            coder._compiled(lang)
+
+
+def _init_worker(coder: Coder, cache: Cache | None, language: str | None) -> None:
+    _WORKER.update(coder=coder, cache=cache, language=language)
+
+
+def _worker_task(task: tuple[str, str]) -> Any:
+    return _code_file(task, _WORKER["coder"], _WORKER["cache"], _WORKER["language"])
+
+
+def _on_dask(
+    client: Any, tasks: list[tuple[str, str]], coder: Coder, cache: Cache | None, language: str | None
+) -> Iterator[Any]:
+    """Submit every file to the cluster; yield results in order, releasing each as it is taken."""
+    if not tasks:
+        return
+    shared = client.scatter(coder, broadcast=True)  # one copy per worker, compiled once there
+    futures = client.map(_dask_task, tasks, coder=shared, cache=cache, language=language, pure=False)
+    for future in futures:
+        yield future.result()
+        future.release()
+
+
+def _dask_task(task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None) -> Any:
+    return _code_file(task, coder, cache, language)

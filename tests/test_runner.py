@@ -1,0 +1,147 @@
+"""Coding a folder in worker processes, from the cache and on Dask: the same results as one process."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+
+import qualcode as qc
+from qualcode.cache import Cache
+from qualcode.coder import CodedDocument
+from qualcode.runner import auto_jobs, code_files, iter_coded
+from tests.conftest import SAMPLES, skip_or_fail
+
+
+def _evidence(coded: list[CodedDocument]) -> list[tuple]:
+    return [(d.transcript.id, i, e) for d in coded for i, found in sorted(d.evidence.items()) for e in found]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """One process, no cache: what every other way of running must give."""
+    corpus, coded = code_files(SAMPLES, qc.Coder())
+    return corpus, coded
+
+
+def test_one_process_equals_coding_the_read_corpus(reference):
+    corpus, coded = reference
+    result = qc.Coder().code(qc.read_corpus(SAMPLES))
+    assert [d.transcript.id for d in coded] == result.documents == corpus.ids
+    assert sum(len(found) for d in coded for found in d.evidence.values()) == len(result.evidence)
+    assert all(d.codebook is not None for d in coded)
+
+
+def test_two_processes_give_the_same_documents_in_the_same_order(reference):
+    _, coded = code_files(SAMPLES, qc.Coder(), jobs=2)
+    assert [d.transcript.id for d in coded] == [d.transcript.id for d in reference[1]]
+    assert _evidence(coded) == _evidence(reference[1])
+
+
+def test_read_errors_and_skipped_files_come_back_from_workers(tmp_path, reference):
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLES, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "notes.xyz").write_text("no reader", encoding="utf-8")
+    corpus, coded = code_files(folder, qc.Coder(), jobs=2)
+    assert [type(e).__name__ for e in corpus.errors] == ["EmptyFileError"]
+    assert "empty.txt" in str(corpus.errors[0]) and corpus.skipped == [(folder / "notes.xyz").as_posix()]
+    assert len(coded) == len(reference[1])
+
+
+def test_cache_skips_reading_and_matching_and_changes_nothing(tmp_path, reference):
+    cache = Cache(tmp_path / "cache")
+    _, first = code_files(SAMPLES, qc.Coder(), cache=cache)
+    assert cache.misses == len(first) and cache.size()[0] == len(first)
+    again = Cache(tmp_path / "cache")
+    _, second = code_files(SAMPLES, qc.Coder(), cache=again, jobs=2)
+    assert _evidence(first) == _evidence(second) == _evidence(reference[1])
+    assert [d.transcript for d in second] == [d.transcript for d in reference[1]]
+
+
+def test_after_a_codebook_change_only_the_changed_code_is_matched_again(tmp_path, monkeypatch):
+    cache = Cache(tmp_path / "cache")
+    book = qc.default_codebook()
+    code_files(SAMPLES, qc.Coder(book), cache=cache)
+    trust = book["trust"]
+    rules = {lang: replace(r, terms=(*r.terms, "bonne foi", "good faith")) for lang, r in trust.rules.items()}
+    changed = qc.Codebook(book.name, [replace(trust, rules=rules) if c.id == "trust" else c for c in book])
+    coder = qc.Coder(changed)
+    compiled: list = []
+    original = coder._compiled
+    monkeypatch.setattr(coder, "_compiled", lambda lang, codes=None: compiled.append(codes) or original(lang, codes))
+    _, cached = code_files(SAMPLES, coder, cache=Cache(tmp_path / "cache"))
+    assert compiled and all(codes is not None and [c.id for c in codes] == ["trust"] for codes in compiled)
+    _, fresh = code_files(SAMPLES, qc.Coder(changed))
+    assert _evidence(cached) == _evidence(fresh)
+
+
+def test_a_damaged_cache_entry_is_coded_afresh(tmp_path, reference):
+    cache = Cache(tmp_path / "cache")
+    code_files(SAMPLES, qc.Coder(), cache=cache)
+    for entry in (tmp_path / "cache").glob("*/*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    again = Cache(tmp_path / "cache")
+    _, coded = code_files(SAMPLES, qc.Coder(), cache=again)
+    assert again.hits == 0 and _evidence(coded) == _evidence(reference[1])
+
+
+def test_an_unwritable_cache_does_not_stop_the_run(tmp_path, reference):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    _, coded = code_files(SAMPLES, qc.Coder(), cache=Cache(blocker / "cache"))
+    assert _evidence(coded) == _evidence(reference[1])
+
+
+def test_jobs_must_be_positive():
+    with pytest.raises(ValueError, match="jobs"):
+        list(iter_coded(SAMPLES, qc.Coder(), jobs=0))
+
+
+def test_auto_jobs_uses_one_process_for_a_few_files():
+    assert auto_jobs(3) == 1
+    assert auto_jobs(10_000) >= 1
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    try:
+        import dask.distributed as distributed
+    except ImportError:
+        skip_or_fail("dask is an optional extra, absent here: pip install 'qualcode[dask]'")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def test_dask_local_cluster_gives_the_same_results(reference, dask_client):
+    corpus, coded = code_files(SAMPLES, qc.Coder(), client=dask_client)
+    assert corpus.ids == reference[0].ids
+    assert _evidence(coded) == _evidence(reference[1])
+    assert len(dask_client.scheduler_info()["workers"]) == 2
+
+
+def test_cli_outputs_are_the_same_bytes_with_one_two_processes_and_dask(tmp_path, dask_client):
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    runs = {"one": ["--jobs", "1", "--no-cache"], "two": ["--jobs", "2", "--no-cache"], "cached": ["--jobs", "2"],
+            "dask": ["--engine", "dask", "--scheduler", dask_client.scheduler.address]}
+    for name, options in runs.items():
+        result = CliRunner().invoke(app, ["code", str(SAMPLES), "--out", str(tmp_path / name), *options])
+        assert result.exit_code == 0, result.output
+    reference = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*")}
+    assert len(reference) > 10
+    for name in ("two", "cached", "dask"):
+        assert {p.relative_to(tmp_path / name): p.read_bytes() for p in (tmp_path / name).rglob("*")} == reference
+
+
+def test_cli_dask_without_a_scheduler_says_what_to_give():
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    result = CliRunner().invoke(app, ["code", str(SAMPLES), "--out", "unused", "--engine", "dask"])
+    assert result.exit_code == 2 and "--scheduler" in result.output
