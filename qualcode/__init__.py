@@ -9,6 +9,7 @@ codings into tables, charts and reports::
     qc.theme_frequency(result)
 """
 
+from qualcode.cache import Cache
 from qualcode.codebook import Code, Codebook
 from qualcode.codebook_io import default_codebook, read_codebook, validate_codebook, write_codebook
 from qualcode.coder import Coder, CodingResult
@@ -35,6 +36,7 @@ from qualcode.transcript import Segment, Span, Transcript
 __version__ = "0.1.0"
 
 __all__ = [
+    "Cache",
     "Code",
     "Codebook",
     "CodebookError",

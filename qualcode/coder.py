@@ -8,6 +8,7 @@ is kept as evidence with its offsets and the id of the rule that fired, so each 
 from __future__ import annotations
 
 import hashlib
+import os
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -400,10 +401,34 @@ class Coder:
                                 "paragraph and was skipped there; simplify the pattern.")
         return out
 
-    def code(self, corpus: Corpus | Iterable[Transcript]) -> CodingResult:
-        """Code every transcript of ``corpus``; return the tidy tables."""
+    def code(
+        self,
+        corpus: Corpus | Iterable[Transcript] | str | os.PathLike[str] | list[str | os.PathLike[str]],
+        *,
+        jobs: int = 1,
+        client: Any = None,
+        cache: Any = None,
+    ) -> CodingResult:
+        """Code every transcript of ``corpus``; return the tidy tables.
+
+        ``corpus`` is a :class:`Corpus` or transcripts, or files and folders to read (as
+        :func:`qualcode.read_corpus` would). Given paths, ``jobs`` worker processes (or the workers of a
+        ``dask.distributed.Client`` given as ``client``) read and code them, and a
+        :class:`qualcode.Cache` keeps transcripts and matches for the next run: see
+        :mod:`qualcode.runner`. The result is the same whichever way it was computed.
+        """
         from qualcode.results import build_result
 
+        if isinstance(corpus, str | os.PathLike) or (
+            isinstance(corpus, list | tuple) and corpus and all(isinstance(p, str | os.PathLike) for p in corpus)
+        ):
+            from qualcode.runner import code_files
+
+            read, documents = code_files(corpus, self, jobs=jobs, client=client, cache=cache)
+            return build_result(documents, self, read.errors)
+        if jobs != 1 or client is not None or cache is not None:
+            raise ValueError("jobs, client and cache apply when Coder.code is given files or folders to read; "
+                             "pass the paths instead of the loaded corpus.")
         documents = [self.code_transcript(t) for t in corpus]
         errors = getattr(corpus, "errors", [])
         return build_result(documents, self, errors)

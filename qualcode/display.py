@@ -207,14 +207,15 @@ def themes_for(codebook: Codebook, extra: Iterable[str] = (), language: str | No
 
 
 def coded_spans(
-    codings: pd.DataFrame, evidence: pd.DataFrame | None, themes: Sequence[Theme]
+    codings: pd.DataFrame | Sequence[Any], evidence: pd.DataFrame | Sequence[Any] | None, themes: Sequence[Theme]
 ) -> tuple[list[Coded], list[Hit]]:
-    """The coded segments and the matches of one document's codings and evidence tables."""
+    """The coded segments and the matches of one document's codings and evidence tables (DataFrames, or
+    their rows as named tuples)."""
     by_id = {t.id: t for t in themes}
     hits: list[Hit] = []
     fired: dict[tuple[int, str], list[str]] = {}
     if evidence is not None and len(evidence):
-        for row in evidence.itertuples(index=False):
+        for row in _rows(evidence):
             theme = by_id[row.code]
             hits.append(
                 Hit(
@@ -226,7 +227,7 @@ def coded_spans(
             )
             fired.setdefault((int(row.segment_id), row.code), []).append(f"{row.rule} → “{row.matched}”")
     segments: dict[tuple[int, int], dict[str, str]] = {}
-    for row in codings.itertuples(index=False):
+    for row in _rows(codings):
         theme = by_id[row.code]
         found = fired.get((int(getattr(row, "segment_id", -1)), row.code))
         if not found and isinstance(getattr(row, "rule", None), str) and row.rule:
@@ -239,6 +240,10 @@ def coded_spans(
         for (start, end), notes in sorted(segments.items())
     ]
     return coded, sorted(hits, key=lambda h: (h.start, h.end))
+
+
+def _rows(table: pd.DataFrame | Sequence[Any]) -> Iterable[Any]:
+    return table.itertuples(index=False) if hasattr(table, "itertuples") else table
 
 
 def document_view(

@@ -118,13 +118,12 @@ def _documents(
     from qualcode.transcript import Transcript
 
     texts = {t.id: t for t in transcripts}
-    codings = dict(tuple(result.codings.groupby("document", sort=False)))
-    evidence = dict(tuple(result.evidence.groupby("document", sort=False)))
+    codings, evidence = _by_document(result.codings), _by_document(result.evidence)
     attributes = _attributes(result.document_table)
     docs = []
     for i, doc_id in enumerate(result.documents, start=1):
         transcript = texts.get(doc_id)
-        coded, hits = coded_spans(codings.get(doc_id, result.codings[:0]), evidence.get(doc_id), themes)
+        coded, hits = coded_spans(codings.get(doc_id, []), evidence.get(doc_id), themes)
         notes = []
         if transcript is None:
             notes.append(
@@ -142,14 +141,20 @@ def _documents(
     return docs
 
 
-def _changed(transcript: Transcript, codings: pd.DataFrame | None) -> bool:
+def _by_document(table: pd.DataFrame) -> dict[str, list[Any]]:
+    """The rows of ``table`` (as named tuples) grouped by document: one pass, no DataFrame per document."""
+    out: dict[str, list[Any]] = {}
+    for row in table.itertuples(index=False):
+        out.setdefault(row.document, []).append(row)
+    return out
+
+
+def _changed(transcript: Transcript, codings: list[Any] | None) -> bool:
     """True when a coded segment's text is not the transcript's text at its offsets."""
-    if codings is None or "text" not in codings.columns:
+    if not codings or not hasattr(codings[0], "text"):
         return False
     text = transcript.text
-    return any(
-        text[s:e] != t for s, e, t in zip(codings["start"], codings["end"], codings["text"], strict=True)
-    )
+    return any(text[row.start : row.end] != row.text for row in codings)
 
 
 def _attributes(table: pd.DataFrame) -> dict[str, dict[str, Any]]:

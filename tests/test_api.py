@@ -3,9 +3,13 @@
 import subprocess
 import sys
 
+import pytest
+
 import qualcode
+from tests.conftest import ROOT
 
 EXPECTED = {
+    "Cache",
     "Code", "Codebook", "CodebookError", "Coder", "CodingResult", "Corpus", "Project", "ProjectError",
     "QualcodeError", "ReadError", "Segment", "Span", "Transcript", "__version__", "code_into_project",
     "cooccurrence", "cooccurrence_matrix", "default_codebook", "kwic", "open_project", "plot_cooccurrence",
@@ -27,3 +31,12 @@ def test_import_and_cli_help_load_no_heavy_library():
             "print(sorted(m for m in ('spacy', 'pandas', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["codebook", "check", "qualcode/codebooks/default.yml"], ["code", "--help"]])
+def test_cli_starts_without_heavy_libraries(args):
+    code = (f"import sys; sys.argv = ['qualcode', *{args!r}]\nfrom qualcode.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('HEAVY', sorted(m for m in ('spacy', 'pandas', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert "HEAVY []" in out

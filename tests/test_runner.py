@@ -145,3 +145,12 @@ def test_cli_dask_without_a_scheduler_says_what_to_give():
 
     result = CliRunner().invoke(app, ["code", str(SAMPLES), "--out", "unused", "--engine", "dask"])
     assert result.exit_code == 2 and "--scheduler" in result.output
+
+
+def test_coder_code_reads_paths_with_jobs_and_cache(tmp_path, reference):
+    on_paths = qc.Coder().code(SAMPLES, jobs=2, cache=qc.Cache(tmp_path / "cache"))
+    in_memory = qc.Coder().code(qc.read_corpus(SAMPLES))
+    assert on_paths.documents == in_memory.documents
+    assert on_paths.evidence.equals(in_memory.evidence) and on_paths.codings.equals(in_memory.codings)
+    with pytest.raises(ValueError, match="paths"):
+        qc.Coder().code(qc.read_corpus(SAMPLES), jobs=2)
