@@ -146,6 +146,11 @@ def code(
         corpus, coded = _load(paths, attributes, language), []
     else:
         frame = _attributes(attributes)
+        if not jobs:
+            from qualcode.corpus import discover
+            from qualcode.runner import auto_jobs
+
+            jobs = auto_jobs(len(discover(paths)[0]))
         corpus, coded = _read_and_code(paths, coder, language, jobs, cache, cache_dir, engine, scheduler)
         if frame is not None:
             from qualcode.corpus import _join_attributes
@@ -158,7 +163,7 @@ def code(
         result = build_result(coded, coder, corpus.errors)
         try:
             write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
-                          by=tuple(by or ()), transcripts=corpus.transcripts)
+                          by=tuple(by or ()), transcripts=corpus.transcripts, jobs=jobs)
         except ValueError as exc:
             _echo_err(f"error: {exc}")
             raise typer.Exit(2) from exc
@@ -191,9 +196,9 @@ def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cac
 
     from qualcode.cache import Cache
     from qualcode.coder import CodedDocument
-    from qualcode.corpus import Corpus, discover
+    from qualcode.corpus import Corpus
     from qualcode.errors import ReadError
-    from qualcode.runner import auto_jobs, iter_coded
+    from qualcode.runner import iter_coded
 
     options = {"language": None if language == Language.auto else language.value,
                "cache": Cache(cache_dir) if cache else None}
@@ -202,7 +207,7 @@ def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cac
         client = _dask_client(scheduler)
         options["client"] = client
     else:
-        options["jobs"] = jobs or auto_jobs(len(discover(paths)[0]))
+        options["jobs"] = jobs
     corpus, coded = Corpus(), []
     try:
         for item in tqdm(iter_coded(paths, coder, **options), desc="coding", unit="file", disable=None, leave=False):

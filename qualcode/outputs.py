@@ -10,10 +10,10 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     import pandas as pd
 
@@ -32,6 +32,7 @@ def write_outputs(
     documents: pd.DataFrame | None = None,
     by: tuple[str, ...] = (),
     transcripts: Iterable[Transcript] | None = None,
+    jobs: int = 1,
 ) -> Path:
     """Write the tables and charts of ``result`` into ``out_dir``, replacing the folder whole.
 
@@ -40,7 +41,8 @@ def write_outputs(
     ``documents`` (e.g. ``Corpus.summary()``) as documents.csv. Charts, in each format of ``charts``:
     theme_frequency, theme_heatmap, cooccurrence. For each attribute in ``by`` (e.g. ``"role"``):
     theme_by_<attribute>.csv and its chart. Given the ``transcripts``, also report.html: the coded
-    transcripts, tables and charts in one self-contained page.
+    transcripts, tables and charts in one self-contained page. With ``jobs`` > 1 (where processes can be
+    forked), the report is written by a second process while this one writes the tables and charts.
 
     Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and
     ``ValueError`` for an unknown attribute; the previous outputs are then left as they were.
@@ -54,7 +56,12 @@ def write_outputs(
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    report = None
     try:
+        if transcripts is not None:
+            from qualcode.report import write_report
+
+            report = _start(jobs, write_report, result, list(transcripts), staging / "report.html")
         frequency = theme_frequency(result)
         pairs = cooccurrence(result)
         groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
@@ -71,15 +78,62 @@ def write_outputs(
             _csv(documents, staging / "documents.csv")
         (staging / "run.json").write_text(_manifest(result), encoding="utf-8", newline="\n")
         _charts(result, frequency, pairs, groups, staging, charts)
-        if transcripts is not None:
-            from qualcode.report import write_report
-
-            write_report(result, transcripts, staging / "report.html")
+        if report is not None:
+            report.wait()
+            report = None
         _swap(staging, out)
     except BaseException:
+        if report is not None:
+            report.stop()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+class _Task:
+    """A function run now (``jobs=1``) or in a forked child process, waited for later."""
+
+    def __init__(self, process: Any = None, pipe: Any = None) -> None:
+        self.process, self.pipe = process, pipe
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        message = self.pipe.recv() if self.pipe.poll(None) else ""
+        self.process.join()
+        if self.process.exitcode != 0:
+            raise OSError(message or f"the report's process stopped with status {self.process.exitcode}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _start(jobs: int, function: Callable[..., Any], *args: Any) -> _Task:
+    import multiprocessing
+
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        function(*args)
+        return _Task()
+    context = multiprocessing.get_context("fork")  # the child shares this process's data: nothing is copied
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(send, function, args), daemon=True)
+    process.start()
+    send.close()
+    return _Task(process, receive)
+
+
+def _child(pipe: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        function(*args)
+    except BaseException as exc:
+        pipe.send(f"{type(exc).__name__}: {exc}")
+        pipe.close()
+        os._exit(1)
+    pipe.send("")
+    pipe.close()
+    os._exit(0)
 
 
 def _safe(name: str) -> str:

@@ -1,0 +1,45 @@
+"""Writing a run's outputs: the report written by a second process gives the same bytes, and its failure
+leaves the previous outputs."""
+
+from __future__ import annotations
+
+import pytest
+
+import qualcode as qc
+from qualcode.outputs import write_outputs
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def coded():
+    corpus = qc.read_corpus(SAMPLES)
+    return corpus, qc.Coder().code(corpus)
+
+
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_report_in_a_second_process_gives_the_same_outputs(coded, tmp_path):
+    corpus, result = coded
+    write_outputs(result, tmp_path / "one", transcripts=corpus.transcripts, jobs=1)
+    write_outputs(result, tmp_path / "two", transcripts=corpus.transcripts, jobs=2)
+    one = _files(tmp_path / "one")
+    assert "report.html" in {p.name for p in one} and one == _files(tmp_path / "two")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_report_leaves_the_previous_outputs_and_no_partial_folder(coded, tmp_path, monkeypatch, jobs):
+    corpus, result = coded
+    out = tmp_path / "out"
+    write_outputs(result, out, transcripts=corpus.transcripts)
+    before = _files(out)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full while writing the report")
+
+    monkeypatch.setattr("qualcode.report.write_report", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_outputs(result, out, transcripts=corpus.transcripts, jobs=jobs)
+    assert _files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
