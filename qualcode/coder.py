@@ -12,7 +12,8 @@ import os
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qualcode.codebook import Code, Codebook, Rules
 from qualcode.nlp import fold, get_pipeline, pieces
@@ -33,8 +34,7 @@ _FOLDED_ATTRS = ("LEMMA", "NORM", "LOWER")
 MATCHER_VERSION = "1"  # part of every cached match's key: change it when matching itself changes
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One match of one rule: absolute offsets into the transcript's text."""
 
     code: str
@@ -118,11 +118,12 @@ class _Compiled:
         self.near_words = PhraseMatcher(vocab, attr="LEMMA")
         self.near_rules: dict[str, tuple[int, int]] = {}
         self.near_pending: list[tuple[str, str, int, str]] = []
-        self.near_index: dict[tuple[str, tuple[int, ...]], list[tuple[str, int]]] = {}
+        self.near_index: dict[tuple[int, tuple[int, ...]], list[tuple[str, int]]] = {}  # (key hash, lemmas)
         self.regexes: list[tuple[str, str, Any]] = []
         self.code_of: dict[str, str] = {}
         self.excluding: dict[str, str] = {}
-        self.rule_of: dict[tuple[str, str, tuple[int, ...]], str] = {}  # (key, L/N, lemma or norm hashes)
+        # (key hash, L/N, lemma or norm hashes): the matchers report keys as hashes; no string lookups
+        self.rule_of: dict[tuple[int, str, tuple[int, ...]], str] = {}
         phrases: list[tuple[str, str, str]] = []
         for code in codes:
             for rules in code.rules_for(language):
@@ -154,6 +155,7 @@ class _Compiled:
         """Terms go to the phrase matchers under one key per code (``!code`` for exclusions): spaCy makes a
         lexeme of every key, which per rule would make a large codebook slow to compile. The rule is found
         again from the matched lemmas or norms."""
+        strings = self.nlp.vocab.strings
         texts = list(dict.fromkeys(text for _, _, text in phrases))
         with self.nlp.select_pipes(enable=[n for n in self.nlp.pipe_names if n != "sentencizer"]):
             docs = dict(zip(texts, self.nlp.pipe(texts, batch_size=1000), strict=True))
@@ -167,8 +169,8 @@ class _Compiled:
                 exact.setdefault(key, []).append(doc)
             else:
                 by_key.setdefault(key, []).append(doc)
-                self.rule_of.setdefault((key, "L", tuple(t.lemma for t in doc)), rule_id)
-            self.rule_of.setdefault((key, "N", tuple(t.norm for t in doc)), rule_id)
+                self.rule_of.setdefault((strings.add(key), "L", tuple(t.lemma for t in doc)), rule_id)
+            self.rule_of.setdefault((strings.add(key), "N", tuple(t.norm for t in doc)), rule_id)
             (self.excluding if key.startswith("!") else self.code_of)[rule_id] = code
         for key, key_docs in by_key.items():
             self.lemma.add(key, key_docs)
@@ -182,7 +184,7 @@ class _Compiled:
             pending, self.nlp.pipe((w for *_, w in pending), batch_size=1000), strict=True
         ):
             words.setdefault(code, []).append(doc)
-            self.near_index.setdefault((code, tuple(t.lemma for t in doc)), []).append((rule_id, group))
+            self.near_index.setdefault((strings.add(code), tuple(t.lemma for t in doc)), []).append((rule_id, group))
         for key, key_docs in words.items():
             self.near_words.add(key, key_docs)
         self.near_pending = []
@@ -207,13 +209,13 @@ class _Compiled:
         forms = {"L": lemma, "N": norm}
         out = []
         for match_id, kind, start, end in found:
-            rule_id = self.rule_of.get((strings[match_id], kind, tuple(forms[kind][start:end])))
+            rule_id = self.rule_of.get((match_id, kind, tuple(forms[kind][start:end])))
             if rule_id is not None:
                 out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
         out += [(strings[m], offset + idx[s], offset + idx[e - 1] + length[e - 1]) for m, s, e in tokens]
         hits: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in near:
-            for rule_id, group in self.near_index.get((strings[match_id], tuple(lemma[start:end])), ()):
+            for rule_id, group in self.near_index.get((match_id, tuple(lemma[start:end])), ()):
                 hits.setdefault(rule_id, []).append((start, group))
         for rule_id, found_words in hits.items():
             groups, window = self.near_rules[rule_id]
@@ -434,11 +436,13 @@ class Coder:
         return build_result(documents, self, errors)
 
 
+@lru_cache(maxsize=1 << 20)
 def _code_of(rule_id: str) -> str:
     """The code of a rule id (``code:language:kind:...``; code ids have no colon)."""
     return rule_id.split(":", 1)[0]
 
 
+@lru_cache(maxsize=1 << 20)
 def _excludes(rule_id: str) -> bool:
     return rule_id.split(":", 3)[2] == "exclude"
 

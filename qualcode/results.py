@@ -17,19 +17,23 @@ ERROR_COLUMNS = ["path", "error", "problem", "hint"]
 
 
 def build_result(documents: Iterable[CodedDocument], coder: Coder, errors: Iterable[ReadError]) -> CodingResult:
-    """Collect coded documents into a :class:`CodingResult` of tidy DataFrames."""
+    """Collect coded documents into a :class:`CodingResult` of tidy DataFrames.
+
+    Tables are built column by column (a list per column), not row by row: a 10,000-code codebook gives
+    tens of thousands of codings, and a dict per row would cost more than finding them.
+    """
     import pandas as pd
 
     codebook = coder.codebook_
-    meta = {"coder": coder.name, "codebook_hash": codebook.hash}
-    segments: list[dict[str, Any]] = []
-    codings: list[dict[str, Any]] = []
-    evidence: list[dict[str, Any]] = []
+    segments = _Columns(SEGMENT_COLUMNS)
+    codings = _Columns(CODING_COLUMNS)
+    evidence = _Columns(EVIDENCE_COLUMNS)
     warnings: list[str] = []
     ids: list[str] = []
     documents_rows: list[dict[str, Any]] = []
     quotes: list[dict[str, Any]] = []
     order = {code_id: i for i, code_id in enumerate(codebook.ids)}
+    meta = (coder.name, codebook.hash)
     for doc in documents:
         t = doc.transcript
         ids.append(t.id)
@@ -40,18 +44,18 @@ def build_result(documents: Iterable[CodedDocument], coder: Coder, errors: Itera
         quotes += [{"document": t.id, "start": q.start, "end": q.end, "text": t.text[q.start : q.end]}
                    for q in t.quotes]
         for seg in doc.segments:
-            segments.append({c: getattr(seg, c) for c in SEGMENT_COLUMNS})
+            segments.add(seg.document, seg.segment_id, seg.unit, seg.start, seg.end, seg.speaker, seg.section,
+                         seg.text)
             found = doc.evidence.get(seg.segment_id)
             if found:
-                codings += _codings(seg, found, order, meta)
-                evidence += [{"document": seg.document, "segment_id": seg.segment_id, "code": e.code,
-                              "start": e.start, "end": e.end, "matched": e.matched, "rule": e.rule}
-                             for e in found]
+                _add_codings(codings, seg, found, order, meta)
+                for e in found:
+                    evidence.add(seg.document, seg.segment_id, e.code, e.start, e.end, e.matched, e.rule)
     error_rows = [{"path": e.path, "error": e.kind, "problem": e.problem, "hint": e.hint} for e in errors]
     return CodingResult(
-        segments=pd.DataFrame(segments, columns=SEGMENT_COLUMNS),
-        codings=pd.DataFrame(codings, columns=CODING_COLUMNS),
-        evidence=pd.DataFrame(evidence, columns=EVIDENCE_COLUMNS),
+        segments=segments.frame(),
+        codings=codings.frame(),
+        evidence=evidence.frame(),
         errors=pd.DataFrame(error_rows, columns=ERROR_COLUMNS),
         document_table=pd.DataFrame(documents_rows, columns=_document_columns(documents_rows)),
         quotes=pd.DataFrame(quotes, columns=["document", "start", "end", "text"]),
@@ -63,23 +67,40 @@ def build_result(documents: Iterable[CodedDocument], coder: Coder, errors: Itera
     )
 
 
+class _Columns:
+    """A table being built: one list per column."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.data: list[list[Any]] = [[] for _ in columns]
+
+    def add(self, *values: Any) -> None:
+        for column, value in zip(self.data, values, strict=True):
+            column.append(value)
+
+    def frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(dict(zip(self.columns, self.data, strict=True)), columns=self.columns)
+
+
 def _document_columns(rows: list[dict[str, Any]]) -> list[str]:
     base = ["document", "language", "chars", "words", "segments"]
     return base + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in base]
 
 
-def _codings(seg: Any, found: list[Any], order: dict[str, int], meta: dict[str, str]) -> list[dict[str, Any]]:
+def _add_codings(
+    table: _Columns, seg: Any, found: list[Any], order: dict[str, int], meta: tuple[str, str]
+) -> None:
+    """One coding per code of the segment, with its matches and rules joined by `` | ``."""
     by_code: dict[str, list[Any]] = {}
     for e in found:
         by_code.setdefault(e.code, []).append(e)
-    rows = []
-    for code in sorted(by_code, key=lambda c: order.get(c, len(order))):
+    for code in sorted(by_code, key=lambda c: order.get(c, len(order))) if len(by_code) > 1 else by_code:
         matches = by_code[code]
-        rows.append({
-            "document": seg.document, "segment_id": seg.segment_id, "unit": seg.unit, "start": seg.start,
-            "end": seg.end, "code": code,
-            "matched": " | ".join(dict.fromkeys(e.matched for e in matches)),
-            "rule": " | ".join(dict.fromkeys(e.rule for e in matches)),
-            **meta, "text": seg.text,
-        })
-    return rows
+        if len(matches) == 1:
+            matched, rule = matches[0].matched, matches[0].rule
+        else:
+            matched = " | ".join(dict.fromkeys(e.matched for e in matches))
+            rule = " | ".join(dict.fromkeys(e.rule for e in matches))
+        table.add(seg.document, seg.segment_id, seg.unit, seg.start, seg.end, code, matched, rule, *meta, seg.text)
