@@ -158,9 +158,11 @@ def code_id(name: str) -> str:
 
 
 def document_id(name: str) -> str:
-    """A document id for a REFI source name: the name without a document suffix, ``/`` as ``_``."""
-    name = re.sub(r"\.(txt|docx?|pdf|rtf|odt|md)$", "", name.strip(), flags=re.IGNORECASE)
-    return re.sub(r"[\s/\\]+", lambda m: " " if m.group().isspace() else "_", name).strip() or "source"
+    """A document id for a REFI source name: the name without a document suffix, whitespace collapsed; a
+    path keeps its ``/`` (as corpus ids do) but no empty, ``.`` or ``..`` part."""
+    name = re.sub(r"\.(txt|docx?|pdf|rtf|odt|md)$", "", " ".join(name.split()), flags=re.IGNORECASE)
+    parts = [p.strip() for p in name.replace("\\", "/").split("/")]
+    return "/".join(p for p in parts if p not in ("", ".", "..")) or "source"
 
 
 def coder_name(name: str, fallback: str) -> str:
