@@ -2,8 +2,9 @@
 
 A .qdpx file comes from elsewhere: it is read without extracting anything to disk. Before any entry is read,
 the whole archive is checked: no entry may have an absolute path or a ``..`` component, be a link, or
-declare a size or compression ratio of a zip bomb; entries are then read with a size cap, so a member
-that lies about its size is refused too. XML is parsed with entity resolution, DTD loading and network
+declare the compression ratio of a zip bomb (or a size beyond the standard's 2 GB). Only the .qde and the
+text sources are ever read, each up to :data:`MAX_ENTRY` bytes and never beyond its declared size and
+checksum, so a member that lies about its size is refused too; media files are listed, never inflated. XML is parsed with entity resolution, DTD loading and network
 access off, and a document that declares any DOCTYPE is refused.
 """
 
@@ -20,10 +21,10 @@ from lxml import etree
 
 from qualcode.errors import RefiError
 
-__all__ = ["MAX_ENTRY", "MAX_RATIO", "MAX_TOTAL", "SafeArchive", "parse_xml"]
+__all__ = ["MAX_ENTRY", "MAX_FILE", "MAX_RATIO", "SafeArchive", "parse_xml"]
 
-MAX_ENTRY = 256 * 1024 * 1024  # bytes of one entry read into memory
-MAX_TOTAL = 1024 * 1024 * 1024  # declared uncompressed bytes of the whole archive
+MAX_ENTRY = 256 * 1024 * 1024  # bytes of one entry read into memory (the .qde, a text source)
+MAX_FILE = 2**31 - 1  # the largest internal file the standard allows (media files are never read)
 MAX_RATIO = 200  # compression ratio of an entry larger than _RATIO_MIN_SIZE
 _RATIO_MIN_SIZE = 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -60,9 +61,6 @@ class SafeArchive:
                 "A .qdpx file is a zip archive holding project.qde; export the project again.",
             ) from exc
         problems = [p for info in infos for p in _entry_problems(info)]
-        total = sum(info.file_size for info in infos)
-        if total > MAX_TOTAL:
-            problems.append(f"unpacks to {total / 2**20:.0f} MB (limit {MAX_TOTAL // 2**20} MB): a zip bomb?")
         if problems:
             raise RefiError(path, problems, _HINT)
         return cls(path, {info.filename: info for info in infos if not info.is_dir()})
@@ -84,7 +82,10 @@ class SafeArchive:
     def read(self, name: str) -> bytes:
         """The bytes of entry ``name``, refusing more than its declared size or :data:`MAX_ENTRY`."""
         info = self.infos[name]
-        limit = min(info.file_size, MAX_ENTRY)
+        if info.file_size > MAX_ENTRY:
+            raise RefiError(self.path, f"entry {name!r} unpacks to {_size(info.file_size)} (limit "
+                            f"{_size(MAX_ENTRY)} for a project or text file): a zip bomb?", _HINT)
+        limit = info.file_size
         chunks: list[bytes] = []
         size = 0
         try:
@@ -92,13 +93,17 @@ class SafeArchive:
                 while chunk := member.read(_CHUNK):
                     size += len(chunk)
                     if size > limit:
-                        raise RefiError(self.path, f"entry {name!r} is larger than it declares or than "
-                                        f"{MAX_ENTRY // 2**20} MB: a zip bomb?", _HINT)
+                        raise RefiError(self.path, f"entry {name!r} is larger than it declares: a zip bomb?", _HINT)
                     chunks.append(chunk)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise RefiError(self.path, f"entry {name!r} cannot be read ({exc}).",
-                            "The archive is damaged or encrypted; export the project again.") from exc
+            raise RefiError(self.path, f"entry {name!r} cannot be read ({exc}): its content does not match "
+                            "what the archive declares, or it is encrypted.",
+                            "The archive is damaged or forged; export the project again.") from exc
         return b"".join(chunks)
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:.0f} MB" if count >= 2**20 else f"{count:,} bytes"
 
 
 def _entry_problems(info: zipfile.ZipInfo) -> list[str]:
@@ -113,9 +118,9 @@ def _entry_problems(info: zipfile.ZipInfo) -> list[str]:
         problems.append(f"entry {name!r} is a symbolic link.")
     if "\x00" in name:
         problems.append(f"entry {name!r} has a NUL character in its name.")
-    if info.file_size > MAX_ENTRY:
-        problems.append(f"entry {name!r} unpacks to {info.file_size / 2**20:.0f} MB "
-                        f"(limit {MAX_ENTRY // 2**20} MB): a zip bomb?")
+    if info.file_size > MAX_FILE:
+        problems.append(f"entry {name!r} unpacks to {info.file_size / 2**30:.1f} GB, more than the 2 GB the "
+                        "REFI-QDA standard allows: a zip bomb?")
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > _RATIO_MIN_SIZE and ratio > MAX_RATIO:
         problems.append(f"entry {name!r} is compressed {ratio:.0f}:1 (limit {MAX_RATIO}:1): a zip bomb?")

@@ -132,6 +132,7 @@ class _Reader:
         self.model = RefiProject(str(archive.path), root.get("name", ""), root.get("origin", ""))
         self.problems: list[str] = []
         self._raw: list[tuple[RefiSource, Offsets, list[tuple[RefiSelection, int, int]]]] = []
+        self._read_selections: dict[int, list[RefiSelection]] = {}
 
     def q(self, name: str) -> str:
         return f"{{{self.ns}}}{name}"
@@ -229,6 +230,7 @@ class _Reader:
                                      f"startPosition/endPosition ({sel.get('startPosition')!r}, "
                                      f"{sel.get('endPosition')!r}).")
         self._raw.append((source, offsets, raw))
+        self._read_selections[id(source)] = [selection for selection, _, _ in raw]
 
     def _source_text(self, element: etree._Element, source: RefiSource) -> str | None:
         inline = element.find(self.q("PlainTextContent"))
@@ -321,12 +323,12 @@ class _Reader:
             where = f"source {source.name!r}"
             self._refs(where, source.notes, notes, "note")
             self._refs(where, list(source.values), variables, "variable")
-            for owner, codings in [(where, source.codings),
-                                   *((f"{where}: selection {s.guid}", s.codings) for s in source.selections)]:
+            read = self._read_selections.get(id(source), [])  # placed or not: report every problem
+            for owner, codings in [(where, source.codings), *((f"{where}: selection {s.guid}", s.codings) for s in read)]:
                 for coding in codings:
                     self._refs(f"{owner}: coding {coding.guid}", [coding.code], codes, "code")
                     self._refs(f"{owner}: coding {coding.guid}", coding.notes, notes, "note")
-            for selection in source.selections:
+            for selection in read:
                 self._refs(f"{where}: selection {selection.guid}", selection.notes, notes, "note")
         for case in m.cases:
             self._refs(f"case {case.name!r}", case.sources, sources, "source")
