@@ -413,8 +413,14 @@ def _split(value: str) -> list[str]:
 
 
 def write_codebook(codebook: Codebook, path: str | os.PathLike[str]) -> None:
-    """Write ``codebook`` as YAML or CSV (by suffix), atomically. CSV keeps patterns as JSON cells."""
+    """Write ``codebook`` as YAML, CSV or REFI-QDA .qdc (by suffix), atomically. CSV keeps patterns as JSON
+    cells; a .qdc has no place for rules."""
     path = Path(path)
+    if path.suffix.lower() == ".qdc":
+        from qualcode.refi.qdc import export_qdc
+
+        export_qdc(codebook, path)
+        return
     if path.suffix.lower() == ".csv":
         text = _to_csv(codebook)
     else:

@@ -278,3 +278,19 @@ def test_project_namespace_is_read_whatever_its_version(tmp_path):
     archive = make_qdpx(tmp_path / "x.qdpx", qde, {"sources/a.txt": "A Santé"})
     with open_project(tmp_path / "p.qualcode") as project:
         assert qc.import_qdpx(archive, project).codings_added == 1
+
+
+@pytest.mark.parametrize("name", ["oltas0517.qdpx", "nvivo_project.qdpx", "target-atlas-project.qdpx",
+                                  "TestProject.qdpx"])
+def test_every_sample_exports_again_valid(tmp_path, name):
+    xsd = require_shared("refi-qda/Project-mrt2019.xsd")
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(sample(name), project)
+        qc.export_qdpx(project, tmp_path / "again.qdpx", schema=xsd, positions="nvivo")
+        qc.export_qdc(project, tmp_path / "again.qdc", schema=xsd.with_name("Codebook-mrt2019.xsd"))
+
+
+def test_write_codebook_writes_qdc_by_suffix(tmp_path):
+    book = qc.read_qdc(sample("codebook.qdc"))
+    qc.write_codebook(book, tmp_path / "copy.qdc")
+    assert qc.read_codebook(tmp_path / "copy.qdc").ids == book.ids
