@@ -101,6 +101,11 @@ HOSTILE = {
         lambda p: make_qdpx(p, good_qde(body=f'<Cases><Case guid="{G[5]}" name="ana"><SourceRef targetGUID="{G[9]}"/>'
                                             "</Case></Cases>"), {f"sources/{G[2]}.txt": TEXT}),
         [f"case 'ana' refers to source {G[9]}, which is not in the project's sources"]),
+    "duplicate GUIDs": (
+        lambda p: make_qdpx(p, good_qde().replace("</Sources>", f'<TextSource guid="{G[2]}" name="e2" '
+                                                 f'plainTextPath="internal://{G[2]}.txt"/></Sources>'),
+                            {f"sources/{G[2]}.txt": TEXT}),
+        [f"two sources have the same GUID {G[2]}"]),
     "not a zip": (lambda p: p.write_bytes(b"<Project/>") and p, ["not a readable zip archive"]),
     "no qde": (lambda p: make_qdpx(p, "x", qde_name="sources/a.txt"), ["no .qde file at its root"]),
     "not REFI": (lambda p: make_qdpx(p, '<Project xmlns="urn:other"/>'), ["is not a REFI-QDA Project"]),

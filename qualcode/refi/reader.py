@@ -192,10 +192,11 @@ class _Reader:
         path = element.get("plainTextPath")
         if not text and path:
             text = self._file_text(path, f"note {element.get('name')!r}") or ""
-        text = text.replace("\r\n", "\n").strip() or _text(element, self.ns, "Description").strip()
+        text = text.replace("\r\n", "\n")
+        text = text if text.strip() else _text(element, self.ns, "Description").strip()
         name = (element.get("name") or "").strip()
-        if name and not text.startswith(name.rstrip("…").rstrip(".").strip()):
-            text = f"{name}\n\n{text}".strip()
+        if name and not text.lstrip().startswith(name.rstrip("…").rstrip(".").strip()):
+            text = f"{name}\n\n{text}".strip()  # a title the text does not start with
         return RefiNote(element.get("guid", ""), text, _user(element), element.get("creationDateTime"))
 
     def _source(self, element: etree._Element) -> None:
@@ -313,6 +314,19 @@ class _Reader:
 
     def _check_references(self) -> None:
         m = self.model
+        read = [s for selections in self._read_selections.values() for s in selections]
+        everything = [
+            ("code", m.codes), ("source", m.sources), ("note", m.notes), ("variable", m.variables),
+            ("case", m.cases), ("selection", read),
+            ("coding", [*(c for s in m.sources for c in s.codings), *(c for r in read for c in r.codings)]),
+        ]
+        for kind, objects in everything:
+            seen: set[str] = set()
+            for obj in objects:
+                guid = canon(obj.guid)
+                if guid in seen:
+                    self.problems.append(f"two {kind}s have the same GUID {obj.guid}; each object needs its own.")
+                seen.add(guid)
         codes = {canon(c.guid) for c in m.codes}
         notes = {canon(n.guid) for n in m.notes}
         variables = {canon(v.guid) for v in m.variables}
