@@ -50,6 +50,10 @@ class ImportSummary:
     warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        if self.format == "qdc":
+            return "\n".join([f"Imported from {self.path}: {len(self.codes_added)} codes added ({self.codes_existing} "
+                              "already there).", *(f"not imported: {s}" for s in self.skipped),
+                              *(f"conflict: {c}" for c in self.conflicts)])
         lines = [
             f"Imported from {self.path}: {len(self.sources_added)} sources added"
             f" ({len(self.sources_existing)} already there, {len(self.sources_skipped)} skipped), "
