@@ -294,3 +294,40 @@ def test_write_codebook_writes_qdc_by_suffix(tmp_path):
     book = qc.read_qdc(sample("codebook.qdc"))
     qc.write_codebook(book, tmp_path / "copy.qdc")
     assert qc.read_codebook(tmp_path / "copy.qdc").ids == book.ids
+
+
+def test_whole_source_codings_variables_cases_and_selection_comments(tmp_path):
+    g = GUIDS
+    qde = project_xml(
+        f'<Users><User guid="{g[0]}" name="ana"/></Users>'
+        f'<CodeBook><Codes><Code guid="{g[1]}" name="accueil" isCodable="true"/></Codes></CodeBook>'
+        f'<Variables><Variable guid="{g[5]}" name="age" typeOfVariable="Integer"/>'
+        f'<Variable guid="{g[6]}" name="parent" typeOfVariable="Boolean"/></Variables>'
+        f'<Cases><Case guid="{g[7]}" name="Ana"><VariableValue><VariableRef targetGUID="{g[5]}"/>'
+        f'<IntegerValue>41</IntegerValue></VariableValue><SourceRef targetGUID="{g[2]}"/></Case></Cases>'
+        f'<Sources><TextSource guid="{g[2]}" name="e1" plainTextPath="internal://e1.txt" creatingUser="{g[0]}">'
+        f'<PlainTextSelection guid="{g[3]}" startPosition="0" endPosition="7" creatingUser="{g[0]}">'
+        "<Description>Un accueil chaleureux.</Description>"
+        f'<Coding guid="{g[4]}"><CodeRef targetGUID="{g[1]}"/></Coding><NoteRef targetGUID="{g[8]}"/>'
+        "</PlainTextSelection>"
+        f'<Coding guid="{g[9]}"><CodeRef targetGUID="{g[1]}"/></Coding>'
+        f'<VariableValue><VariableRef targetGUID="{g[6]}"/><BooleanValue>true</BooleanValue></VariableValue>'
+        f'</TextSource></Sources><Notes><Note guid="{g[8]}" name="Accueil" creatingUser="{g[0]}">'
+        "<PlainTextContent>Accueil : à revoir.</PlainTextContent></Note></Notes>")
+    archive = make_qdpx(tmp_path / "x.qdpx", qde, {"sources/e1.txt": "Bonjour, entrez."})
+    with open_project(tmp_path / "p.qualcode") as project:
+        summary = qc.import_qdpx(archive, project)
+        codings = project.codings()[["coder", "code", "start", "end"]].values.tolist()
+        assert codings == [["ana", "accueil", 0, 7], ["ana", "accueil", 0, 16]]  # the second: the whole source
+        assert project.attributes().values.tolist() == [["e1", "age", 41], ["e1", "parent", "true"]]
+        memos = project.memos()[["author", "document", "code", "coding", "text"]].values.tolist()
+        first = int(project.codings().iloc[0]["id"])
+        assert sorted(memos) == [["ana", "e1", "accueil", first, "Accueil : à revoir."],
+                                 ["ana", "e1", "accueil", first, "Un accueil chaleureux."]]
+        assert (summary.attributes_set, summary.notes_added) == (2, 2)  # the comment and the note
+    changed = make_qdpx(tmp_path / "y.qdpx", qde.replace("<IntegerValue>41", "<IntegerValue>42").replace(
+        "à revoir", "vu"), {"sources/e1.txt": "Bonjour, entrez."})
+    with open_project(tmp_path / "p.qualcode") as project:
+        again = qc.import_qdpx(changed, project)
+        assert project.attributes().values.tolist()[0] == ["e1", "age", 41]
+    assert [c.split(" is ")[0] for c in again.conflicts] == ["attribute 'age' of document 'e1'", f"note {g[8]}"]
