@@ -14,7 +14,7 @@ from qualcode.codebook import Code, Codebook
 from qualcode.codebook_io import default_codebook, read_codebook, validate_codebook, write_codebook
 from qualcode.coder import Coder, CodingResult
 from qualcode.corpus import Corpus, read_attributes, read_corpus, read_transcript
-from qualcode.errors import CodebookError, QualcodeError, ReadError
+from qualcode.errors import CodebookError, QualcodeError, ReadError, RefiError
 from qualcode.plots import (
     plot_cooccurrence,
     plot_theme_by_attribute,
@@ -22,6 +22,7 @@ from qualcode.plots import (
     plot_theme_heatmap,
     save_chart,
 )
+from qualcode.refi import export_qdc, export_qdpx, import_qdc, import_qdpx, read_qdc
 from qualcode.retrieval import kwic, retrieve
 from qualcode.store import Project, ProjectError, code_into_project, open_project
 from qualcode.tables import (
@@ -47,6 +48,7 @@ __all__ = [
     "ProjectError",
     "QualcodeError",
     "ReadError",
+    "RefiError",
     "Segment",
     "Span",
     "Transcript",
@@ -55,6 +57,10 @@ __all__ = [
     "cooccurrence",
     "cooccurrence_matrix",
     "default_codebook",
+    "export_qdc",
+    "export_qdpx",
+    "import_qdc",
+    "import_qdpx",
     "kwic",
     "open_project",
     "plot_cooccurrence",
@@ -64,6 +70,7 @@ __all__ = [
     "read_attributes",
     "read_codebook",
     "read_corpus",
+    "read_qdc",
     "read_transcript",
     "retrieve",
     "save_chart",

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from qualcode.cli_exchange import export_command, import_command
 from qualcode.cli_project import agree, project_app
 
 app = typer.Typer(
@@ -25,6 +26,8 @@ codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=Tru
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(project_app, name="project")
 app.command()(agree)
+app.command("export")(export_command)
+app.command("import")(import_command)
 
 _STATE = {"debug": False}
 

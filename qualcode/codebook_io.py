@@ -59,13 +59,17 @@ def default_codebook() -> Codebook:
 
 
 def read_codebook(path: str | os.PathLike[str]) -> Codebook:
-    """Read a codebook from YAML (``.yml``/``.yaml``) or CSV (``.csv``), validating it.
+    """Read a codebook from YAML (``.yml``/``.yaml``), CSV (``.csv``) or REFI-QDA (``.qdc``), validating it.
 
     Raises
     ------
     CodebookError : listing every problem found, each with file and line.
     """
     path = Path(path)
+    if path.suffix.lower() == ".qdc":
+        from qualcode.refi.qdc import read_qdc
+
+        return read_qdc(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -81,9 +85,7 @@ def read_codebook(path: str | os.PathLike[str]) -> Codebook:
         return _from_yaml_text(text, str(path))
     if suffix == ".csv":
         return _from_csv_text(text, str(path))
-    if suffix == ".qdc":
-        raise CodebookError([Problem("REFI-QDA .qdc codebooks are not supported yet; export it as CSV.", str(path))])
-    raise CodebookError([Problem(f"unknown codebook format {suffix!r}; use .yml, .yaml or .csv.", str(path))])
+    raise CodebookError([Problem(f"unknown codebook format {suffix!r}; use .yml, .yaml, .csv or .qdc.", str(path))])
 
 
 def _from_yaml_text(text: str, source: str) -> Codebook:
@@ -411,8 +413,14 @@ def _split(value: str) -> list[str]:
 
 
 def write_codebook(codebook: Codebook, path: str | os.PathLike[str]) -> None:
-    """Write ``codebook`` as YAML or CSV (by suffix), atomically. CSV keeps patterns as JSON cells."""
+    """Write ``codebook`` as YAML, CSV or REFI-QDA .qdc (by suffix), atomically. CSV keeps patterns as JSON
+    cells; a .qdc has no place for rules."""
     path = Path(path)
+    if path.suffix.lower() == ".qdc":
+        from qualcode.refi.qdc import export_qdc
+
+        export_qdc(codebook, path)
+        return
     if path.suffix.lower() == ".csv":
         text = _to_csv(codebook)
     else:

@@ -20,6 +20,7 @@ __all__ = [
     "Problem",
     "QualcodeError",
     "ReadError",
+    "RefiError",
     "UnsupportedFormatError",
 ]
 
@@ -113,3 +114,26 @@ class CodebookError(QualcodeError):
         count = len(self.problems)
         head = f"The codebook has {count} problem{'s' if count != 1 else ''}:"
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+class RefiError(QualcodeError):
+    """A REFI-QDA file (.qdpx, .qdc) cannot be imported or exported. ``problems`` lists every problem.
+
+    Parameters
+    ----------
+    path : the archive or file concerned.
+    problems : what is wrong, one sentence each (naming the archive entry where there is one).
+    hint : what the user can do about it.
+    """
+
+    def __init__(self, path: str | Path, problems: str | list[str], hint: str = "") -> None:
+        self.path = str(path)
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.hint = hint
+        if len(self.problems) == 1:
+            message = f"{self.path}: {self.problems[0]}"
+        else:
+            shown = self.problems[:20]
+            more = [f"  - ... and {len(self.problems) - 20} more"] if len(self.problems) > 20 else []
+            message = "\n".join([f"{self.path}: {len(self.problems)} problems:", *(f"  - {p}" for p in shown), *more])
+        super().__init__(f"{message} {hint}".rstrip() if len(self.problems) == 1 else f"{message}\n{hint}".rstrip())

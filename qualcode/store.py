@@ -240,8 +240,17 @@ class Project:
         return self._db
 
     @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All the writes of the block or none (a REFI-QDA import); the store's own writes inside join it."""
+        with self._transaction() as db:
+            yield db
+
+    @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         db = self.db
+        if db.in_transaction:  # inside Project.transaction(): the outer block commits or rolls back
+            yield db
+            return
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db

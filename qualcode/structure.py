@@ -18,7 +18,7 @@ from qualcode.language import detect_language, stop_words
 from qualcode.normalize import clean_text, describe_repairs, is_hard_wrapped, join_lines
 from qualcode.transcript import Block, RawDocument, Span, Transcript
 
-__all__ = ["SpeakerLabel", "build_transcript", "find_quotes", "parse_label", "speaker_role"]
+__all__ = ["SpeakerLabel", "build_transcript", "find_quotes", "parse_label", "speaker_role", "text_spans"]
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -415,6 +415,14 @@ def _spans(text: str, lines: list[_Line]) -> list[Span]:
     builder.close_turn()
     spans = builder.spans + _section_spans(text, builder.sections) + find_quotes(text)
     return sorted(spans, key=lambda s: (s.start, -s.end, s.kind))
+
+
+def text_spans(text: str) -> list[Span]:
+    """The structure spans of a text kept exactly as it is (each line a paragraph; speaker labels, sections
+    and quotes found as usual): for imported text whose positions must not move (REFI-QDA)."""
+    lines = _free_lines(text)
+    _find_labels(lines)
+    return _spans(text, lines)
 
 
 def build_transcript(
