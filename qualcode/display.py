@@ -9,11 +9,11 @@ so several outputs in one notebook do not disturb each other.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -256,8 +256,10 @@ def document_view(
     headings = {s.start: s for s in transcript.spans if s.kind == "heading"}
     questions = {s.start for s in transcript.sections if s.start not in headings}
     blocks = []
+    coded_at, hits_at = _Window(coded), _Window(hits)
     for start, end in _block_ranges(transcript):
-        block = Block("paragraph", _runs(text, start, end, coded, hits))
+        here, found = coded_at.over(start, end), hits_at.over(start, end)
+        block = Block("paragraph", _runs(text, start, end, here, found))
         if start in headings:
             block.kind, block.level = "heading", min(max(int(headings[start].data.get("level") or 2), 1), 4)
         elif start in questions:
@@ -270,10 +272,9 @@ def document_view(
             if block.first_in_turn and isinstance(turn.data.get("start"), int | float):
                 block.time = _clock(turn.data["start"])
         notes: dict[str, list[str]] = {}
-        for c in coded:
-            if c.start < end and c.end > start:
-                for key in c.keys:
-                    notes.setdefault(key, []).append(c.notes.get(key, ""))
+        for c in here:
+            for key in c.keys:
+                notes.setdefault(key, []).append(c.notes.get(key, ""))
         block.chips = [
             (k, "\n".join(dict.fromkeys(n for n in notes[k] if n))) for k in sorted(notes, key=_rank)
         ]
@@ -311,10 +312,23 @@ def _block_ranges(transcript: Transcript) -> list[tuple[int, int]]:
     return sorted(ranges)
 
 
-def _runs(text: str, start: int, end: int, coded: Sequence[Coded], hits: Sequence[Hit]) -> list[Run]:
-    """The text of [start, end) cut where coded segments and matches begin and end."""
-    here = [c for c in coded if c.start < end and c.end > start]
-    found = [h for h in hits if h.start < end and h.end > start]
+class _Window:
+    """Spans sorted by start, asked in order for those overlapping [start, end): a sweep, not a scan of
+    every span for every paragraph."""
+
+    def __init__(self, spans: Sequence[Any]) -> None:
+        self.spans = sorted(spans, key=lambda s: (s.start, s.end))
+        self.starts = [s.start for s in self.spans]
+        self.reach = list(accumulate((s.end for s in self.spans), max))  # the furthest end so far
+
+    def over(self, start: int, end: int) -> list[Any]:
+        first = bisect_right(self.reach, start)  # spans before it all end at or before ``start``
+        last = bisect_left(self.starts, end, lo=first)
+        return [s for s in self.spans[first:last] if s.end > start]
+
+
+def _runs(text: str, start: int, end: int, here: Sequence[Coded], found: Sequence[Hit]) -> list[Run]:
+    """The text of [start, end) cut where coded segments and matches (those overlapping it) begin and end."""
     cuts = sorted(
         {
             start,
@@ -325,7 +339,8 @@ def _runs(text: str, start: int, end: int, coded: Sequence[Coded], hits: Sequenc
     )
     runs: list[Run] = []
     for a, b in pairwise(cuts):
-        keys = tuple(sorted({k for c in here if c.start <= a and c.end >= b for k in c.keys}, key=_rank))
+        keys = {k for c in here if c.start <= a and c.end >= b for k in c.keys}
+        keys = tuple(sorted(keys, key=_rank) if len(keys) > 1 else keys)
         over = [h for h in found if h.start <= a and h.end >= b]
         piece = (text[a:b], tuple(dict.fromkeys(h.key for h in over)), "\n".join(h.title for h in over))
         if runs and runs[-1].keys == keys:
