@@ -160,8 +160,8 @@ def code(
 
             _join_attributes(corpus, frame)
     status = 1 if corpus.errors else 0
-    if project is not None:
-        status = max(status, _code_into_project(project, coder, corpus))
+    if project is not None:  # documents coded for --out are stored as they are, not coded again
+        status = max(status, _code_into_project(project, coder, coded if out is not None else corpus))
     if out is not None:
         result = build_result(coded, coder, corpus.errors)
         try:
@@ -243,12 +243,12 @@ def _dask_client(scheduler: str | None):
         raise typer.Exit(1) from exc
 
 
-def _code_into_project(path: Path, coder, corpus) -> int:
+def _code_into_project(path: Path, coder, documents) -> int:
     from qualcode.store import ProjectError, open_project
 
     try:
         with open_project(path) as project:
-            summary = project.code(coder, corpus)
+            summary = project.code(coder, documents)
     except ProjectError as exc:
         _echo_err(f"error: {exc}")
         return 1

@@ -332,6 +332,8 @@ class Project:
         settings differ from the ones this coder (``auto:<codebook name>``) last coded it with. Only that
         coder's codings of the document are replaced; human codings are never removed, and follow the text.
         Each document is written in one transaction. ``on_document(id, outcome)`` is called after each.
+        ``transcripts`` may also hold documents already coded by this same coder (``CodedDocument``, as
+        :func:`qualcode.runner.iter_coded` gives them): they are stored without being coded again.
         """
         return self._sync(transcripts, coder, on_document)
 
@@ -345,13 +347,14 @@ class Project:
         run = self._start_run(coder) if coder is not None else None
         _kill_point("run-start")
         written = 0
-        for t in transcripts:
+        for item in transcripts:
+            t, ready = (item.transcript, item) if hasattr(item, "evidence") else (item, None)
             stored = self.db.execute(
                 "SELECT content_hash, metadata FROM documents WHERE id = ?", (t.id,)
             ).fetchone()
             coded = None
             if run is not None and self._needs_coding(t, run):
-                coded = run.coder.code_transcript(t)
+                coded = ready if ready is not None else run.coder.code_transcript(t)
                 summary.warnings += coded.warnings
             if (
                 coded is None
