@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.errors import AttributesError, ReadError, UnsupportedFormatError
+from qualcode.errors import AttributesError, ReadError, UnexpectedReadError, UnsupportedFormatError
 from qualcode.readers import READERS, read_raw
 from qualcode.readers.text import decode_bytes
 from qualcode.structure import build_transcript
@@ -113,10 +113,12 @@ def _summary_row(t: Transcript) -> dict[str, Any]:
 def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[tuple[Path, str]], list[str], list[ReadError]]:
     """Find the transcript files under ``paths`` and give each its id.
 
-    Folders are walked recursively in sorted order, skipping hidden files and folders and not following
-    symbolic links to folders (no loops). A file of a folder whose suffix no reader handles is *skipped*; a
-    file named explicitly with such a suffix is an *error*. Ids are paths relative to the folder given,
-    without suffix and with ``/``; the suffix stays only where two files would otherwise share an id.
+    Folders are walked recursively in sorted order, skipping hidden files and folders. Symbolic links to
+    folders are followed, each real folder once (a link that loops back leads nowhere new); a folder that
+    cannot be listed is an *error*, and so is a broken or looping link to a file (it is listed, and
+    reading it says why). A file of a folder whose suffix no reader handles is *skipped*; a file named
+    explicitly with such a suffix is an *error*. Ids are paths relative to the folder given, without
+    suffix and with ``/``; the suffix stays only where two files would otherwise share an id.
 
     Returns
     -------
@@ -129,7 +131,7 @@ def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[tuple[Path, str
     errors: list[ReadError] = []
     for given in map(Path, paths):
         if given.is_dir():
-            for path in _walk(given):
+            for path in _walk(given, errors):
                 rel = path.relative_to(given)
                 if path.suffix.lower() in READERS:
                     found.append((path, rel.as_posix()))
@@ -153,13 +155,26 @@ def _unsupported(path: Path) -> UnsupportedFormatError:
     )
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+def _walk(folder: Path, errors: list[ReadError]) -> Iterator[Path]:
+    def unlistable(exc: OSError) -> None:
+        errors.append(ReadError(
+            exc.filename or folder,
+            f"this folder cannot be read ({exc.strerror or exc}): the transcripts in it were not read.",
+            "Check the folder's permissions, then run again.",
+        ))
+
+    seen = {os.path.realpath(folder)}
+    for root, dirs, files in os.walk(folder, onerror=unlistable, followlinks=True):
+        kept = []
+        for name in sorted(d for d in dirs if not d.startswith(".")):
+            real = os.path.realpath(os.path.join(root, name))
+            if real not in seen:
+                seen.add(real)
+                kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
-            path = Path(root, name)
-            if not name.startswith(".") and path.is_file():
-                yield path
+            if not name.startswith("."):
+                yield Path(root, name)
 
 
 def _assign_ids(found: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
@@ -242,9 +257,20 @@ def iter_corpus(
             yield build_transcript(raw, doc_id, source=path.as_posix(), language=language)
         except ReadError as exc:
             yield exc
-        except OSError as exc:
-            yield ReadError(path, f"cannot be read ({exc.strerror or exc}).", "Check that it exists and is readable.")
+        except Exception as exc:  # a bug in a reader or its library must not stop the other files
+            yield _unexpected(path, exc)
     yield from skipped
+
+
+def _unexpected(path: Path, exc: Exception) -> UnexpectedReadError:
+    error = UnexpectedReadError(
+        path,
+        f"could not be read: unexpected {type(exc).__name__}: {exc}.",
+        "This is a bug in qualcode or a library it uses: please report it, with the file if you can share it "
+        "(run with --debug to see the traceback).",
+    )
+    error.__cause__ = exc
+    return error
 
 
 def _collect(items: Iterable[Transcript | ReadError | str]) -> tuple[list, list, list]:

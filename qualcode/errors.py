@@ -20,6 +20,7 @@ __all__ = [
     "Problem",
     "QualcodeError",
     "ReadError",
+    "UnexpectedReadError",
     "UnsupportedFormatError",
 ]
 
@@ -78,6 +79,15 @@ class CorruptFileError(ReadError):
     """The file is damaged: a broken zip inside a .docx or .odt, a PDF that cannot be parsed..."""
 
     kind = "corrupt"
+
+
+class UnexpectedReadError(ReadError):
+    """Reading the file failed in a way qualcode does not know: a bug in qualcode or a library it uses.
+
+    The original exception is the ``__cause__``; a batch run reports the file and goes on.
+    """
+
+    kind = "unexpected"
 
 
 class AttributesError(QualcodeError):
