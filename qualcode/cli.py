@@ -1,7 +1,8 @@
 """The ``qualcode`` command: a thin layer over the library. Only this module prints or exits.
 
 Exit statuses: 0 all went well; 1 some input could not be read or is invalid (the rest was still
-processed); 2 usage errors (unknown option, missing argument, invalid codebook given with --codebook).
+processed); 2 usage errors (unknown option, missing argument, invalid codebook given with --codebook);
+3 an unexpected error (a bug): one line naming the file being processed, the traceback with --debug.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ app.add_typer(codebook_app, name="codebook")
 app.add_typer(project_app, name="project")
 app.command()(agree)
 
-_STATE = {"debug": False}
+_STATE: dict[str, object] = {"debug": False, "current": None}
+UNEXPECTED = 3
 
 
 class Unit(StrEnum):
@@ -71,6 +73,10 @@ def _load(paths: list[Path], attributes: Path | None, language: Language):
 def _report_problems(corpus) -> None:
     for error in corpus.errors:
         _echo_err(f"error: {error}")
+        if _STATE["debug"] and error.__cause__ is not None and error.kind == "unexpected":
+            import traceback
+
+            _echo_err("".join(traceback.format_exception(error.__cause__)).rstrip())
     for warning in corpus.warnings:
         _echo_err(f"warning: {warning}")
     for transcript in corpus:
@@ -114,8 +120,6 @@ def code(
     if out is None and project is None:
         _echo_err("error: give --out DIR (tables and charts), --project FILE (a project database), or both.")
         raise typer.Exit(2)
-    from tqdm import tqdm
-
     from qualcode.codebook_io import default_codebook, read_codebook
     from qualcode.coder import Coder
     from qualcode.errors import CodebookError
@@ -133,8 +137,10 @@ def code(
     if project is not None:
         status = max(status, _code_into_project(project, coder, corpus))
     if out is not None:
-        coded = [coder.code_transcript(t) for t in tqdm(corpus, desc="coding", unit="doc", disable=None, leave=False)]
+        coded = _code_each(coder, corpus)
+        status = max(status, 1 if corpus.errors else 0)
         result = build_result(coded, coder, corpus.errors)
+        _STATE["current"] = out
         try:
             write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
                           by=tuple(by or ()), transcripts=corpus.transcripts)
@@ -142,13 +148,52 @@ def code(
             _echo_err(f"error: {exc}")
             raise typer.Exit(2) from exc
         except OSError as exc:
-            _echo_err(f"error: cannot write the outputs to {out}: {exc}. Check the folder's permissions and free space.")
+            _echo_err(f"error: cannot write the outputs to {out}: {_os_reason(exc)} Nothing was written there; "
+                      "the previous outputs, if any, are as they were.")
             raise typer.Exit(1) from exc
         _summary(result, out)
         for warning in result.warnings:
             _echo_err(f"warning: {warning}")
     _report_problems(corpus)
     raise typer.Exit(status)
+
+
+def _code_each(coder, corpus) -> list:
+    """Code each transcript; one that fails unexpectedly becomes an error of the corpus, the rest go on."""
+    from tqdm import tqdm
+
+    from qualcode.errors import UnexpectedReadError
+
+    coded = []
+    for transcript in tqdm(list(corpus), desc="coding", unit="doc", disable=None, leave=False):
+        _STATE["current"] = transcript.metadata.get("source") or transcript.id
+        try:
+            coded.append(coder.code_transcript(transcript))
+        except Exception as exc:  # one document's failure must not lose the others' coding
+            error = UnexpectedReadError(
+                _STATE["current"],
+                f"could not be coded: unexpected {type(exc).__name__}: {exc}.",
+                "This is a bug in qualcode: please report it (run with --debug to see the traceback).",
+            )
+            error.__cause__ = exc
+            corpus.errors.append(error)
+    done = {id(c.transcript) for c in coded}
+    corpus.transcripts = [t for t in corpus.transcripts if id(t) in done]
+    return coded
+
+
+def _os_reason(exc: OSError) -> str:
+    """What an OSError means for the person running the command, and what to do."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full{where}. Free some space and run again."
+    if exc.errno == errno.EROFS:
+        return f"the file system is read-only{where}. Choose another --out folder."
+    if isinstance(exc, PermissionError):
+        return f"permission denied{where}. Choose a folder you can write to, or change its permissions."
+    return f"{exc.strerror or exc}{where}. Check the folder's permissions and free space."
 
 
 def _code_into_project(path: Path, coder, corpus) -> int:
@@ -254,7 +299,9 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # the last resort: a message, not a traceback
-        if "--debug" in sys.argv:
+        if _STATE["debug"] or "--debug" in sys.argv:
             raise
-        _echo_err(f"error: {type(exc).__name__}: {exc}\nRe-run with --debug for the details, and report it.")
-        sys.exit(1)
+        where = f" while processing {_STATE['current']}" if _STATE["current"] else ""
+        _echo_err(f"error: unexpected {type(exc).__name__}{where}: {exc}. This is a bug in qualcode: re-run "
+                  "with --debug (before the command name) to see the traceback, and please report it.")
+        sys.exit(UNEXPECTED)
