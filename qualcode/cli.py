@@ -172,7 +172,7 @@ def _code_each(coder, corpus) -> list:
         except Exception as exc:  # one document's failure must not lose the others' coding
             error = UnexpectedReadError(
                 _STATE["current"],
-                f"could not be coded: unexpected {type(exc).__name__}: {exc}.",
+                f"could not be coded: unexpected {type(exc).__name__}: {str(exc).rstrip('.')}.",
                 "This is a bug in qualcode: please report it (run with --debug to see the traceback).",
             )
             error.__cause__ = exc

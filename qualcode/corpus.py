@@ -265,7 +265,7 @@ def iter_corpus(
 def _unexpected(path: Path, exc: Exception) -> UnexpectedReadError:
     error = UnexpectedReadError(
         path,
-        f"could not be read: unexpected {type(exc).__name__}: {exc}.",
+        f"could not be read: unexpected {type(exc).__name__}: {str(exc).rstrip('.')}.",
         "This is a bug in qualcode or a library it uses: please report it, with the file if you can share it "
         "(run with --debug to see the traceback).",
     )
