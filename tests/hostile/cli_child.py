@@ -6,7 +6,8 @@ raise them:
 
 - ``unreadable``: opening ``path`` raises PermissionError (EACCES);
 - ``vanish``: opening ``path`` raises FileNotFoundError, as for a file deleted after it was listed;
-- ``unreadable-folder``: listing the folder ``path`` raises PermissionError.
+- ``unreadable-folder``: listing the folder ``path`` raises PermissionError;
+- ``no-exchange`` (no path): the output folder cannot be swapped atomically, as on macOS or Windows.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def install(spec: list[list[str]]) -> Callable[[], None]:
 
     builtins.open = io.open = fake_open
     os.scandir = fake_scandir
+    if any(fault == "no-exchange" for fault, _ in spec):
+        from qualcode import outputs
+
+        outputs._exchange = lambda a, b: False
     return restore
 
 
