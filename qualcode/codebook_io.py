@@ -415,7 +415,14 @@ def _from_csv_text(text: str, source: str) -> Codebook:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    try:
+        return _csv_codebook(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect), source)
+    except csv.Error as exc:
+        raise CodebookError([Problem(f"is not a readable CSV file ({exc}); save it again as CSV from your "
+                                     "spreadsheet.", source)]) from exc
+
+
+def _csv_codebook(reader: csv.DictReader, source: str) -> Codebook:
     header = [(h or "").strip().lower() for h in reader.fieldnames or []]
     if "code" not in header and "id" not in header:
         raise CodebookError([Problem("a CSV codebook needs a 'code' column (then parent, definition, terms...).",
