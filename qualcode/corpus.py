@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,7 +208,13 @@ def read_attributes(path: PathLike) -> pd.DataFrame:
         sep = dialect.delimiter
     except csv.Error:
         sep = ","
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    _check_rows(text, sep, path)
+    try:
+        with warnings.catch_warnings():  # extra cells are empty (checked above): dropping them loses nothing
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise AttributesError(f"{path}: is not a readable CSV file ({exc}). Save it again as CSV.") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if "document" not in frame.columns:
         raise AttributesError(
@@ -221,6 +228,21 @@ def read_attributes(path: PathLike) -> pd.DataFrame:
             f"{path}: the same document appears on several rows: {', '.join(duplicated)}. Keep one row each."
         )
     return frame.replace("", None)
+
+
+def _check_rows(text: str, sep: str, path: Path) -> None:
+    """Refuse rows with more cells than the header: pandas would silently shift or drop them."""
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        width = len(next(rows, []))
+        for row in rows:
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise AttributesError(
+                    f"{path}: line {rows.line_num} has {len(row)} cells but the header has {width}. Quote cells "
+                    f"that contain the delimiter {sep!r}, or add the missing column names."
+                )
+    except csv.Error as exc:
+        raise AttributesError(f"{path}: is not a readable CSV file ({exc}). Save it again as CSV.") from exc
 
 
 def read_corpus(
