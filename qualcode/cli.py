@@ -300,7 +300,10 @@ def main() -> None:
         raise
     except Exception as exc:  # the last resort: a message, not a traceback
         if _STATE["debug"] or "--debug" in sys.argv:
-            raise
+            import traceback
+
+            traceback.print_exc()
+            sys.exit(UNEXPECTED)
         where = f" while processing {_STATE['current']}" if _STATE["current"] else ""
         _echo_err(f"error: unexpected {type(exc).__name__}{where}: {exc}. This is a bug in qualcode: re-run "
                   "with --debug (before the command name) to see the traceback, and please report it.")
