@@ -7,7 +7,9 @@ raise them:
 - ``unreadable``: opening ``path`` raises PermissionError (EACCES);
 - ``vanish``: opening ``path`` raises FileNotFoundError, as for a file deleted after it was listed;
 - ``unreadable-folder``: listing the folder ``path`` raises PermissionError;
-- ``no-exchange`` (no path): the output folder cannot be swapped atomically, as on macOS or Windows.
+- ``no-exchange`` (no path): the output folder cannot be swapped atomically, as on macOS or Windows;
+- ``reader-bug``: the reader of ``path`` fails with a RuntimeError, as a bug in a library would;
+- ``write-bug`` (no path): writing the outputs fails with a RuntimeError (a bug outside any file).
 """
 
 from __future__ import annotations
@@ -46,11 +48,31 @@ def install(spec: list[list[str]]) -> Callable[[], None]:
 
     builtins.open = io.open = fake_open
     os.scandir = fake_scandir
-    if any(fault == "no-exchange" for fault, _ in spec):
-        from qualcode import outputs
-
-        outputs._exchange = lambda a, b: False
+    _bugs(spec)
     return restore
+
+
+def _bugs(spec: list[list[str]]) -> None:
+    from qualcode import outputs, readers
+
+    faults = dict(spec)
+    if "no-exchange" in faults:
+        outputs._exchange = lambda a, b: False
+    if "reader-bug" in faults:
+        broken = os.path.abspath(faults["reader-bug"])
+        real = readers.READERS[".txt"]
+
+        def reader(path):
+            if os.path.abspath(path) == broken:
+                raise RuntimeError("a bug in a library")
+            return real(path)
+
+        readers.READERS[".txt"] = reader
+    if "write-bug" in faults:
+        def write_outputs(*args, **kwargs):
+            raise RuntimeError("a bug while writing")
+
+        outputs.write_outputs = write_outputs
 
 
 if __name__ == "__main__":

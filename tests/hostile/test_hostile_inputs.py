@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bad_inputs import BAD_INPUTS, GOOD, HUGE, BadInput, faults, make_all
+from bad_inputs import BAD_INPUTS, GOOD, HUGE, BadInput, faults, make_all, png
 from cli_child import install
 
 import qualcode as qc
@@ -248,3 +248,74 @@ def test_a_50_mb_single_line_file_is_coded_in_pieces(tmp_path):
     assert sum(int(s["end"]) - int(s["start"]) for s in segments) >= size - 1
     assert {"trust", "temporality", "turnover"} <= {row["code"] for row in huge}
     assert max(int(row["end"]) for row in huge) > size - 1000, "coding stopped before the end of the text"
+
+
+# --- unexpected errors and --debug -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_files(tmp_path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    GOOD["good fr.txt"](folder / "fr.txt")
+    GOOD["good en.md"](folder / "en.md")
+    return folder
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_reader_bug_costs_one_file_not_the_batch(tmp_path, two_files, debug):
+    env = child_env(tmp_path, QUALCODE_TEST_FAULTS=json.dumps([["reader-bug", str(two_files / "fr.txt")]]))
+    out = tmp_path / "out"
+    run = run_cli([*(["--debug"] if debug else []), "code", str(two_files), "--out", str(out)], env)
+    assert run.returncode == 1, run.stderr
+    assert ("Traceback" in run.stderr) is debug
+    line = f"error: {two_files / 'fr.txt'}: could not be read: unexpected RuntimeError: a bug in a library."
+    assert line in run.stderr and "please report it" in run.stderr
+    assert [r["error"] for r in read_csv(out / "errors.csv")] == ["unexpected"]
+    assert {r["document"] for r in read_csv(out / "codings.csv")} == {"en"}
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unexpected_error_is_one_line_naming_what_was_processed(tmp_path, two_files, debug):
+    env = child_env(tmp_path, QUALCODE_TEST_FAULTS='[["write-bug", ""]]')
+    out = tmp_path / "out"
+    run = run_cli([*(["--debug"] if debug else []), "code", str(two_files), "--out", str(out)], env)
+    assert run.returncode == 3, run.stderr
+    if debug:
+        assert "Traceback" in run.stderr and "RuntimeError: a bug while writing" in run.stderr
+    else:
+        assert run.stderr.splitlines()[-1] == (
+            f"error: unexpected RuntimeError while processing {out}: a bug while writing. This is a bug in "
+            "qualcode: re-run with --debug (before the command name) to see the traceback, and please report it."
+        )
+        assert "Traceback" not in run.stderr
+    assert not out.exists()
+
+
+# --- bad attributes files ---------------------------------------------------------------------------------
+
+ATTRIBUTES = {
+    "broken-quote.csv": (b'document,role\n"fr,director\n', "is not a readable CSV file"),
+    "ragged.csv": (b"document,role\nfr,director,extra,cells\n", "line 2 has 4 cells but the header has 2"),
+    "no-document.csv": (b"id,role\nfr,director\n", "has no 'document' column"),
+    "duplicate.csv": (b"document,role\nfr,a\nfr,b\n", "the same document appears on several rows: fr"),
+    "empty.csv": (b"", "is empty"),
+    "image.csv": (png(), "PNG image"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTRIBUTES))
+def test_a_bad_attributes_file_is_a_usage_error_naming_it(tmp_path, two_files, name):
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    data, expected = ATTRIBUTES[name]
+    attributes = tmp_path / name
+    attributes.write_bytes(data)
+    before = tree(tmp_path)
+    result = CliRunner().invoke(app, ["code", str(two_files), "--attributes", str(attributes),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert str(attributes) in result.output and expected in result.output
+    assert tree(tmp_path) == before
