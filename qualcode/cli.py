@@ -135,6 +135,7 @@ def code(
     coder = Coder(book, unit=unit.value, language=None if language == Language.auto else language.value, model=model)
     status = 1 if corpus.errors else 0
     if project is not None:
+        _STATE["current"] = project
         status = max(status, _code_into_project(project, coder, corpus))
     if out is not None:
         coded = _code_each(coder, corpus)
@@ -305,6 +306,6 @@ def main() -> None:
             traceback.print_exc()
             sys.exit(UNEXPECTED)
         where = f" while processing {_STATE['current']}" if _STATE["current"] else ""
-        _echo_err(f"error: unexpected {type(exc).__name__}{where}: {exc}. This is a bug in qualcode: re-run "
+        _echo_err(f"error: unexpected {type(exc).__name__}{where}: {str(exc).rstrip('.')}. This is a bug in qualcode: re-run "
                   "with --debug (before the command name) to see the traceback, and please report it.")
         sys.exit(UNEXPECTED)
