@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import shutil
 import sqlite3
-import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -29,7 +28,12 @@ from qualcode.structure import build_transcript
 from qualcode.transcript import Block, RawDocument
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-WORK = Path(tempfile.mkdtemp(prefix="qualcode-fuzz-"))
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
 
 # --- readers ----------------------------------------------------------------------------------------------
 
@@ -55,8 +59,8 @@ def check_offsets(t: qc.Transcript) -> None:
             assert text[segment.start : segment.end] == segment.text
 
 
-def read(data: bytes, suffix: str) -> qc.Transcript | None:
-    path = WORK / f"fuzz{suffix}"
+def read(work: Path, data: bytes, suffix: str) -> qc.Transcript | None:
+    path = work / f"fuzz{suffix}"
     path.write_bytes(data)
     try:
         return qc.read_transcript(path)
@@ -67,8 +71,8 @@ def read(data: bytes, suffix: str) -> qc.Transcript | None:
 
 @FUZZ
 @given(text=TEXTS, encoding=ENCODINGS, suffix=st.sampled_from([".txt", ".md"]))
-def test_any_text_in_any_encoding_reads_with_offsets_that_slice_back(text, encoding, suffix):
-    t = read(text.encode(encoding, errors="replace"), suffix)
+def test_any_text_in_any_encoding_reads_with_offsets_that_slice_back(work, text, encoding, suffix):
+    t = read(work, text.encode(encoding, errors="replace"), suffix)
     if t is not None:
         check_offsets(t)
     elif encoding.startswith("utf") and suffix == ".txt" and any(c.isalnum() for c in text) and not any(
@@ -79,20 +83,22 @@ def test_any_text_in_any_encoding_reads_with_offsets_that_slice_back(text, encod
 
 @FUZZ
 @given(data=st.binary(max_size=400), suffix=st.sampled_from([".txt", ".md", ".srt", ".vtt", ".TextGrid", ".rtf"]))
-def test_any_bytes_give_a_transcript_or_a_read_error(data, suffix):
-    t = read(data, suffix)
+def test_any_bytes_give_a_transcript_or_a_read_error(work, data, suffix):
+    t = read(work, data, suffix)
     if t is not None:
         check_offsets(t)
 
 
 @FUZZ
 @given(head=st.text(max_size=80), tail=st.binary(max_size=80), nuls=st.integers(0, 3000))
-def test_damaged_utf8_is_read_with_its_text_and_a_warning(head, tail, nuls):
+def test_damaged_utf8_is_read_with_its_text_and_a_warning(work, head, tail, nuls):
     data = ("Interviewer: " + head).encode("utf-8") + tail + bytes(nuls)
-    t = read(data, ".txt")
+    t = read(work, data, ".txt")
     if t is not None:
         check_offsets(t)
         assert "Interviewer" in t.text
+        if nuls:
+            assert any("NUL character" in w for w in t.metadata["warnings"]), t.metadata["warnings"]
 
 
 # --- codebooks --------------------------------------------------------------------------------------------
@@ -101,11 +107,8 @@ KEYS = ["version", "codes", "id", "name", "parent", "rules", "fr", "en", "any", 
         "regex", "exclude", "words", "window", "pattern", "LOWER", "LEMMA", "OP", "IN", "color", "examples"]
 SCALARS = (st.none() | st.booleans() | st.integers(-3, 40) | st.floats(allow_nan=False, width=16)
            | st.text(max_size=8) | st.sampled_from(["a", "b", "trust", "#00ff00", "(a+)+", "x*", "?", "*", "a|b"]))
-DATA = st.recursive(
-    SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | SCALARS, inner, max_size=5),
-    max_leaves=40,
-)
+DATA = st.deferred(lambda: SCALARS | st.lists(DATA, max_size=4)
+                   | st.dictionaries(st.sampled_from(KEYS) | SCALARS, DATA, max_size=5))
 CODE = st.fixed_dictionaries({"id": st.sampled_from(["a", "b", "c"]) | SCALARS},
                              optional={k: DATA for k in ("name", "parent", "rules", "color", "examples")})
 BOOKS = DATA | st.fixed_dictionaries({"version": SCALARS, "codes": st.lists(CODE | DATA, max_size=4)})
@@ -124,8 +127,8 @@ def test_any_data_makes_a_codebook_or_a_codebook_error(data):
 
 @FUZZ
 @given(data=BOOKS)
-def test_any_yaml_file_makes_a_codebook_or_a_codebook_error(data):
-    path = WORK / "fuzz.yml"
+def test_any_yaml_file_makes_a_codebook_or_a_codebook_error(work, data):
+    path = work / "fuzz.yml"
     try:
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     except yaml.YAMLError:
@@ -138,9 +141,9 @@ def test_any_yaml_file_makes_a_codebook_or_a_codebook_error(data):
 
 @FUZZ
 @given(text=st.text(max_size=200))
-def test_any_text_as_a_yaml_or_csv_codebook(text):
+def test_any_text_as_a_yaml_or_csv_codebook(work, text):
     for suffix in (".yml", ".csv"):
-        path = WORK / f"fuzz{suffix}"
+        path = work / f"fuzz{suffix}"
         path.write_text(text, encoding="utf-8")
         try:
             read_codebook(path)
