@@ -1,7 +1,8 @@
 """The ``qualcode`` command: a thin layer over the library. Only this module prints or exits.
 
 Exit statuses: 0 all went well; 1 some input could not be read or is invalid (the rest was still
-processed); 2 usage errors (unknown option, missing argument, invalid codebook given with --codebook).
+processed); 2 usage errors (unknown option, missing argument, invalid codebook given with --codebook);
+3 an unexpected error (a bug): one line naming the file being processed, the traceback with --debug.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ app.command()(agree)
 app.command("export")(export_command)
 app.command("import")(import_command)
 
-_STATE = {"debug": False}
+_STATE: dict[str, object] = {"debug": False, "current": None}
+UNEXPECTED = 3
 
 
 class Unit(StrEnum):
@@ -79,6 +81,13 @@ def _load(paths: list[Path], attributes: Path | None, language: Language):
 def _report_problems(corpus) -> None:
     for error in corpus.errors:
         _echo_err(f"error: {error}")
+        if _STATE["debug"] and error.kind == "unexpected":
+            import traceback
+
+            cause = error.__cause__
+            details = "".join(traceback.format_exception(cause)) if cause is not None else error.details
+            if details:
+                _echo_err(details.rstrip())
     for warning in corpus.warnings:
         _echo_err(f"warning: {warning}")
     for transcript in corpus:
@@ -161,9 +170,11 @@ def code(
             _join_attributes(corpus, frame)
     status = 1 if corpus.errors else 0
     if project is not None:  # documents coded for --out are stored as they are, not coded again
+        _STATE["current"] = project
         status = max(status, _code_into_project(project, coder, coded if out is not None else corpus))
     if out is not None:
         result = build_result(coded, coder, corpus.errors)
+        _STATE["current"] = out
         try:
             write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
                           by=tuple(by or ()), transcripts=corpus.transcripts, jobs=jobs)
@@ -171,7 +182,8 @@ def code(
             _echo_err(f"error: {exc}")
             raise typer.Exit(2) from exc
         except OSError as exc:
-            _echo_err(f"error: cannot write the outputs to {out}: {exc}. Check the folder's permissions and free space.")
+            _echo_err(f"error: cannot write the outputs to {out}: {_os_reason(exc)} Nothing was written there; "
+                      "the previous outputs, if any, are as they were.")
             raise typer.Exit(1) from exc
         _summary(result, out)
         for warning in result.warnings:
@@ -241,6 +253,20 @@ def _dask_client(scheduler: str | None):
     except OSError as exc:
         _echo_err(f"error: cannot reach the Dask scheduler at {scheduler}: {exc}. Is it running?")
         raise typer.Exit(1) from exc
+
+
+def _os_reason(exc: OSError) -> str:
+    """What an OSError means for the person running the command, and what to do."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full{where}. Free some space and run again."
+    if exc.errno == errno.EROFS:
+        return f"the file system is read-only{where}. Choose another --out folder."
+    if isinstance(exc, PermissionError):
+        return f"permission denied{where}. Choose a folder you can write to, or change its permissions."
+    return f"{exc.strerror or exc}{where}. Check the folder's permissions and free space."
 
 
 def _code_into_project(path: Path, coder, documents) -> int:
@@ -346,7 +372,12 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # the last resort: a message, not a traceback
-        if "--debug" in sys.argv:
-            raise
-        _echo_err(f"error: {type(exc).__name__}: {exc}\nRe-run with --debug for the details, and report it.")
-        sys.exit(1)
+        if _STATE["debug"] or "--debug" in sys.argv:
+            import traceback
+
+            traceback.print_exc()
+            sys.exit(UNEXPECTED)
+        where = f" while processing {_STATE['current']}" if _STATE["current"] else ""
+        _echo_err(f"error: unexpected {type(exc).__name__}{where}: {str(exc).rstrip('.')}. This is a bug in qualcode: re-run "
+                  "with --debug (before the command name) to see the traceback, and please report it.")
+        sys.exit(UNEXPECTED)

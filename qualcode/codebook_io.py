@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import reprlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,26 @@ REGEX_TIMEOUT = 0.05
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\d*\})\)(?:[+*]|\{\d*,\d*\})")
 
 
-class _LineLoader(yaml.SafeLoader):
+class _Short(reprlib.Repr):
+    """Short reprs of values from a file, without the loader's ``__line__`` keys."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring, self.maxother, self.maxlist, self.maxdict, self.maxlevel = 120, 60, 6, 6, 3
+
+    def repr_dict(self, x: dict, level: int) -> str:
+        return super().repr_dict({k: v for k, v in x.items() if k != "__line__"}, level)
+
+
+_SHOWN = _Short()
+
+
+def _show(value: Any) -> str:
+    """A short repr of a value from the file: a hostile codebook must not make a 25 MB message."""
+    return _SHOWN.repr(value)
+
+
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser: 10x faster
     """A YAML loader that records the line of every mapping as ``__line__``."""
 
 
@@ -85,7 +105,7 @@ def read_codebook(path: str | os.PathLike[str]) -> Codebook:
         return _from_yaml_text(text, str(path))
     if suffix == ".csv":
         return _from_csv_text(text, str(path))
-    raise CodebookError([Problem(f"unknown codebook format {suffix!r}; use .yml, .yaml, .csv or .qdc.", str(path))])
+    raise CodebookError([Problem(f"unknown codebook format {_show(suffix)}; use .yml, .yaml, .csv or .qdc.", str(path))])
 
 
 def _from_yaml_text(text: str, source: str) -> Codebook:
@@ -127,7 +147,9 @@ def _code(d: dict[str, Any]) -> Code:
         definition=text(d.get("definition")),
         inclusion=text(d.get("inclusion")),
         exclusion=text(d.get("exclusion")),
-        examples=tuple(str(e) for e in d.get("examples") or ()),
+        examples=(d["examples"],) if isinstance(d.get("examples"), str) else tuple(
+            str(e) for e in d.get("examples") or ()
+        ),
         color=d.get("color"),
         rules=rules,
     )
@@ -169,6 +191,12 @@ def validate_codebook(data: Any, *, source: str | None = None) -> list[Problem]:
     problems: list[Problem] = []
     if "version" not in data:
         problems.append(Problem("has no 'version' field; add e.g. 'version: 1' at the top.", source, 1))
+    elif isinstance(data["version"], bool) or not isinstance(data["version"], str | int | float):
+        problems.append(Problem(f"version {_show(data['version'])} must be a number or a short text such as "
+                                "'1' or '2024-05'.", source, 1))
+    for key in ("name", "description"):
+        if data.get(key) is not None and not isinstance(data[key], str | int | float):
+            problems.append(Problem(f"'{key}' must be text; got {_show(data[key])}.", source, 1))
     codes = data.get("codes")
     if not isinstance(codes, list) or not codes:
         problems.append(Problem("needs a non-empty 'codes' list.", source, data.get("__line__")))
@@ -182,11 +210,11 @@ def validate_codebook(data: Any, *, source: str | None = None) -> list[Problem]:
 
 def _check_code(entry: Any, seen: dict[str, int | None], source: str | None) -> list[Problem]:
     if not isinstance(entry, dict):
-        return [Problem(f"each code must be a mapping with an 'id'; got {entry!r}.", source)]
+        return [Problem(f"each code must be a mapping with an 'id'; got {_show(entry)}.", source)]
     line = entry.get("__line__")
     code_id = entry.get("id")
     if not isinstance(code_id, str) or not _ID.match(code_id):
-        return [Problem(f"invalid code id {code_id!r}: use letters, digits, '_', '-' or '.', starting with a "
+        return [Problem(f"invalid code id {_show(code_id)}: use letters, digits, '_', '-' or '.', starting with a "
                         "letter (e.g. family_engagement).", source, line)]
     out: list[Problem] = []
 
@@ -198,10 +226,21 @@ def _check_code(entry: Any, seen: dict[str, int | None], source: str | None) -> 
     seen.setdefault(code_id, line)
     unknown = set(entry) - _CODE_KEYS - {"__line__"}
     if unknown:
-        problem(f"unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_CODE_KEYS))}.")
+        problem(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}; allowed: {', '.join(sorted(_CODE_KEYS))}.")
+    parent = entry.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        problem(f"parent {_show(parent)} must be the id of another code.")
+    for key in ("name", "definition", "inclusion", "exclusion"):
+        if not _text_or_languages(entry.get(key)):
+            problem(f"'{key}' must be text, or a mapping of languages to texts such as {{fr: ..., en: ...}}; "
+                    f"got {_show(entry.get(key))}.")
+    examples = entry.get("examples")
+    if examples is not None and not (isinstance(examples, str) or (
+            isinstance(examples, list) and all(isinstance(e, str | int | float) for e in examples))):
+        problem(f"'examples' must be a list of texts; got {_show(examples)}.")
     color = entry.get("color")
     if color is not None and not (isinstance(color, str) and _COLOR.match(color)):
-        problem(f"color {color!r} is not of the form '#RRGGBB'.")
+        problem(f"color {_show(color)} is not of the form '#RRGGBB'.")
     rules = entry.get("rules")
     if rules is None:
         return out
@@ -213,28 +252,38 @@ def _check_code(entry: Any, seen: dict[str, int | None], source: str | None) -> 
             continue
         where = body.get("__line__", line) if isinstance(body, dict) else line
         if not _LANG.match(str(lang)):
-            problem(f"rules language {lang!r} is not a language code such as 'fr', 'en' or 'any'.", where)
+            problem(f"rules language {_show(lang)} is not a language code such as 'fr', 'en' or 'any'.", where)
         out.extend(Problem(m, source, where, code_id) for m in _check_rules(body, lang))
     return out
 
 
+def _text_or_languages(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | float):
+        return True
+    return isinstance(value, dict) and all(
+        isinstance(v, str | int | float) for k, v in value.items() if k != "__line__"
+    )
+
+
 def _check_rules(body: Any, lang: str) -> list[str]:
     if not isinstance(body, dict) or not any(body.get(k) for k in _RULE_KINDS):
-        return [f"rules for {lang!r} are empty; give terms, patterns, near or regex rules, or remove them."]
-    out = [f"unknown rule kind {k!r}; allowed: {', '.join(_RULE_KINDS)}." for k in body
+        return [f"rules for {_show(lang)} are empty; give terms, patterns, near or regex rules, or remove them."]
+    out = [f"unknown rule kind {_show(k)}; allowed: {', '.join(_RULE_KINDS)}." for k in body
            if k not in _RULE_KINDS and k != "__line__"]
     for kind in ("terms", "exclude"):
         for term in _as_list(body.get(kind), kind, out):
             if not isinstance(term, str) or not any(ch.isalnum() for ch in term):
-                out.append(f"{kind} entry {term!r} in {lang!r} has no letter or digit; remove it.")
+                out.append(f"{kind} entry {_show(term)} in {_show(lang)} has no letter or digit; remove it.")
     for p in _as_list(body.get("patterns"), "patterns", out):
         out.extend(_check_pattern(p))
     for n in _as_list(body.get("near"), "near", out):
         out.extend(_check_near(n))
     for r in _as_list(body.get("regex"), "regex", out):
+        if isinstance(r, dict) and not isinstance(r.get("id"), str | None):
+            out.append(f"regex rule id {_show(r.get('id'))} must be text.")
         out.extend(check_regex(r if isinstance(r, str) else (r or {}).get("pattern") if isinstance(r, dict) else r))
     if not any(body.get(k) for k in ("terms", "patterns", "near", "regex")):
-        out.append(f"rules for {lang!r} have only exclusions; an exclusion needs something to cancel.")
+        out.append(f"rules for {_show(lang)} have only exclusions; an exclusion needs something to cancel.")
     return out
 
 
@@ -251,31 +300,31 @@ def _as_list(value: Any, kind: str, out: list[str]) -> list[Any]:
 
 def _check_pattern(p: Any) -> list[str]:
     if not isinstance(p, dict) or not isinstance(p.get("pattern"), list) or not p["pattern"]:
-        return [f"a token pattern must be a mapping with 'id' and a non-empty 'pattern' list; got {p!r}."]
+        return [f"a token pattern must be a mapping with 'id' and a non-empty 'pattern' list; got {_show(p)}."]
     pid = p.get("id")
     if not isinstance(pid, str) or not pid:
         return ["a token pattern has no 'id'; give it one so codings can name the rule."]
     out = []
     for i, token in enumerate(p["pattern"], start=1):
         if not isinstance(token, dict):
-            out.append(f"pattern {pid!r}: token {i} must be a mapping such as {{'LEMMA': 'temps'}}.")
+            out.append(f"pattern {_show(pid)}: token {i} must be a mapping such as {{'LEMMA': 'temps'}}.")
             continue
         bad = set(token) - _TOKEN_KEYS - {"__line__"}
         if bad:
-            out.append(f"pattern {pid!r}: token {i} has unknown attribute(s) {', '.join(sorted(bad))}; "
+            out.append(f"pattern {_show(pid)}: token {i} has unknown attribute(s) {', '.join(sorted(map(str, bad)))}; "
                        "use spaCy token attributes such as LEMMA, LOWER, NORM, POS, OP.")
         op = token.get("OP")
         if op is not None and not (isinstance(op, str) and _OP.match(op)):
-            out.append(f"pattern {pid!r}: token {i} has OP {op!r}; allowed: !, ?, +, *, {{n}}, {{n,m}}.")
+            out.append(f"pattern {_show(pid)}: token {i} has OP {_show(op)}; allowed: !, ?, +, *, {{n}}, {{n,m}}.")
         elif isinstance(op, str) and set(token) - {"__line__"} == {"OP"} and _unbounded_gap(op):
-            out.append(f"pattern {pid!r}: token {i} is a wildcard with OP {op!r}; an open or long gap makes "
+            out.append(f"pattern {_show(pid)}: token {i} is a wildcard with OP {_show(op)}; an open or long gap makes "
                        f"matching exponentially slow: use {{0,N}} with N <= {_MAX_GAP}, or a near rule.")
         for key in _TEXT_KEYS & set(token):
             if not _text_value(token[key]):
-                out.append(f"pattern {pid!r}: token {i} {key} must be text or {{IN: [texts]}}; got "
-                           f"{token[key]!r} (quote words such as 'no', 'yes', 'on' that YAML reads as booleans).")
+                out.append(f"pattern {_show(pid)}: token {i} {key} must be text or {{IN: [texts]}}; got "
+                           f"{_show(token[key])} (quote words such as 'no', 'yes', 'on' that YAML reads as booleans).")
     if all(set(t) - {"__line__"} <= {"OP"} for t in p["pattern"] if isinstance(t, dict)):
-        out.append(f"pattern {pid!r} has only wildcard tokens and would match everything.")
+        out.append(f"pattern {_show(pid)} has only wildcard tokens and would match everything.")
     return out
 
 
@@ -302,15 +351,15 @@ def _text_value(value: Any) -> bool:
 def _check_near(n: Any) -> list[str]:
     words = n.get("words") if isinstance(n, dict) else None
     if not isinstance(words, list) or len(words) < 2 or not all(isinstance(g, list) and g for g in words):
-        return [f"a near rule needs 'id' and 'words': two or more non-empty lists of words; got {n!r}."]
+        return [f"a near rule needs 'id' and 'words': two or more non-empty lists of words; got {_show(n)}."]
     out = []
     if not isinstance(n.get("id"), str):
         out.append("a near rule has no 'id'; give it one so codings can name the rule.")
     window = n.get("window", 4)
-    if not isinstance(window, int) or not 0 <= window <= 30:
-        out.append(f"near rule {n.get('id')!r}: window {window!r} must be a whole number from 0 to 30.")
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 30:
+        out.append(f"near rule {_show(n.get('id'))}: window {_show(window)} must be a whole number from 0 to 30.")
     if any(not isinstance(w, str) or " " in w.strip() or not w.strip() for g in words for w in g):
-        out.append(f"near rule {n.get('id')!r}: each word must be a single word (a lemma).")
+        out.append(f"near rule {_show(n.get('id'))}: each word must be a single word (a lemma).")
     return out
 
 
@@ -319,28 +368,29 @@ def check_regex(pattern: Any) -> list[str]:
     import regex
 
     if not isinstance(pattern, str) or not pattern:
-        return [f"a regex must be a non-empty string; got {pattern!r}."]
+        return [f"a regex must be a non-empty string; got {_show(pattern)}."]
     try:
         compiled = regex.compile(pattern, regex.IGNORECASE)
     except regex.error as exc:
-        return [f"regex {pattern!r} does not compile: {exc}."]
+        return [f"regex {_show(pattern)} does not compile: {exc}."]
     if _NESTED_QUANTIFIER.search(pattern):
-        return [f"regex {pattern!r} can backtrack catastrophically (a repeated group that itself repeats, "
+        return [f"regex {_show(pattern)} can backtrack catastrophically (a repeated group that itself repeats, "
                 "such as '(a+)+'); rewrite it, e.g. '(a+)+' as 'a+'."]
     if compiled.search(""):
-        return [f"regex {pattern!r} matches the empty string and would code every segment."]
+        return [f"regex {_show(pattern)} matches the empty string and would code every segment."]
     for probe in _PROBES:
         try:
             compiled.search(probe * 4, timeout=REGEX_TIMEOUT)
         except TimeoutError:
-            return [f"regex {pattern!r} can backtrack catastrophically (it ran too long on a short test "
+            return [f"regex {_show(pattern)} can backtrack catastrophically (it ran too long on a short test "
                     "string); rewrite it without overlapping alternatives or repeated groups that repeat."]
     return []
 
 
 def _check_parents(codes: list[Any], seen: dict[str, int | None], source: str | None) -> list[Problem]:
-    entries = [c for c in codes if isinstance(c, dict) and isinstance(c.get("id"), str)]
-    out = [Problem(f"parent {c['parent']!r} is not a code of this codebook.", source, c.get("__line__"), c["id"])
+    entries = [c for c in codes if isinstance(c, dict) and isinstance(c.get("id"), str)
+               and isinstance(c.get("parent"), str | None)]
+    out = [Problem(f"parent {_show(c['parent'])} is not a code of this codebook.", source, c.get("__line__"), c["id"])
            for c in entries if c.get("parent") is not None and c["parent"] not in seen]
     parents = {c["id"]: c.get("parent") for c in entries}
     reported: set[str] = set()
@@ -367,7 +417,14 @@ def _from_csv_text(text: str, source: str) -> Codebook:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    try:
+        return _csv_codebook(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect), source)
+    except csv.Error as exc:
+        raise CodebookError([Problem(f"is not a readable CSV file ({exc}); save it again as CSV from your "
+                                     "spreadsheet.", source)]) from exc
+
+
+def _csv_codebook(reader: csv.DictReader, source: str) -> Codebook:
     header = [(h or "").strip().lower() for h in reader.fieldnames or []]
     if "code" not in header and "id" not in header:
         raise CodebookError([Problem("a CSV codebook needs a 'code' column (then parent, definition, terms...).",

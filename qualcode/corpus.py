@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.errors import AttributesError, ReadError, UnsupportedFormatError
+from qualcode.errors import AttributesError, ReadError, UnexpectedReadError, UnsupportedFormatError
 from qualcode.readers import READERS, read_raw
 from qualcode.readers.text import decode_bytes
 from qualcode.structure import build_transcript
@@ -113,10 +114,12 @@ def _summary_row(t: Transcript) -> dict[str, Any]:
 def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[tuple[Path, str]], list[str], list[ReadError]]:
     """Find the transcript files under ``paths`` and give each its id.
 
-    Folders are walked recursively in sorted order, skipping hidden files and folders and not following
-    symbolic links to folders (no loops). A file of a folder whose suffix no reader handles is *skipped*; a
-    file named explicitly with such a suffix is an *error*. Ids are paths relative to the folder given,
-    without suffix and with ``/``; the suffix stays only where two files would otherwise share an id.
+    Folders are walked recursively in sorted order, skipping hidden files and folders. Symbolic links to
+    folders are followed, each real folder once (a link that loops back leads nowhere new); a folder that
+    cannot be listed is an *error*, and so is a broken or looping link to a file (it is listed, and
+    reading it says why). A file of a folder whose suffix no reader handles is *skipped*; a file named
+    explicitly with such a suffix is an *error*. Ids are paths relative to the folder given, without
+    suffix and with ``/``; the suffix stays only where two files would otherwise share an id.
 
     Returns
     -------
@@ -129,7 +132,7 @@ def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[tuple[Path, str
     errors: list[ReadError] = []
     for given in map(Path, paths):
         if given.is_dir():
-            for path in _walk(given):
+            for path in _walk(given, errors):
                 rel = path.relative_to(given)
                 if path.suffix.lower() in READERS:
                     found.append((path, rel.as_posix()))
@@ -153,13 +156,26 @@ def _unsupported(path: Path) -> UnsupportedFormatError:
     )
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+def _walk(folder: Path, errors: list[ReadError]) -> Iterator[Path]:
+    def unlistable(exc: OSError) -> None:
+        errors.append(ReadError(
+            exc.filename or folder,
+            f"this folder cannot be read ({exc.strerror or exc}): the transcripts in it were not read.",
+            "Check the folder's permissions, then run again.",
+        ))
+
+    seen = {os.path.realpath(folder)}
+    for root, dirs, files in os.walk(folder, onerror=unlistable, followlinks=True):
+        kept = []
+        for name in sorted(d for d in dirs if not d.startswith(".")):
+            real = os.path.realpath(os.path.join(root, name))
+            if real not in seen:
+                seen.add(real)
+                kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
-            path = Path(root, name)
-            if not name.startswith(".") and path.is_file():
-                yield path
+            if not name.startswith("."):
+                yield Path(root, name)
 
 
 def _assign_ids(found: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
@@ -192,7 +208,13 @@ def read_attributes(path: PathLike) -> pd.DataFrame:
         sep = dialect.delimiter
     except csv.Error:
         sep = ","
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    _check_rows(text, sep, path)
+    try:
+        with warnings.catch_warnings():  # extra cells are empty (checked above): dropping them loses nothing
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise AttributesError(f"{path}: is not a readable CSV file ({exc}). Save it again as CSV.") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if "document" not in frame.columns:
         raise AttributesError(
@@ -206,6 +228,21 @@ def read_attributes(path: PathLike) -> pd.DataFrame:
             f"{path}: the same document appears on several rows: {', '.join(duplicated)}. Keep one row each."
         )
     return frame.replace("", None)
+
+
+def _check_rows(text: str, sep: str, path: Path) -> None:
+    """Refuse rows with more cells than the header: pandas would silently shift or drop them."""
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        width = len(next(rows, []))
+        for row in rows:
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise AttributesError(
+                    f"{path}: line {rows.line_num} has {len(row)} cells but the header has {width}. Quote cells "
+                    f"that contain the delimiter {sep!r}, or add the missing column names."
+                )
+    except csv.Error as exc:
+        raise AttributesError(f"{path}: is not a readable CSV file ({exc}). Save it again as CSV.") from exc
 
 
 def read_corpus(
@@ -242,9 +279,20 @@ def iter_corpus(
             yield build_transcript(raw, doc_id, source=path.as_posix(), language=language)
         except ReadError as exc:
             yield exc
-        except OSError as exc:
-            yield ReadError(path, f"cannot be read ({exc.strerror or exc}).", "Check that it exists and is readable.")
+        except Exception as exc:  # a bug in a reader or its library must not stop the other files
+            yield _unexpected(path, exc)
     yield from skipped
+
+
+def _unexpected(path: Path, exc: Exception) -> UnexpectedReadError:
+    error = UnexpectedReadError(
+        path,
+        f"could not be read: unexpected {type(exc).__name__}: {str(exc).rstrip('.')}.",
+        "This is a bug in qualcode or a library it uses: please report it, with the file if you can share it "
+        "(run with --debug to see the traceback).",
+    )
+    error.__cause__ = exc
+    return error
 
 
 def _collect(items: Iterable[Transcript | ReadError | str]) -> tuple[list, list, list]:

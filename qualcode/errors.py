@@ -21,6 +21,7 @@ __all__ = [
     "QualcodeError",
     "ReadError",
     "RefiError",
+    "UnexpectedReadError",
     "UnsupportedFormatError",
 ]
 
@@ -83,6 +84,19 @@ class CorruptFileError(ReadError):
     """The file is damaged: a broken zip inside a .docx or .odt, a PDF that cannot be parsed..."""
 
     kind = "corrupt"
+
+
+class UnexpectedReadError(ReadError):
+    """Reading the file failed in a way qualcode does not know: a bug in qualcode or a library it uses.
+
+    The original exception is the ``__cause__``; a batch run reports the file and goes on.
+    """
+
+    kind = "unexpected"
+    details = ""  # the traceback, as text: it survives the trip back from a worker process
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str], dict[str, str]]:
+        return self.__class__, (self.path, self.problem, self.hint), {"details": self.details}
 
 
 class AttributesError(QualcodeError):

@@ -1,16 +1,25 @@
 """Writing a coding run's outputs to a folder, as a whole: written beside it, then moved in.
 
-A failed run leaves the previous outputs in place, never a mix. Outputs are deterministic: no timestamps,
-no absolute paths, UTF-8 with ``\\n`` line endings, so two runs on the same input are byte-identical.
+A failed run leaves the previous outputs in place, never a mix. On Linux the new folder and the old one
+are exchanged in one atomic rename (``renameat2(RENAME_EXCHANGE)``), so even a run killed at any point
+leaves one or the other; elsewhere the old folder is moved aside first, and a run killed in between is
+repaired by the next run, which also removes what killed runs left beside the folder. Outputs are
+deterministic: no timestamps, no absolute paths, UTF-8 with ``\\n`` line endings, so two runs on the same
+input are byte-identical.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from qualcode.store import _kill_point as kill_point  # the crash-test hook (QUALCODE_TEST_KILL_AT)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -53,6 +62,7 @@ def write_outputs(
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out}: exists and is not a folder; choose another --out.")
     out.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -66,6 +76,7 @@ def write_outputs(
         pairs = cooccurrence(result)
         groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
         _csv(result.segments, staging / "segments.csv")
+        kill_point("outputs-writing")
         _csv(result.codings, staging / "codings.csv")
         _csv(result.evidence, staging / "evidence.csv")
         _csv(theme_matrix(frequency).reset_index(), staging / "theme_frequency.csv")
@@ -81,6 +92,7 @@ def write_outputs(
         if report is not None:
             report.wait()
             report = None
+        kill_point("outputs-written")
         _swap(staging, out)
     except BaseException:
         if report is not None:
@@ -182,9 +194,16 @@ def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, 
 
 
 def _swap(staging: Path, out: Path) -> None:
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    if _exchange(staging, out):
+        kill_point("outputs-exchanged")
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous outputs
+        return
     backup = out.parent / f".{out.name}.previous-{os.getpid()}"
-    if out.exists():
-        os.replace(out, backup)
+    os.replace(out, backup)
+    kill_point("outputs-moved-aside")
     try:
         os.replace(staging, out)
     except OSError:
@@ -192,3 +211,52 @@ def _swap(staging: Path, out: Path) -> None:
             os.replace(backup, out)
         raise
     shutil.rmtree(backup, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux); False where the system or the file system cannot."""
+    if sys.platform != "linux":
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
+def _recover(out: Path) -> None:
+    """Repair what runs killed while writing ``out`` left beside it (never another live run's files).
+
+    A folder moved aside by a run killed before its new outputs were moved in goes back; half-written
+    folders are removed.
+    """
+    for leftover in sorted(out.parent.glob(f".{out.name}.*-*")):
+        kind, _, pid = leftover.name[len(out.name) + 2 :].rpartition("-")
+        if kind not in ("partial", "previous") or not pid.isdigit() or _alive(int(pid)):
+            continue
+        if kind == "previous" and not out.exists():
+            os.replace(leftover, out)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True

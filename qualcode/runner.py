@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.corpus import Corpus, discover
-from qualcode.errors import ReadError
+from qualcode.errors import ReadError, UnexpectedReadError
 from qualcode.readers import read_raw
 from qualcode.structure import build_transcript
 
@@ -122,6 +123,15 @@ def _code_file(task: tuple[str, str], coder: Coder, cache: Cache | None, languag
         return exc
     except OSError as exc:
         return ReadError(path, f"cannot be read ({exc.strerror or exc}).", "Check that it exists and is readable.")
+    except Exception as exc:  # a bug met on one file must not lose the others' coding
+        error = UnexpectedReadError(
+            path,
+            f"could not be coded: unexpected {type(exc).__name__}: {str(exc).rstrip('.')}.",
+            "This is a bug in qualcode: please report it (run with --debug to see the traceback).",
+        )
+        error.__cause__ = exc
+        error.details = "".join(traceback.format_exception(exc))
+        return error
     coded.codebook = None
     return coded
 

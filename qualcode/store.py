@@ -140,6 +140,12 @@ def _kill_point(point: str, count: int | None = None) -> None:
         os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
+def _io_failure(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite failed for want of disk space, write access or the lock, not for a bug."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_CANTOPEN"))
+
+
 class Project:
     """A qualitative-analysis project in one SQLite file.
 
@@ -254,10 +260,17 @@ class Project:
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
+            db.execute("COMMIT")
+        except BaseException as exc:
+            if db.in_transaction:  # SQLite has already rolled back after a full disk or an I/O error
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _io_failure(exc):
+                raise ProjectError(
+                    f"{self.path}: could not be written ({exc}); the change in progress was not saved, and "
+                    "all that was saved before it is intact. Free some disk space, or check that the file is writable and that no "
+                    "other program holds it, then run again."
+                ) from exc
             raise
-        db.execute("COMMIT")
 
     # -- documents ---------------------------------------------------------------------------------------
 

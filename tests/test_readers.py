@@ -128,7 +128,6 @@ def test_decode_bytes(data: bytes, text: str, encoding: str) -> None:
         (b"some text\x00\x01\x02\x00 with NUL bytes\x00\x07", BinaryFileError, "NUL bytes"),
         (b"ab" + bytes(range(1, 9)) * 20, BinaryFileError, "control characters"),
         (b"Bonjour \x81 monde", DecodingError, "could not be decoded"),
-        (b"\xef\xbb\xbfcaf\xe9", DecodingError, "utf-8-sig byte-order mark"),
     ],
     ids=[
         "empty",
@@ -143,7 +142,6 @@ def test_decode_bytes(data: bytes, text: str, encoding: str) -> None:
         "nul",
         "controls",
         "undecodable",
-        "bad-bom",
     ],
 )
 def test_decode_bytes_errors(data: bytes, error: type[ReadError], message: str) -> None:
@@ -151,6 +149,12 @@ def test_decode_bytes_errors(data: bytes, error: type[ReadError], message: str) 
         decode_bytes(data, "in/x.txt")
     assert info.value.path == "in/x.txt"
     assert info.value.hint
+
+
+def test_utf8_bom_file_with_a_windows_1252_byte_is_read_with_a_warning() -> None:
+    warnings: list[str] = []
+    assert decode_bytes(b"\xef\xbb\xbfcaf\xe9 cr\xc3\xa8me", "x.txt", warnings) == ("café crème", "utf-8-sig")
+    assert warnings and "1 byte(s) that are not valid UTF-8 were read as Windows-1252" in warnings[0]
 
 
 @pytest.mark.parametrize("start", ["ID3 interview", "RIFF notes", "OggS", "fLaC", "GIF is an image format"])

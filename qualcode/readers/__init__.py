@@ -7,11 +7,13 @@ naming the file and the problem.
 
 from __future__ import annotations
 
+import errno
 import importlib
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from qualcode.errors import UnsupportedFormatError
+from qualcode.errors import ReadError, UnsupportedFormatError
 from qualcode.transcript import RawDocument
 
 __all__ = ["READERS", "read_raw", "supported_suffixes"]
@@ -50,7 +52,11 @@ def supported_suffixes() -> list[str]:
 
 
 def read_raw(path: str | Path) -> RawDocument:
-    """Read one file with the reader for its suffix (case-insensitive)."""
+    """Read one file with the reader for its suffix (case-insensitive).
+
+    Raises a :class:`ReadError` for every problem with the file, including those the operating system
+    reports (missing, a broken or looping link, permission denied, a folder, a pipe that would block).
+    """
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
@@ -59,4 +65,43 @@ def read_raw(path: str | Path) -> RawDocument:
             f"no reader for files ending in {path.suffix or '(no suffix)'!r}.",
             f"Supported suffixes: {', '.join(supported_suffixes())}. Convert the file to one of them.",
         )
-    return reader(path)
+    try:
+        _check_regular_file(path)
+        return reader(path)
+    except OSError as exc:
+        raise os_read_error(path, exc) from exc
+
+
+def _check_regular_file(path: Path) -> None:
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        raise ReadError(path, "is a folder, not a file.", "Give the folder itself to read every transcript in it.")
+    if not stat.S_ISREG(mode):
+        raise ReadError(
+            path,
+            "is not a regular file (a pipe, socket or device): reading it could wait forever.",
+            "Give the transcript file itself.",
+        )
+
+
+def os_read_error(path: Path, exc: OSError) -> ReadError:
+    """The :class:`ReadError` for an error the operating system raised while reading ``path``."""
+    if exc.errno == errno.ELOOP:
+        return ReadError(path, "is a symbolic link that loops back on itself.", "Fix or remove the link.")
+    if isinstance(exc, FileNotFoundError) and path.is_symlink():
+        return ReadError(
+            path, "is a broken symbolic link: what it points to does not exist.", "Fix or remove the link."
+        )
+    if isinstance(exc, FileNotFoundError):
+        return ReadError(
+            path,
+            "no longer exists: it was deleted or moved while qualcode was reading the folder.",
+            "Check that the folder is fully synced and that no other program moves files in it, then run again.",
+        )
+    if isinstance(exc, PermissionError):
+        return ReadError(
+            path,
+            "cannot be read: Permission denied.",
+            "Check the file's permissions, or close the program that has locked it, then run again.",
+        )
+    return ReadError(path, f"cannot be read ({exc.strerror or exc}).", "Check that it exists and is readable.")

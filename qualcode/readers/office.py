@@ -48,7 +48,7 @@ def _open_zip(path: Path, kind: str, member: str, resave: str) -> None:
     if not head:
         raise EmptyFileError(path, "is empty.", "Check that you exported the right file.")
     if not head.startswith(b"PK"):
-        raise CorruptFileError(path, f"is not a {kind} file: it is not a zip archive.", resave)
+        raise CorruptFileError(path, f"is not {_article(kind)} {kind} file: it is not a zip archive.", resave)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -57,8 +57,14 @@ def _open_zip(path: Path, kind: str, member: str, resave: str) -> None:
             path, f"is not a valid {kind} file (the zip archive is damaged or truncated: {exc}).", resave
         ) from exc
     if member not in {info.filename for info in infos}:
-        raise CorruptFileError(path, f"is a zip archive but not a {kind} file: it has no {member}.", resave)
+        raise CorruptFileError(
+            path, f"is a zip archive but not {_article(kind)} {kind} file: it has no {member}.", resave
+        )
     _check_sizes(path, infos)
+
+
+def _article(kind: str) -> str:
+    return "an" if kind[0] in "AEIOU" else "a"
 
 
 def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:

@@ -49,10 +49,11 @@ def read_srt(path: Path) -> RawDocument:
 
 
 def _read(path: Path, fmt: str) -> RawDocument:
-    text, encoding = decode_bytes(path.read_bytes(), path)
+    warnings: list[str] = []
+    text, encoding = decode_bytes(path.read_bytes(), path, warnings)
     cues = list(_cues(text, path, fmt))
     blocks = _merge_turns(cues) if any(cue.speaker for cue in cues) else list(_merge_paragraphs(cues))
-    return RawDocument(blocks=blocks, format=fmt, encoding=encoding)
+    return RawDocument(blocks=blocks, format=fmt, encoding=encoding, warnings=warnings)
 
 
 def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:

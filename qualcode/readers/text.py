@@ -4,6 +4,11 @@
 wins, then strict UTF-8, then UTF-16 without BOM (seen from its NUL bytes), then, once binary content is
 ruled out, charset-normalizer for non-Latin scripts and Windows-1252 for everything else (the usual
 encoding of French text exported on Windows; Latin-1 files decode the same).
+
+Damaged text is read rather than refused, with a warning: a file that mixes UTF-8 with another encoding
+(two exports pasted together) is read as UTF-8 with its stray bytes read as Windows-1252; lone surrogates
+(UTF-8 written by Java, a UTF-16 emoji cut in half) and NUL bytes (a half-synced cloud file) are kept here
+and replaced or dropped, and counted, by :func:`qualcode.normalize.normalize_text`.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ _MAGIC = (
     (b"Rar!\x1a\x07", "a RAR archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"\x7fELF", "a program"),
+    (b"SQLite format 3\x00", "an SQLite database (a qualcode project?)"),
     (b"ID3\x02\x00", "an MP3 audio file"),
     (b"ID3\x03\x00", "an MP3 audio file"),
     (b"ID3\x04\x00", "an MP3 audio file"),
@@ -57,59 +63,91 @@ _NON_LATIN_RUN = 2.5  # mean length of runs of non-ASCII bytes from which text i
 _MULTI_BYTE_RUN = 2.0
 _MULTI_BYTE = ("utf", "gb", "big5", "shift_jis", "cp932", "cp936", "cp949", "cp950", "euc", "iso2022", "hz")
 _RESAVE = "Open it in a text editor and save it as UTF-8."
+_MAX_NUL_SHARE = 0.01  # NUL bytes inside text (not as a trailing block) beyond which a file is binary
+# One valid UTF-8 sequence of two to four bytes (no encoded surrogates), and encoded surrogates alone.
+_UTF8_MULTI = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_UTF8_RUN = re.compile(rb"(?:[\x00-\x7f]|" + _UTF8_MULTI.pattern + rb")+")
+_SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
 
 
-def decode_bytes(data: bytes, path: str | Path) -> tuple[str, str]:
+def decode_bytes(data: bytes, path: str | Path, warnings: list[str] | None = None) -> tuple[str, str]:
     """Decode a text file's bytes.
 
     Parameters
     ----------
     data : the file's content.
     path : the file's path, for error messages.
+    warnings : a list to which what the reader should know is appended (bytes read with a guessed
+        encoding or replaced); NUL bytes and lone surrogates are left in the text for
+        :func:`qualcode.normalize.normalize_text` to drop or replace, and count.
 
     Returns
     -------
-    (text, encoding) : the decoded text, without BOM, and the lower-case Python codec name used.
+    (text, encoding) : the decoded text, without BOM, and the lower-case Python codec name used
+    (``"utf-8+cp1252"`` for UTF-8 mixed with Windows-1252).
     """
+    warnings = [] if warnings is None else warnings
     if not data:
         raise EmptyFileError(path, "is empty.", "Check that you exported the right file.")
     if not data.strip():
         raise EmptyFileError(path, "holds only whitespace.", "Check that you exported the right file.")
-    text, encoding = _decode(data, path)
-    if not text.strip():
+    if not data.replace(b"\x00", b"").strip():
+        raise EmptyFileError(
+            path,
+            "holds only NUL bytes, no text.",
+            "It was probably never fully downloaded or synced: sync the folder again, or restore the file.",
+        )
+    text, encoding = _decode(data, path, warnings)
+    if not text.replace("\x00", "").strip():
         raise EmptyFileError(path, "holds only whitespace.", "Check that you exported the right file.")
     _check_controls(text, path)
     return text, encoding
 
 
-def _decode(data: bytes, path: str | Path) -> tuple[str, str]:
+def _decode(data: bytes, path: str | Path, warnings: list[str]) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _strict(data[len(bom) :], encoding, path), encoding
+            return _lenient(data[len(bom) :], encoding, warnings), encoding
     _check_magic(data, path)
     utf16 = _utf16_without_bom(data)
     if utf16:
-        try:
-            return data.decode(utf16), utf16
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data:
+        return _lenient(data, utf16, warnings), utf16
+    inner = data.rstrip(b"\x00")
+    if inner.count(0) > _MAX_NUL_SHARE * len(inner):
         raise _binary(path, "holds binary data (NUL bytes), not text")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return _guess(data, path)
+        return _guess(data, path, warnings)
 
 
-def _strict(data: bytes, encoding: str, path: str | Path) -> str:
+def _lenient(data: bytes, encoding: str, warnings: list[str]) -> str:
+    """``data`` in ``encoding`` (whose byte-order mark or NUL bytes were seen), damaged parts included.
+
+    Lone surrogates are kept (normalisation replaces and counts them); anything else that does not decode
+    (an odd last byte of UTF-16 cut short) is replaced with U+FFFD, with a warning.
+    """
     try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise DecodingError(
-            path,
-            f"starts with a {encoding} byte-order mark but is not valid {encoding} ({exc.reason}).",
-            _RESAVE,
-        ) from exc
+        return _join_surrogates(data.decode(encoding, "surrogatepass"))
+    except UnicodeDecodeError:
+        if encoding == "utf-8-sig":
+            return _utf8_mixed(data, _stray_bytes(data), warnings)
+        text = _join_surrogates(data.decode(encoding, "replace"))
+        bad = text.count("\ufffd") - _join_surrogates(data.decode(encoding, "ignore")).count("\ufffd")
+        warnings.append(f"{bad} invalid {encoding} byte sequence(s) (a file cut short?) were replaced with "
+                        "U+FFFD.")
+        return text
+
+
+def _join_surrogates(text: str) -> str:
+    """Surrogate pairs decoded one half at a time (from UTF-8 as Java writes it) joined into characters."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 def _check_magic(data: bytes, path: str | Path) -> None:
@@ -141,17 +179,23 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _guess(data: bytes, path: str | Path) -> tuple[str, str]:
-    """Non-UTF-8 text: charset-normalizer for non-Latin scripts, Windows-1252 for the rest.
+def _guess(data: bytes, path: str | Path, warnings: list[str]) -> tuple[str, str]:
+    """Non-UTF-8 text: UTF-8 with surrogates or mixed with Windows-1252, charset-normalizer for non-Latin
+    scripts, Windows-1252 for the rest.
 
     Accented Latin letters come alone between ASCII letters (``élève``); the bytes of CJK or
     Cyrillic text come in runs, which is when charset-normalizer's guess is trusted.
     """
+    stray = _stray_bytes(data)
+    if all(_SURROGATE.fullmatch(chunk) for chunk in stray):
+        return _join_surrogates(data.decode("utf-8", "surrogatepass")), "utf-8"
     best = from_bytes(data).best()
     if best is not None:
         run = _mean_non_ascii_run(data)
         if run >= (_MULTI_BYTE_RUN if _is_multi_byte(best.encoding) else _NON_LATIN_RUN):
             return _decode_as(data, best.encoding, path)
+    if _mostly_utf8(data):
+        return _utf8_mixed(data, stray, warnings), "utf-8+cp1252"
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
@@ -160,6 +204,40 @@ def _guess(data: bytes, path: str | Path) -> tuple[str, str]:
         raise DecodingError(
             path, f"is not UTF-8 and could not be decoded in any known encoding (byte {exc.start}).", _RESAVE
         ) from exc
+
+
+def _stray_bytes(data: bytes) -> list[bytes]:
+    """The runs of bytes of ``data`` that are not valid UTF-8."""
+    return [chunk for chunk in _UTF8_RUN.split(data) if chunk]
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether non-UTF-8 ``data`` still holds UTF-8 text: accented letters and typographic punctuation.
+
+    In Windows-1252 text, byte pairs that happen to be valid UTF-8 decode to rarer characters (``É`` and a
+    no-break space make U+0260), so only the characters of a Western UTF-8 text count.
+    """
+    decoded = [m.group().decode("utf-8") for m in _UTF8_MULTI.finditer(data)]
+    western = sum(1 for c in decoded if "\xa0" <= c <= "\u024f" or "\u2000" <= c <= "\u20cf")
+    return western >= 1 and western >= 0.5 * len(decoded)
+
+
+def _utf8_mixed(data: bytes, stray: list[bytes], warnings: list[str]) -> str:
+    """UTF-8 whose stray bytes are read as Windows-1252 (U+FFFD where that fails too), with a warning."""
+    parts = _UTF8_RUN.split(data)
+    runs = [m.group() for m in _UTF8_RUN.finditer(data)]
+    text = "".join(
+        chunk.decode("cp1252", "replace") + (runs[i].decode("utf-8") if i < len(runs) else "")
+        for i, chunk in enumerate(parts)
+    )
+    count = sum(map(len, stray))
+    replaced = sum(chunk.decode("cp1252", "replace").count("\ufffd") for chunk in stray)
+    warnings.append(
+        f"the file mixes encodings: {count} byte(s) that are not valid UTF-8 were read as Windows-1252"
+        + (f" ({replaced} of them, undefined there too, replaced with U+FFFD)" if replaced else "")
+        + "; check the accented letters there, and save the file as UTF-8."
+    )
+    return text
 
 
 def _is_multi_byte(encoding: str) -> bool:
@@ -179,7 +257,9 @@ def _decode_as(data: bytes, encoding: str, path: str | Path) -> tuple[str, str]:
 
 
 def _check_controls(text: str, path: str | Path) -> None:
-    sample = text[:_SAMPLE]
+    sample = text[:_SAMPLE].replace("\x00", "")
+    if not sample:
+        return
     controls = sum(1 for c in sample if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v")
     if controls / len(sample) > _MAX_CONTROL_SHARE:
         raise _binary(path, "holds binary data (many control characters), not text")
@@ -187,8 +267,9 @@ def _check_controls(text: str, path: str | Path) -> None:
 
 def read_txt(path: Path) -> RawDocument:
     """Read a plain-text file as one text block."""
-    text, encoding = decode_bytes(Path(path).read_bytes(), path)
-    return RawDocument(blocks=[Block(text, kind="text")], format="txt", encoding=encoding)
+    warnings: list[str] = []
+    text, encoding = decode_bytes(Path(path).read_bytes(), path, warnings)
+    return RawDocument(blocks=[Block(text, kind="text")], format="txt", encoding=encoding, warnings=warnings)
 
 
 # --- Markdown -------------------------------------------------------------------------------------------
@@ -201,8 +282,9 @@ _MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 def read_md(path: Path) -> RawDocument:
     """Read a Markdown file: front matter into metadata, headings and paragraphs as blocks."""
-    text, encoding = decode_bytes(Path(path).read_bytes(), path)
-    doc = RawDocument(blocks=[], format="md", encoding=encoding)
+    warnings: list[str] = []
+    text, encoding = decode_bytes(Path(path).read_bytes(), path, warnings)
+    doc = RawDocument(blocks=[], format="md", encoding=encoding, warnings=warnings)
     body = _front_matter(text, doc)
     doc.blocks.extend(_markdown_blocks(body))
     return doc

@@ -47,7 +47,8 @@ def read_textgrid(path: Path) -> RawDocument:
     data = path.read_bytes()
     if data.lstrip().startswith(b"ooBinaryFile"):
         raise CorruptFileError(path, "is a binary Praat file, not a text TextGrid.", _HINT)
-    text, encoding = decode_bytes(data, path)
+    warnings: list[str] = []
+    text, encoding = decode_bytes(data, path, warnings)
     tokens = list(_tokens(text))
     if tokens[:2] != ["ooTextFile", "TextGrid"] and tokens[:2] != ["ooTextFile short", "TextGrid"]:
         raise CorruptFileError(
@@ -61,7 +62,7 @@ def read_textgrid(path: Path) -> RawDocument:
         raise CorruptFileError(
             path, "is a damaged TextGrid (a tier or interval is incomplete).", _HINT
         ) from exc
-    return RawDocument(blocks=_turns(tiers, intervals), format="textgrid", encoding=encoding)
+    return RawDocument(blocks=_turns(tiers, intervals), format="textgrid", encoding=encoding, warnings=warnings)
 
 
 def _tokens(text: str) -> Iterator[str | float]:
