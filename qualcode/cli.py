@@ -207,13 +207,8 @@ def _attributes(path: Path | None):
 
 def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cache_dir, engine: Engine, scheduler):
     """Read and code the files on this machine's processes or a Dask cluster, with a progress bar."""
-    from tqdm import tqdm
-
     from qualcode.cache import Cache
-    from qualcode.coder import CodedDocument
-    from qualcode.corpus import Corpus
-    from qualcode.errors import ReadError
-    from qualcode.runner import iter_coded
+    from qualcode.runner import code_files
 
     options = {"language": None if language == Language.auto else language.value,
                "cache": Cache(cache_dir) if cache else None}
@@ -223,16 +218,8 @@ def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cac
         options["client"] = client
     else:
         options["jobs"] = jobs
-    corpus, coded = Corpus(), []
     try:
-        for item in tqdm(iter_coded(paths, coder, **options), desc="coding", unit="file", disable=None, leave=False):
-            if isinstance(item, CodedDocument):
-                coded.append(item)
-                corpus.transcripts.append(item.transcript)
-            elif isinstance(item, ReadError):
-                corpus.errors.append(item)
-            else:
-                corpus.skipped.append(item)
+        corpus, coded = code_files(paths, coder, progress=True, **options)
     finally:
         if client is not None:
             client.close()

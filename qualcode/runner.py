@@ -3,13 +3,12 @@
 Each file is one task: read it (or take it from the :class:`~qualcode.cache.Cache`), build its transcript,
 code it. Tasks run in this process (``jobs=1``), in ``jobs`` worker processes on this machine, or on the
 workers of a ``dask.distributed.Client``; results come back in the order of the files, so every engine
-gives the same outputs, byte for byte. Worker processes are forked after the codebook is compiled, and a
-Dask worker compiles it once and keeps it for all its tasks.
+gives the same outputs, byte for byte. Worker processes are forked (spaCy already imported) and each
+compiles the codebook once for the languages it meets; a Dask worker likewise keeps it for all its tasks.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import traceback
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.corpus import Corpus, discover
 from qualcode.errors import ReadError, UnexpectedReadError
-from qualcode.readers import read_raw
+from qualcode.readers import file_bytes, os_read_error, read_raw
 from qualcode.structure import build_transcript
 
 if TYPE_CHECKING:
@@ -83,13 +82,21 @@ def iter_coded(
 
 
 def code_files(
-    paths: PathLike | Iterable[PathLike], coder: Coder, **options: Any
+    paths: PathLike | Iterable[PathLike], coder: Coder, *, progress: bool = False, **options: Any
 ) -> tuple[Corpus, list[CodedDocument]]:
-    """:func:`iter_coded`, collected: the corpus read (transcripts, errors, skipped) and the coded documents."""
+    """:func:`iter_coded`, collected: the corpus read (transcripts, errors, skipped) and the coded documents.
+
+    ``progress`` shows a progress bar on a terminal (tqdm); ``options`` are those of :func:`iter_coded`.
+    """
     from qualcode.coder import CodedDocument
 
     corpus, coded = Corpus(), []
-    for item in iter_coded(paths, coder, **options):
+    items = iter_coded(paths, coder, **options)
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(items, desc="coding", unit="file", disable=None, leave=False)
+    for item in items:
         if isinstance(item, CodedDocument):
             coded.append(item)
             corpus.transcripts.append(item.transcript)
@@ -109,7 +116,7 @@ def _code_file(task: tuple[str, str], coder: Coder, cache: Cache | None, languag
     try:
         entry, key = None, None
         if cache is not None:
-            key = cache.key(path.read_bytes(), id=doc_id, suffix=path.suffix, language=language)
+            key = cache.key(file_bytes(path), id=doc_id, suffix=path.suffix, language=language)
             entry = cache.load(key)
         fresh = entry is None
         if entry is None:
@@ -122,7 +129,7 @@ def _code_file(task: tuple[str, str], coder: Coder, cache: Cache | None, languag
     except ReadError as exc:
         return exc
     except OSError as exc:
-        return ReadError(path, f"cannot be read ({exc.strerror or exc}).", "Check that it exists and is readable.")
+        return os_read_error(path, exc)
     except Exception as exc:  # a bug met on one file must not lose the others' coding
         error = UnexpectedReadError(
             path,
@@ -140,21 +147,14 @@ def _on_processes(
     jobs: int, tasks: list[tuple[str, str]], coder: Coder, cache: Cache | None, language: str | None
 ) -> Iterator[Any]:
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods:  # workers inherit the compiled codebook and loaded pipelines
-        _prepare(coder, language)
+    if "fork" in methods:  # workers inherit the imported libraries
+        import spacy  # noqa: F401  (imported once here, before forking, for every worker)
+
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(coder, cache, language)) as pool:
         yield from pool.imap(_worker_task, tasks, chunksize=max(1, min(8, len(tasks) // (4 * jobs))))
-
-
-def _prepare(coder: Coder, language: str | None) -> None:
-    """Compile the codebook for the languages the corpus is likely in, before forking."""
-    languages = [language] if language else [lang for lang in coder.codebook_.languages if lang != "any"]
-    for lang in languages or ["en"]:
-        with contextlib.suppress(OSError, ImportError, ValueError):  # a language spaCy lacks: its files fail
-            coder._compiled(lang)
 
 
 def _init_worker(coder: Coder, cache: Cache | None, language: str | None) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from qualcode.errors import ReadError, UnsupportedFormatError
 from qualcode.transcript import RawDocument
 
-__all__ = ["READERS", "read_raw", "supported_suffixes"]
+__all__ = ["READERS", "file_bytes", "read_raw", "supported_suffixes"]
 
 Reader = Callable[[Path], RawDocument]
 
@@ -68,6 +68,17 @@ def read_raw(path: str | Path) -> RawDocument:
     try:
         _check_regular_file(path)
         return reader(path)
+    except OSError as exc:
+        raise os_read_error(path, exc) from exc
+
+
+def file_bytes(path: str | Path) -> bytes:
+    """The bytes of ``path``, with the checks and errors of :func:`read_raw` (a pipe is refused, never
+    waited on)."""
+    path = Path(path)
+    try:
+        _check_regular_file(path)
+        return path.read_bytes()
     except OSError as exc:
         raise os_read_error(path, exc) from exc
 

@@ -4,7 +4,7 @@ For each input of :data:`bad_inputs.BAD_INPUTS`: the expected outcome (an error 
 file and what to do, or a transcript read with the expected warning and offsets that slice back). For the
 whole batch, run as a child process through the real command: the rest is coded, the exit status is the
 documented one, every input is byte-identical afterwards, nothing is written but the output folder, the
-project file (and SQLite's journal files) and matplotlib's folders (its font cache, and its configuration
+project file (and SQLite's journal files), qualcode's cache (see README) and matplotlib's folders (its font cache, and its configuration
 folder, which it creates empty), and no traceback is printed.
 """
 
@@ -64,7 +64,7 @@ def child_env(root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(args: list[str], env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(CHILD), *args], env=env, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
 
@@ -212,16 +212,20 @@ def test_batch_changes_no_input_and_writes_nowhere_else(batch):
 
 
 def assert_wrote_only(root: Path, out: Path, project: Path | None, before: dict[str, str]) -> None:
-    """Nothing under ``root`` changed but ``out``, the ``project`` and its journals and matplotlib's folders."""
+    """Nothing under ``root`` changed but ``out``, the ``project`` and its journals, qualcode's documented
+    cache (whole entries only) and matplotlib's folders."""
     cache, config = root / "cache" / "matplotlib", root / "home" / ".config" / "matplotlib"
+    ours = root / "cache" / "qualcode"
     journals = () if project is None else tuple(project.with_name(project.name + s)
                                                  for s in ("", "-wal", "-shm", "-journal"))
-    after = tree(root, skip=(out, cache, config, *journals))
+    after = tree(root, skip=(out, cache, config, ours, *journals))
     after.pop("home/.config", None)
     assert after == before
     assert not list((root / "tmp").iterdir()), "temporary files left behind"
     assert not config.exists() or not list(config.iterdir())
-    assert {p.name for p in (root / "cache").iterdir()} <= {"matplotlib"}
+    assert {p.name for p in (root / "cache").iterdir()} <= {"matplotlib", "qualcode"}
+    entries = [p for p in ours.rglob("*") if p.is_file()] if ours.exists() else []
+    assert all(p.suffix == ".pickle" and not p.name.startswith(".") for p in entries), "partial cache entries"
 
 
 def test_batch_outputs_name_no_absolute_path_but_the_errors(batch):
