@@ -242,6 +242,9 @@ def coded_spans(
     return coded, sorted(hits, key=lambda h: (h.start, h.end))
 
 
+MAX_HITS_SHOWN = 1_000  # matches underlined per paragraph; beyond (a 50 MB paragraph), the tint alone shows
+
+
 def _rows(table: pd.DataFrame | Sequence[Any]) -> Iterable[Any]:
     return table.itertuples(index=False) if hasattr(table, "itertuples") else table
 
@@ -258,7 +261,7 @@ def document_view(
     blocks = []
     coded_at, hits_at = _Window(coded), _Window(hits)
     for start, end in _block_ranges(transcript):
-        here, found = coded_at.over(start, end), hits_at.over(start, end)
+        here, found = coded_at.over(start, end), hits_at.over(start, end)[:MAX_HITS_SHOWN]
         block = Block("paragraph", _runs(text, start, end, here, found))
         if start in headings:
             block.kind, block.level = "heading", min(max(int(headings[start].data.get("level") or 2), 1), 4)

@@ -70,6 +70,7 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subpr
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
+    csv.field_size_limit(2**31 - 1)  # a 50 MB paragraph is one field of segments.csv
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
