@@ -274,24 +274,37 @@ def iter_corpus(
     files, skipped, errors = discover(paths)
     yield from errors
     for path, doc_id in files:
-        try:
-            raw = read_raw(path)
-            yield build_transcript(raw, doc_id, source=path.as_posix(), language=language)
-        except ReadError as exc:
-            yield exc
-        except Exception as exc:  # a bug in a reader or its library must not stop the other files
-            yield _unexpected(path, exc)
+        yield load_file(path, doc_id, language=language)
     yield from skipped
 
 
-def _unexpected(path: Path, exc: Exception) -> UnexpectedReadError:
+def load_file(path: PathLike, doc_id: str, *, language: str | None = None) -> Transcript | ReadError:
+    """Read one file (as :func:`discover` found it): its Transcript, or the ReadError that says why not.
+
+    Never raises for what is in the file: a bug in a reader or its library becomes an
+    :class:`UnexpectedReadError` naming the file, so the other files of a batch are still read.
+    """
+    path = Path(path)
+    try:
+        return build_transcript(read_raw(path), doc_id, source=path.as_posix(), language=language)
+    except ReadError as exc:
+        return exc
+    except Exception as exc:  # a bug in a reader or its library must not stop the other files
+        return unexpected_error(path, exc, "read")
+
+
+def unexpected_error(path: PathLike, exc: Exception, doing: str) -> UnexpectedReadError:
+    """The error of a file on which ``doing`` (``"read"``, ``"coded"``) failed with a bug, traceback kept."""
+    import traceback
+
     error = UnexpectedReadError(
         path,
-        f"could not be read: unexpected {type(exc).__name__}: {str(exc).rstrip('.')}.",
+        f"could not be {doing}: unexpected {type(exc).__name__}: {str(exc).rstrip('.')}.",
         "This is a bug in qualcode or a library it uses: please report it, with the file if you can share it "
         "(run with --debug to see the traceback).",
     )
     error.__cause__ = exc
+    error.details = "".join(traceback.format_exception(exc))  # travels back from worker processes
     return error
 
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.corpus import Corpus, discover
-from qualcode.errors import ReadError, UnexpectedReadError
-from qualcode.readers import file_bytes, os_read_error, read_raw
-from qualcode.structure import build_transcript
+from qualcode.corpus import Corpus, discover, load_file, unexpected_error
+from qualcode.errors import ReadError
+from qualcode.readers import file_bytes
 
 if TYPE_CHECKING:
     from qualcode.cache import Cache
@@ -113,32 +111,26 @@ def _code_file(task: tuple[str, str], coder: Coder, cache: Cache | None, languag
     from qualcode.cache import CacheEntry
 
     path, doc_id = Path(task[0]), task[1]
+    entry, key = None, None
     try:
-        entry, key = None, None
         if cache is not None:
             key = cache.key(file_bytes(path), id=doc_id, suffix=path.suffix, language=language)
             entry = cache.load(key)
-        fresh = entry is None
-        if entry is None:
-            transcript = build_transcript(read_raw(path), doc_id, source=path.as_posix(), language=language)
-            entry = CacheEntry(transcript)
-        known = len(entry.matches)
-        coded = coder.code_transcript(entry.transcript, matches=entry.matches if cache is not None else None)
-        if cache is not None and key is not None and (fresh or len(entry.matches) != known):
-            cache.store(key, entry)
     except ReadError as exc:
         return exc
-    except OSError as exc:
-        return os_read_error(path, exc)
+    fresh = entry is None
+    if entry is None:
+        loaded = load_file(path, doc_id, language=language)
+        if isinstance(loaded, ReadError):
+            return loaded
+        entry = CacheEntry(loaded)
+    known = len(entry.matches)
+    try:
+        coded = coder.code_transcript(entry.transcript, matches=entry.matches if cache is not None else None)
     except Exception as exc:  # a bug met on one file must not lose the others' coding
-        error = UnexpectedReadError(
-            path,
-            f"could not be coded: unexpected {type(exc).__name__}: {str(exc).rstrip('.')}.",
-            "This is a bug in qualcode: please report it (run with --debug to see the traceback).",
-        )
-        error.__cause__ = exc
-        error.details = "".join(traceback.format_exception(exc))
-        return error
+        return unexpected_error(path, exc, "coded")
+    if cache is not None and key is not None and (fresh or len(entry.matches) != known):
+        cache.store(key, entry)
     coded.codebook = None
     return coded
 
