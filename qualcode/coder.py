@@ -12,7 +12,6 @@ import os
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qualcode.codebook import Code, Codebook, Rules
@@ -436,34 +435,41 @@ class Coder:
         return build_result(documents, self, errors)
 
 
-@lru_cache(maxsize=1 << 20)
+_RULES: dict[str, tuple[str, bool]] = {}  # rule id -> (code, is an exclusion), parsed once
+
+
+def _rule(rule_id: str) -> tuple[str, bool]:
+    """The code of a rule id (``code:language:kind:...``; code ids have no colon), and whether it excludes."""
+    info = _RULES.get(rule_id)
+    if info is None:
+        parts = rule_id.split(":", 3)
+        info = _RULES[rule_id] = (parts[0], len(parts) > 2 and parts[2] == "exclude")
+    return info
+
+
 def _code_of(rule_id: str) -> str:
-    """The code of a rule id (``code:language:kind:...``; code ids have no colon)."""
-    return rule_id.split(":", 1)[0]
-
-
-@lru_cache(maxsize=1 << 20)
-def _excludes(rule_id: str) -> bool:
-    return rule_id.split(":", 3)[2] == "exclude"
+    return _rule(rule_id)[0]
 
 
 def _assign(found: list[tuple[str, int, int]], segments: list[Segment], text: str) -> dict[int, list[Evidence]]:
     """Group matches by segment, applying exclusions and dropping duplicates and nested matches."""
     starts = [s.start for s in segments]
+    ends = [s.end for s in segments]
     per_segment: dict[int, set[tuple[int, int, str]]] = {}
     for rule_id, start, end in found:
         i = bisect_right(starts, start) - 1
-        if i >= 0 and end <= segments[i].end:
+        if i >= 0 and end <= ends[i]:
             per_segment.setdefault(i, set()).add((start, -end, rule_id))
     out: dict[int, list[Evidence]] = {}
+    rule = _rule
     for i in sorted(per_segment):
         matches = sorted(per_segment[i])  # by start, longest first, then rule id
-        cancelled = {_code_of(r) for _, _, r in matches if _excludes(r)}
+        infos = [rule(r) for _, _, r in matches]
+        cancelled = {code for code, excludes in infos if excludes}
         kept: list[Evidence] = []
         reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
-        for start, neg_end, rule_id in matches:
-            code = _code_of(rule_id)
-            if code in cancelled or _excludes(rule_id) or -neg_end <= reach.get(code, -1):
+        for (start, neg_end, rule_id), (code, excludes) in zip(matches, infos, strict=True):
+            if excludes or code in cancelled or -neg_end <= reach.get(code, -1):
                 continue
             reach[code] = -neg_end
             kept.append(Evidence(code, start, -neg_end, rule_id, text[start:-neg_end]))
