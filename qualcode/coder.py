@@ -194,23 +194,27 @@ class _Compiled:
     def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
         """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""
         strings = self.nlp.vocab.strings
-        found = [(m, "L", s, e) for m, s, e in self.lemma(doc)] if len(self.lemma) else []
-        if len(self.norm):  # the same span found on lemmas needs no second look
-            seen = {(m, s, e) for m, _, s, e in found}
-            found += [(m, "N", s, e) for m, s, e in self.norm(doc) if (m, s, e) not in seen]
-        near = self.near_words(doc) if len(self.near_words) else []
-        tokens = self.tokens(doc) if len(self.tokens) else []
-        if not (found or near or tokens):
+        by_lemma = self.lemma(doc) if len(self.lemma) else ()
+        by_norm = self.norm(doc) if len(self.norm) else ()
+        near = self.near_words(doc) if len(self.near_words) else ()
+        tokens = self.tokens(doc) if len(self.tokens) else ()
+        if not (by_lemma or by_norm or near or tokens):
             return []
         from spacy.attrs import IDX, LEMMA, LENGTH, NORM
 
         lemma, norm, idx, length = doc.to_array([LEMMA, NORM, IDX, LENGTH]).T.tolist()
-        forms = {"L": lemma, "N": norm}
-        out = []
-        for match_id, kind, start, end in found:
-            rule_id = self.rule_of.get((match_id, kind, tuple(forms[kind][start:end])))
+        rule_of, out = self.rule_of, []
+        for match_id, start, end in by_lemma:
+            rule_id = rule_of.get((match_id, "L", tuple(lemma[start:end])))
             if rule_id is not None:
                 out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
+        if by_norm:  # the same span found on lemmas needs no second look
+            seen = set(by_lemma)
+            for match_id, start, end in by_norm:
+                if (match_id, start, end) not in seen:
+                    rule_id = rule_of.get((match_id, "N", tuple(norm[start:end])))
+                    if rule_id is not None:
+                        out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
         out += [(strings[m], offset + idx[s], offset + idx[e - 1] + length[e - 1]) for m, s, e in tokens]
         hits: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in near:
