@@ -49,8 +49,7 @@ def build_result(documents: Iterable[CodedDocument], coder: Coder, errors: Itera
             found = doc.evidence.get(seg.segment_id)
             if found:
                 _add_codings(codings, seg, found, order, meta)
-                for e in found:
-                    evidence.add(seg.document, seg.segment_id, e.code, e.start, e.end, e.matched, e.rule)
+                evidence.extend(seg.document, seg.segment_id, found)
     error_rows = [{"path": e.path, "error": e.kind, "problem": e.problem, "hint": e.hint} for e in errors]
     return CodingResult(
         segments=segments.frame(),
@@ -77,6 +76,18 @@ class _Columns:
     def add(self, *values: Any) -> None:
         for column, value in zip(self.data, values, strict=True):
             column.append(value)
+
+    def extend(self, document: str, segment_id: int, found: list[Any]) -> None:
+        """Evidence rows: the segment's keys, then each Evidence's code, start, end, matched and rule."""
+        n = len(found)
+        document_, segment, code, start, end, matched, rule = self.data
+        document_ += [document] * n
+        segment += [segment_id] * n
+        code += [e.code for e in found]
+        start += [e.start for e in found]
+        end += [e.end for e in found]
+        matched += [e.matched for e in found]
+        rule += [e.rule for e in found]
 
     def frame(self) -> Any:
         import pandas as pd
