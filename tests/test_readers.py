@@ -34,6 +34,7 @@ from qualcode.readers.subtitles import read_srt, read_vtt
 from qualcode.readers.text import decode_bytes, read_md, read_txt
 from qualcode.readers.textgrid import read_textgrid
 from qualcode.transcript import Block, RawDocument
+from tests.hostile.bad_inputs import pdf_bytes
 
 FRENCH = "Le collège « très » bien, l’été où ça a commencé."
 MOCK = "corpora/qualcoder-examples-mock"
@@ -563,16 +564,7 @@ def make_pdf(path: Path, pages: list[list[tuple[float, float, float, str]]]) -> 
         )
         kids.append(b"%d 0 R" % page_id)
     objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in sorted(objects))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    path.write_bytes(pdf_bytes(objects))
     return path
 
 
