@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 __all__ = ["fold", "get_pipeline", "lookup_table"]
@@ -27,7 +28,23 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=8)
 def lookup_table(language: str) -> Any:
-    """spaCy's lookup lemma table for ``language`` (a mapping of word to lemma), or an empty dict."""
+    """spaCy's lookup lemma table for ``language`` (a mapping of word to lemma), or an empty dict.
+
+    Read straight from spacy-lookups-data's JSON as a plain dict (0.25 s for French) rather than through
+    ``spacy.lookups`` (1.7 s: it hashes every key into a Table); the words and lemmas are the same.
+    """
+    try:
+        import spacy_lookups_data
+        import srsly
+
+        path = Path(str(spacy_lookups_data.get_file(f"{language}_lemma_lookup.json")))
+        packed = path.with_name(path.name + ".gz")
+        if packed.is_file():
+            return srsly.read_gzip_json(packed)
+        if path.is_file():
+            return srsly.read_json(path)
+    except (ImportError, OSError, ValueError):
+        pass
     try:
         from spacy.lookups import load_lookups
 

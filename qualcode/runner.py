@@ -93,6 +93,7 @@ def code_files(
     if progress:
         from tqdm import tqdm
 
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked, and threads and fork mix badly
         items = tqdm(items, desc="coding", unit="file", disable=None, leave=False)
     for item in items:
         if isinstance(item, CodedDocument):
