@@ -147,6 +147,7 @@ def code(
     from qualcode.errors import CodebookError
     from qualcode.outputs import write_outputs
     from qualcode.results import build_result
+    from qualcode.runner import auto_jobs
 
     try:
         book = read_codebook(codebook) if codebook else default_codebook()
@@ -158,11 +159,6 @@ def code(
         corpus, coded = _load(paths, attributes, language), []
     else:
         frame = _attributes(attributes)
-        if not jobs:
-            from qualcode.corpus import discover
-            from qualcode.runner import auto_jobs
-
-            jobs = auto_jobs(len(discover(paths)[0]))
         corpus, coded = _read_and_code(paths, coder, language, jobs, cache, cache_dir, engine, scheduler)
         if frame is not None:
             from qualcode.corpus import _join_attributes
@@ -177,7 +173,8 @@ def code(
         _STATE["current"] = out
         try:
             write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
-                          by=tuple(by or ()), transcripts=corpus.transcripts, jobs=jobs)
+                          by=tuple(by or ()), transcripts=corpus.transcripts,
+                          jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)))
         except ValueError as exc:
             _echo_err(f"error: {exc}")
             raise typer.Exit(2) from exc

@@ -324,15 +324,15 @@ class Coder:
         """
         cache = self.__dict__.setdefault("_rule_keys_", {})
         book = self.codebook_
-        if cache.get(language, (None,))[0] is not book or cache[language][1] != book.hash:
+        if cache.get(language, (None,))[0] is not book:  # like the compiled matchers: once per codebook
             keys = {}
             for code in book:
                 rules = code.rules_for(language)
                 if rules:
                     blob = repr((MATCHER_VERSION, code.id, language, self.model, rules))
                     keys[code.id] = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-            cache[language] = (book, book.hash, keys)
-        return cache[language][2]
+            cache[language] = (book, keys)
+        return cache[language][1]
 
     def code_transcript(self, transcript: Transcript, *, matches: dict[str, list] | None = None) -> CodedDocument:
         """Segment and code one transcript.

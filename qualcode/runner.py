@@ -55,15 +55,16 @@ def iter_coded(
     ----------
     coder : the :class:`~qualcode.Coder` to code with.
     language : set the language of every transcript instead of detecting it.
-    jobs : worker processes on this machine (1: this process).
+    jobs : worker processes on this machine (1: this process; 0: :func:`auto_jobs` for the files found).
     client : a ``dask.distributed.Client``: code on its workers instead (``jobs`` is then ignored). The
         workers must see the files at the same paths (a shared file system) and have qualcode installed.
     cache : a :class:`~qualcode.cache.Cache`: unchanged files are not read again, unchanged codes not
         matched again. It must be reachable by every worker.
     """
-    if not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"The 'jobs' parameter must be a positive integer. Got {jobs!r} instead.")
+    if not isinstance(jobs, int) or jobs < 0:
+        raise ValueError(f"The 'jobs' parameter must be 0 (automatic) or a positive integer. Got {jobs!r} instead.")
     files, skipped, errors = discover(paths)
+    jobs = jobs or auto_jobs(len(files))
     yield from errors
     tasks = [(path.as_posix(), doc_id) for path, doc_id in files]
     if client is not None:

@@ -94,9 +94,9 @@ def test_an_unwritable_cache_does_not_stop_the_run(tmp_path, reference):
     assert _evidence(coded) == _evidence(reference[1])
 
 
-def test_jobs_must_be_positive():
+def test_jobs_must_be_zero_or_positive():
     with pytest.raises(ValueError, match="jobs"):
-        list(iter_coded(SAMPLES, qc.Coder(), jobs=0))
+        list(iter_coded(SAMPLES, qc.Coder(), jobs=-1))
 
 
 def test_auto_jobs_uses_one_process_for_a_few_files():
