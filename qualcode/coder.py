@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qualcode.codebook import Code, Codebook, Rules
-from qualcode.nlp import fold, get_pipeline, pieces
+from qualcode.nlp import PIECE_CHARS, fold, get_pipeline, pieces
 from qualcode.transcript import UNITS, Segment, Transcript
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ class _Compiled:
             for rules in code.rules_for(language):
                 phrases += self._add_rules(code.id, language, rules)
         self._add_phrases(phrases)
+        self.has_token_rules = bool(len(self.lemma) or len(self.norm) or len(self.tokens) or len(self.near_words))
 
     def _add_rules(self, code: str, language: str, rules: Rules) -> list[tuple[str, str, str]]:
         import regex
@@ -225,6 +226,42 @@ class _Compiled:
             for first, last in _near(sorted(set(found_words)), groups, window):
                 out.append((rule_id, offset + idx[first], offset + idx[last] + length[last]))
         return out
+
+
+_SEPARATOR = "\n\n"  # between the paragraphs of one batch: a space token, which no term contains
+
+
+def _batches(texts: list[tuple[int, str]], limit: int = PIECE_CHARS) -> list[list[tuple[int, str]]]:
+    """Paragraphs (offset, text) grouped into batches of at most ``limit`` characters, each to be joined
+    into one spaCy Doc: one Doc per paragraph would cost more in spaCy's per-Doc work than in tokens."""
+    out: list[list[tuple[int, str]]] = []
+    size = 0
+    for item in texts:
+        if not out or size + len(item[1]) > limit:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += len(item[1]) + len(_SEPARATOR)
+    return out
+
+
+def _unjoin(matches: Iterable[tuple[str, int, int]], batch: list[tuple[int, str]]) -> list[tuple[str, int, int]]:
+    """Matches in a joined batch mapped back to the transcript's offsets; those that run from one paragraph
+    into the next are dropped, so a batch finds exactly what its paragraphs would find one by one."""
+    if len(batch) == 1:
+        offset, text = batch[0]
+        return [(rule, offset + start, offset + end) for rule, start, end in matches if end <= len(text)]
+    starts, position = [], 0
+    for _, text in batch:
+        starts.append(position)
+        position += len(text) + len(_SEPARATOR)
+    out = []
+    for rule, start, end in matches:
+        i = bisect_right(starts, start) - 1
+        offset, text = batch[i]
+        if end - starts[i] <= len(text):
+            out.append((rule, offset + start - starts[i], offset + end - starts[i]))
+    return out
 
 
 def _fold_token(token: Any) -> dict[str, Any]:
@@ -386,10 +423,16 @@ class Coder:
         found: list[tuple[str, int, int]] = []
         texts = [(offset, text) for p in transcript.paragraphs
                  for offset, text in pieces(transcript.text[p.start : p.end], p.start)]
+        if compiled.regexes:
+            for offset, text in texts:
+                found += self._regex_matches(compiled, text, offset, transcript.id, warnings, timed_out)
+        if not compiled.has_token_rules:
+            return found
         skip = ["sentencizer"] if "sentencizer" in compiled.nlp.pipe_names else []
-        for (offset, text), doc in zip(texts, compiled.nlp.pipe((t for _, t in texts), disable=skip), strict=True):
-            found += compiled.match(doc, offset)
-            found += self._regex_matches(compiled, text, offset, transcript.id, warnings, timed_out)
+        batches = _batches(texts)
+        docs = compiled.nlp.pipe((_SEPARATOR.join(t for _, t in batch) for batch in batches), disable=skip)
+        for batch, doc in zip(batches, docs, strict=True):
+            found += _unjoin(compiled.match(doc, 0), batch)
         return found
 
     def _regex_matches(

@@ -74,12 +74,22 @@ class FoldedLemmatizer:
             for token in doc:
                 token.lemma_ = fold(token.lemma_ or token.lower_)
             return doc
+        import numpy
+        from spacy.attrs import LEMMA, LOWER
+
+        if not len(doc):
+            return doc
+        # Each distinct lower-case form once: the cache maps its hash to its lemma's hash, and the lemmas
+        # are set in one array, not token by token.
         strings = doc.vocab.strings
-        for token in doc:  # the cache maps a lower-case form's hash to its lemma's hash: no string work
-            lemma = cache.get(token.lower)
+        forms, inverse = numpy.unique(doc.to_array(LOWER), return_inverse=True)
+        lemmas = []
+        for form in forms.tolist():
+            lemma = cache.get(form)
             if lemma is None:
-                lemma = cache[token.lower] = strings.add(self.lemma(token.lower_))
-            token.lemma = lemma
+                lemma = cache[form] = strings.add(self.lemma(strings[form]))
+            lemmas.append(lemma)
+        doc.from_array([LEMMA], numpy.array(lemmas, dtype="uint64")[inverse].reshape(-1, 1))
         return doc
 
 
