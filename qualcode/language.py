@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+from collections import Counter
 from functools import cache
 from itertools import islice
 from pathlib import Path
@@ -18,6 +19,7 @@ __all__ = ["LANGUAGES", "detect_language", "stop_words"]
 
 LANGUAGES = ("fr", "en")
 MAX_WORDS = 5000
+_CHARS_PER_WORD = 40  # words are looked for in the first MAX_WORDS * this many characters
 MIN_WORDS = 5
 MIN_HITS = 3
 RATIO = 1.5
@@ -82,16 +84,18 @@ def detect_language(text: str) -> str | None:
     ``"fr"``, ``"en"`` or None.
     """
     fr_words, en_words = _exclusive_stop_words()
-    words = [m.group().lower() for m in islice(_WORD.finditer(text), MAX_WORDS)]
-    if len(words) < MIN_WORDS:
+    counts: Counter[str] = Counter()  # each distinct word lowered and looked up once
+    for word, n in Counter(islice(_WORD.findall(text, 0, MAX_WORDS * _CHARS_PER_WORD), MAX_WORDS)).items():
+        counts[word.lower()] += n
+    if counts.total() < MIN_WORDS:
         return None
-    fr = sum(_hits(w, fr_words) for w in words)
-    en = sum(_hits(w, en_words) for w in words)
+    fr = sum(n for w, n in counts.items() if _hits(w, fr_words))
+    en = sum(n for w, n in counts.items() if _hits(w, en_words))
     if fr + en < MIN_HITS:
         return None
     if fr >= RATIO * en:
         return "fr"
     if en >= RATIO * fr:
         return "en"
-    accents = sum(ch in _ACCENTS for w in words for ch in w)
-    return "fr" if accents / len(words) >= ACCENT_RATE else "en"
+    accents = sum(n * sum(ch in _ACCENTS for ch in w) for w, n in counts.items())
+    return "fr" if accents / counts.total() >= ACCENT_RATE else "en"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,7 @@ _MAGIC = (
 )
 _SAMPLE = 4096
 _MAX_CONTROL_SHARE = 0.05
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # Unicode's Cc, less tab, line feed... carriage return
 _NON_LATIN_RUN = 2.5  # mean length of runs of non-ASCII bytes from which text is not in a Latin script
 _MULTI_BYTE_RUN = 2.0
 _MULTI_BYTE = ("utf", "gb", "big5", "shift_jis", "cp932", "cp936", "cp949", "cp950", "euc", "iso2022", "hz")
@@ -260,7 +260,7 @@ def _check_controls(text: str, path: str | Path) -> None:
     sample = text[:_SAMPLE].replace("\x00", "")
     if not sample:
         return
-    controls = sum(1 for c in sample if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v")
+    controls = len(_CONTROLS.findall(sample))
     if controls / len(sample) > _MAX_CONTROL_SHARE:
         raise _binary(path, "holds binary data (many control characters), not text")
 
