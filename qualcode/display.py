@@ -174,6 +174,54 @@ def result_html(result: CodingResult, *, language: str | None = "en") -> str:
     )
 
 
+def render_block(b: Block, by_key: dict[str, Theme]) -> Any:
+    """One block as HTML: what the ``block`` macro of ``_transcript.html.j2`` writes, byte for byte.
+
+    Written in Python because a report has a block per paragraph of every transcript: a Jinja macro call
+    for each cost more than all the coding.
+    """
+    from markupsafe import Markup, escape
+
+    keys = b.keys
+    out = [f'<div class="qc-block qc-{escape(b.kind)}']
+    if b.kind == "heading":
+        out.append(f" qc-level-{escape(b.level)}")
+    if b.role:
+        out.append(f" qc-role-{escape(b.role)}")
+    if b.chips:
+        out.append(" qc-coded")
+    out += [f" qc-has-{escape(k)}" for k in keys]
+    out.append('">\n<div class="qc-bars" aria-hidden="true">')
+    out += [f'<span class="qc-bar qc-{escape(k)}"></span>' for k in keys]
+    out.append('</div>\n<div class="qc-text"')
+    if b.kind == "heading":
+        out.append(f' role="heading" aria-level="{escape(b.level + 2)}"')
+    out.append(">")
+    if b.time:
+        out.append(f'<span class="qc-time">{escape(b.time)}</span>')
+    if b.speaker:
+        out.append(f'<span class="qc-speaker{"" if b.first_in_turn else " qc-cont"}">{escape(b.speaker)}</span>')
+    for run in b.runs:
+        if run.keys:
+            classes = "".join(f" qc-{escape(k)}" for k in run.keys)
+            out.append(f'<span class="qc-run{classes}" style="--bg:{escape(run.background)}">')
+        for text, hit_keys, title in run.pieces:
+            if hit_keys:
+                classes = "".join(f" qc-{escape(k)}" for k in hit_keys)
+                out.append(f'<mark class="qc-hit{classes}" title="{escape(title)}">{escape(text)}</mark>')
+            else:
+                out.append(escape(text))
+        if run.keys:
+            out.append("</span>")
+    out.append('</div>\n<div class="qc-margin">')
+    for k, title in b.chips:
+        theme = by_key[k]
+        tip = f' title="{escape(title)}"' if title else ""
+        out.append(f'<span class="qc-chip qc-{escape(theme.key)}"{tip}>{escape(theme.label)}</span>')
+    out.append("</div>\n</div>")
+    return Markup("".join(out))
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of qualcode's templates: autoescaping on, undefined names are errors."""
@@ -187,6 +235,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["thousands"] = lambda n: f"{int(n):,}"
+    env.globals["render_block"] = render_block
     return env
 
 

@@ -13,7 +13,7 @@ import io
 import math
 import os
 import tempfile
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,7 +144,8 @@ def _documents(
 def _by_document(table: pd.DataFrame) -> dict[str, list[Any]]:
     """The rows of ``table`` (as named tuples) grouped by document: one pass, no DataFrame per document."""
     out: dict[str, list[Any]] = {}
-    for row in table.itertuples(index=False):
+    row_type = namedtuple("Row", table.columns, rename=True)  # what itertuples gives, built from plain lists
+    for row in map(row_type._make, zip(*(table[c].tolist() for c in table.columns), strict=True)):
         out.setdefault(row.document, []).append(row)
     return out
 
