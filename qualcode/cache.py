@@ -24,7 +24,7 @@ from qualcode.transcript import Transcript
 
 __all__ = ["Cache", "CacheEntry", "default_cache_dir"]
 
-FORMAT = "1"  # change when the entry's shape changes: old entries then miss instead of failing
+FORMAT = "2"  # change when the entry's shape changes: old entries then miss instead of failing
 
 
 def default_cache_dir() -> Path:
@@ -37,10 +37,11 @@ def default_cache_dir() -> Path:
 
 @dataclass
 class CacheEntry:
-    """What is kept of one file: its transcript, and its matches per code rule key."""
+    """What is kept of one file: its transcript, its matches per code rule key, and the report's HTML of it."""
 
     transcript: Transcript
     matches: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict)  # the report's HTML of its last coding, by view key
 
 
 class Cache:

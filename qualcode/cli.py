@@ -173,7 +173,7 @@ def code(
         _STATE["current"] = out
         try:
             write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
-                          by=tuple(by or ()), transcripts=corpus.transcripts,
+                          by=tuple(by or ()), transcripts=coded,
                           jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)))
         except ValueError as exc:
             _echo_err(f"error: {exc}")
@@ -208,7 +208,7 @@ def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cac
     from qualcode.runner import code_files
 
     options = {"language": None if language == Language.auto else language.value,
-               "cache": Cache(cache_dir) if cache else None}
+               "cache": Cache(cache_dir) if cache else None, "render": True}
     client = None
     if engine == Engine.dask:
         client = _dask_client(scheduler)

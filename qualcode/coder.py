@@ -52,6 +52,7 @@ class CodedDocument:
     evidence: dict[int, list[Evidence]]
     warnings: list[str] = field(default_factory=list)
     codebook: Codebook | None = None
+    body: Any = None  # its transcript's report HTML (qualcode.report.Body), when rendered where it was coded
 
     def _repr_html_(self) -> str:
         """In Jupyter: the transcript with its coded passages highlighted in the codebook's colours."""

@@ -110,6 +110,7 @@ class DocumentView:
     words: int = 0
     paragraphs: int = 0
     notes: list[str] = field(default_factory=list)
+    body: Any = None  # the transcript's HTML when already rendered (report.Body), else made from blocks
 
 
 def transcript_html(transcript: Transcript) -> str:
@@ -174,50 +175,57 @@ def result_html(result: CodingResult, *, language: str | None = "en") -> str:
     )
 
 
+def _escape(value: Any) -> str:
+    """``markupsafe.escape`` as a plain string: the same five entities, without a Markup per piece."""
+    return (str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
 def render_block(b: Block, by_key: dict[str, Theme]) -> Any:
     """One block as HTML: what the ``block`` macro of ``_transcript.html.j2`` writes, byte for byte.
 
     Written in Python because a report has a block per paragraph of every transcript: a Jinja macro call
     for each cost more than all the coding.
     """
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
+    esc = _escape
     keys = b.keys
-    out = [f'<div class="qc-block qc-{escape(b.kind)}']
+    out = [f'<div class="qc-block qc-{esc(b.kind)}']
     if b.kind == "heading":
-        out.append(f" qc-level-{escape(b.level)}")
+        out.append(f" qc-level-{esc(b.level)}")
     if b.role:
-        out.append(f" qc-role-{escape(b.role)}")
+        out.append(f" qc-role-{esc(b.role)}")
     if b.chips:
         out.append(" qc-coded")
-    out += [f" qc-has-{escape(k)}" for k in keys]
+    out += [f" qc-has-{esc(k)}" for k in keys]
     out.append('">\n<div class="qc-bars" aria-hidden="true">')
-    out += [f'<span class="qc-bar qc-{escape(k)}"></span>' for k in keys]
+    out += [f'<span class="qc-bar qc-{esc(k)}"></span>' for k in keys]
     out.append('</div>\n<div class="qc-text"')
     if b.kind == "heading":
-        out.append(f' role="heading" aria-level="{escape(b.level + 2)}"')
+        out.append(f' role="heading" aria-level="{esc(b.level + 2)}"')
     out.append(">")
     if b.time:
-        out.append(f'<span class="qc-time">{escape(b.time)}</span>')
+        out.append(f'<span class="qc-time">{esc(b.time)}</span>')
     if b.speaker:
-        out.append(f'<span class="qc-speaker{"" if b.first_in_turn else " qc-cont"}">{escape(b.speaker)}</span>')
+        out.append(f'<span class="qc-speaker{"" if b.first_in_turn else " qc-cont"}">{esc(b.speaker)}</span>')
     for run in b.runs:
         if run.keys:
-            classes = "".join(f" qc-{escape(k)}" for k in run.keys)
-            out.append(f'<span class="qc-run{classes}" style="--bg:{escape(run.background)}">')
+            classes = "".join(f" qc-{esc(k)}" for k in run.keys)
+            out.append(f'<span class="qc-run{classes}" style="--bg:{esc(run.background)}">')
         for text, hit_keys, title in run.pieces:
             if hit_keys:
-                classes = "".join(f" qc-{escape(k)}" for k in hit_keys)
-                out.append(f'<mark class="qc-hit{classes}" title="{escape(title)}">{escape(text)}</mark>')
+                classes = "".join(f" qc-{esc(k)}" for k in hit_keys)
+                out.append(f'<mark class="qc-hit{classes}" title="{esc(title)}">{esc(text)}</mark>')
             else:
-                out.append(escape(text))
+                out.append(esc(text))
         if run.keys:
             out.append("</span>")
     out.append('</div>\n<div class="qc-margin">')
     for k, title in b.chips:
         theme = by_key[k]
-        tip = f' title="{escape(title)}"' if title else ""
-        out.append(f'<span class="qc-chip qc-{escape(theme.key)}"{tip}>{escape(theme.label)}</span>')
+        tip = f' title="{esc(title)}"' if title else ""
+        out.append(f'<span class="qc-chip qc-{esc(theme.key)}"{tip}>{esc(theme.label)}</span>')
     out.append("</div>\n</div>")
     return Markup("".join(out))
 
@@ -385,6 +393,8 @@ def _runs(text: str, start: int, end: int, here: Sequence[Coded], found: Sequenc
     A sweep over the cuts with the spans open at each one: a paragraph of 50 MB with a million matches
     costs a million steps, not a million squared.
     """
+    if not here and not found:
+        return [Run((), [(text[start:end], (), "")])]
     opens: dict[int, list[tuple[int, Any]]] = {}
     closes: dict[int, list[tuple[int, Any]]] = {}
     for kind, spans in enumerate((here, found)):

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from qualcode.coder import CodingResult
+    from qualcode.coder import CodedDocument, CodingResult
     from qualcode.transcript import Transcript
 
 __all__ = ["write_outputs"]
@@ -40,7 +40,7 @@ def write_outputs(
     charts: tuple[str, ...] = ("png",),
     documents: pd.DataFrame | None = None,
     by: tuple[str, ...] = (),
-    transcripts: Iterable[Transcript] | None = None,
+    transcripts: Iterable[Transcript | CodedDocument] | None = None,
     jobs: int = 1,
 ) -> Path:
     """Write the tables and charts of ``result`` into ``out_dir``, replacing the folder whole.
@@ -49,8 +49,9 @@ def write_outputs(
     segments, share, coverage, present per document and code), cooccurrence, errors, run.json, and
     ``documents`` (e.g. ``Corpus.summary()``) as documents.csv. Charts, in each format of ``charts``:
     theme_frequency, theme_heatmap, cooccurrence. For each attribute in ``by`` (e.g. ``"role"``):
-    theme_by_<attribute>.csv and its chart. Given the ``transcripts``, also report.html: the coded
-    transcripts, tables and charts in one self-contained page. With ``jobs`` > 1 (where processes can be
+    theme_by_<attribute>.csv and its chart. Given the ``transcripts`` (or the coded documents, whose
+    rendered HTML is then used), also report.html: the coded transcripts, tables and charts in one
+    self-contained page. With ``jobs`` > 1 (where processes can be
     forked), the report is written by a second process while this one writes the tables and charts.
 
     Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and

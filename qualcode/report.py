@@ -9,14 +9,18 @@ absolute path: the same run gives the same bytes.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import math
 import os
 import tempfile
 from collections import Counter, namedtuple
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
 
 from qualcode.display import DocumentView, Theme, coded_spans, document_view, environment, themes_for
 
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-    from qualcode.coder import CodingResult
+    from qualcode.coder import CodedDocument, CodingResult
     from qualcode.corpus import Corpus
     from qualcode.transcript import Transcript
 
@@ -111,17 +115,69 @@ def write_report(
     return path
 
 
+@dataclass(frozen=True)
+class Body:
+    """A coded transcript's HTML (the ``transcript`` macro's), rendered where it was coded: in a worker
+    process, once, and kept in the cache. ``themes`` is :func:`themes_key` of the themes it was drawn with;
+    the report uses it only when its own themes are the same."""
+
+    html: str
+    counts: dict[str, int]
+    words: int
+    paragraphs: int
+    language: str | None
+    themes: str
+
+
+def themes_key(themes: list[Theme]) -> str:
+    """What of the themes shows in a transcript's HTML (keys, ids, labels, colours), as a short hash."""
+    blob = repr([(t.key, t.id, t.label, t.color, t.tint) for t in themes])
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def render_body(document: CodedDocument, themes: list[Theme]) -> Body:
+    """The HTML of one coded document's transcript, as the report shows it with ``themes``."""
+    from qualcode.coder import CODING_COLUMNS, EVIDENCE_COLUMNS
+    from qualcode.results import _add_codings, _Columns
+
+    codings, evidence = _Columns(CODING_COLUMNS), _Columns(EVIDENCE_COLUMNS)
+    order = {t.id: i for i, t in enumerate(themes)}
+    for seg in document.segments:
+        found = document.evidence.get(seg.segment_id)
+        if found:
+            _add_codings(codings, seg, found, order, ("", ""))
+            evidence.extend(seg.document, seg.segment_id, found)
+    coded, hits = coded_spans(codings.rows(), evidence.rows(), themes)
+    view = document_view(document.transcript, coded, hits, anchor="")
+    macros = environment().get_template("_transcript.html.j2").module
+    html = str(macros.transcript(view, {t.key: t for t in themes}))
+    return Body(html, view.counts, view.words, view.paragraphs, view.language, themes_key(themes))
+
+
 def _documents(
-    result: CodingResult, transcripts: Iterable[Transcript], themes: list[Theme]
+    result: CodingResult, transcripts: Iterable[Transcript | CodedDocument], themes: list[Theme]
 ) -> list[DocumentView]:
-    """A view of every coded document, in the run's order, from its transcript and codings."""
+    """A view of every coded document, in the run's order, from its transcript and codings; a document
+    coded with its :class:`Body` already rendered (by the workers of ``qualcode code``) keeps it."""
     from qualcode.transcript import Transcript
 
-    texts = {t.id: t for t in transcripts}
+    texts, bodies, key = {}, {}, themes_key(themes)
+    for item in transcripts:
+        transcript = getattr(item, "transcript", item)
+        texts[transcript.id] = transcript
+        body = getattr(item, "body", None)
+        if body is not None and body.themes == key:
+            bodies[transcript.id] = body
     codings, evidence = _by_document(result.codings), _by_document(result.evidence)
     attributes = _attributes(result.document_table)
     docs = []
     for i, doc_id in enumerate(result.documents, start=1):
+        body = bodies.get(doc_id)
+        if body is not None:
+            view = DocumentView(doc_id, f"doc-{i}", body.language, [], body.counts, attributes.get(doc_id, {}),
+                                body.words, body.paragraphs, body=Markup(body.html))
+            docs.append(view)
+            continue
         transcript = texts.get(doc_id)
         coded, hits = coded_spans(codings.get(doc_id, []), evidence.get(doc_id), themes)
         notes = []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from qualcode.coder import CODING_COLUMNS, EVIDENCE_COLUMNS, SEGMENT_COLUMNS, CodedDocument, CodingResult
@@ -89,10 +91,20 @@ class _Columns:
         matched += [e.matched for e in found]
         rule += [e.rule for e in found]
 
+    def rows(self) -> list[Any]:
+        """The rows as named tuples, like ``DataFrame.itertuples``."""
+        row_type = _row_type(tuple(self.columns))
+        return list(map(row_type._make, zip(*self.data, strict=True)))
+
     def frame(self) -> Any:
         import pandas as pd
 
         return pd.DataFrame(dict(zip(self.columns, self.data, strict=True)), columns=self.columns)
+
+
+@lru_cache(maxsize=16)
+def _row_type(columns: tuple[str, ...]) -> Any:
+    return namedtuple("Row", columns)
 
 
 def _document_columns(rows: list[dict[str, Any]]) -> list[str]:

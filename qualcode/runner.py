@@ -47,6 +47,7 @@ def iter_coded(
     jobs: int = 1,
     client: Any = None,
     cache: Cache | None = None,
+    render: bool = False,
 ) -> Iterator[CodedDocument | ReadError | str]:
     """Read and code every transcript under ``paths``; yield, in file order, each coded document or read
     error, then each skipped path (a file no reader handles), like :func:`qualcode.corpus.iter_corpus`.
@@ -60,6 +61,8 @@ def iter_coded(
         workers must see the files at the same paths (a shared file system) and have qualcode installed.
     cache : a :class:`~qualcode.cache.Cache`: unchanged files are not read again, unchanged codes not
         matched again. It must be reachable by every worker.
+    render : also render each document's transcript for the report where it is coded (its ``body``), in
+        parallel; the cache keeps it while the document's codings stay the same.
     """
     if not isinstance(jobs, int) or jobs < 0:
         raise ValueError(f"The 'jobs' parameter must be 0 (automatic) or a positive integer. Got {jobs!r} instead.")
@@ -67,12 +70,13 @@ def iter_coded(
     jobs = jobs or auto_jobs(len(files))
     yield from errors
     tasks = [(path.as_posix(), doc_id) for path, doc_id in files]
+    settings = (cache, language, render)
     if client is not None:
-        results: Iterable[Any] = _on_dask(client, tasks, coder, cache, language)
+        results: Iterable[Any] = _on_dask(client, tasks, coder, settings)
     elif jobs > 1 and len(tasks) > 1:
-        results = _on_processes(min(jobs, len(tasks)), tasks, coder, cache, language)
+        results = _on_processes(min(jobs, len(tasks)), tasks, coder, settings)
     else:
-        results = (_code_file(task, coder, cache, language) for task in tasks)
+        results = (_code_file(task, coder, *settings) for task in tasks)
     for result in results:
         if not isinstance(result, ReadError):
             result.codebook = coder.codebook_
@@ -107,9 +111,12 @@ def code_files(
     return corpus, coded
 
 
-def _code_file(task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None) -> Any:
+def _code_file(
+    task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None, render: bool = False
+) -> Any:
     """Read (or take from the cache) and code one file: its CodedDocument without the codebook, which
-    the caller has, or its ReadError."""
+    the caller has, or its ReadError. With ``render``, also its report HTML (from the cache when its
+    codings are those of the cached HTML)."""
     from qualcode.cache import CacheEntry
 
     path, doc_id = Path(task[0]), task[1]
@@ -131,15 +138,47 @@ def _code_file(task: tuple[str, str], coder: Coder, cache: Cache | None, languag
         coded = coder.code_transcript(entry.transcript, matches=entry.matches if cache is not None else None)
     except Exception as exc:  # a bug met on one file must not lose the others' coding
         return unexpected_error(path, exc, "coded")
-    if cache is not None and key is not None and (fresh or len(entry.matches) != known):
+    changed = fresh or len(entry.matches) != known
+    if render:
+        try:
+            changed = _render(coded, coder, entry) or changed
+        except Exception as exc:  # as for coding: one file's bug must not lose the others
+            return unexpected_error(path, exc, "rendered for the report")
+    if cache is not None and key is not None and changed:
         cache.store(key, entry)
     coded.codebook = None
     return coded
 
 
-def _on_processes(
-    jobs: int, tasks: list[tuple[str, str]], coder: Coder, cache: Cache | None, language: str | None
-) -> Iterator[Any]:
+def _render(coded: CodedDocument, coder: Coder, entry: Any) -> bool:
+    """Set ``coded.body``, from ``entry`` when it holds this coding's HTML; True when it was rendered."""
+    import hashlib
+
+    from qualcode.report import render_body, themes_key
+
+    themes = _themes(coder)
+    view = hashlib.sha256(repr((themes_key(themes), coder.unit, sorted(coded.evidence.items()))).encode("utf-8"))
+    view_key = view.hexdigest()
+    coded.body = entry.views.get(view_key)
+    if coded.body is not None:
+        return False
+    coded.body = render_body(coded, themes)
+    entry.views = {view_key: coded.body}  # only the last: the cache does not grow with each refinement
+    return True
+
+
+def _themes(coder: Coder) -> Any:
+    """The report's themes for the coder's codebook (its default language), made once per process."""
+    from qualcode.display import themes_for
+
+    book = coder.codebook_
+    cached = _WORKER.get("themes")
+    if cached is None or cached[0] is not book:
+        cached = _WORKER["themes"] = (book, themes_for(book))
+    return cached[1]
+
+
+def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods:  # workers inherit the imported libraries
         import spacy  # noqa: F401  (imported once here, before forking, for every worker)
@@ -147,30 +186,28 @@ def _on_processes(
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(coder, cache, language)) as pool:
+    with context.Pool(jobs, initializer=_init_worker, initargs=(coder, settings)) as pool:
         yield from pool.imap(_worker_task, tasks, chunksize=max(1, min(8, len(tasks) // (4 * jobs))))
 
 
-def _init_worker(coder: Coder, cache: Cache | None, language: str | None) -> None:
-    _WORKER.update(coder=coder, cache=cache, language=language)
+def _init_worker(coder: Coder, settings: tuple[Any, ...]) -> None:
+    _WORKER.update(coder=coder, settings=settings)
 
 
 def _worker_task(task: tuple[str, str]) -> Any:
-    return _code_file(task, _WORKER["coder"], _WORKER["cache"], _WORKER["language"])
+    return _code_file(task, _WORKER["coder"], *_WORKER["settings"])
 
 
-def _on_dask(
-    client: Any, tasks: list[tuple[str, str]], coder: Coder, cache: Cache | None, language: str | None
-) -> Iterator[Any]:
+def _on_dask(client: Any, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
     """Submit every file to the cluster; yield results in order, releasing each as it is taken."""
     if not tasks:
         return
     shared = client.scatter(coder, broadcast=True)  # one copy per worker, compiled once there
-    futures = client.map(_dask_task, tasks, coder=shared, cache=cache, language=language, pure=False)
+    futures = client.map(_dask_task, tasks, coder=shared, settings=settings, pure=False)
     for future in futures:
         yield future.result()
         future.release()
 
 
-def _dask_task(task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None) -> Any:
-    return _code_file(task, coder, cache, language)
+def _dask_task(task: tuple[str, str], coder: Coder, settings: tuple[Any, ...]) -> Any:
+    return _code_file(task, coder, *settings)

@@ -154,3 +154,36 @@ def test_coder_code_reads_paths_with_jobs_and_cache(tmp_path, reference):
     assert on_paths.evidence.equals(in_memory.evidence) and on_paths.codings.equals(in_memory.codings)
     with pytest.raises(ValueError, match="paths"):
         qc.Coder().code(qc.read_corpus(SAMPLES), jobs=2)
+
+
+def test_reports_from_bodies_rendered_in_workers_are_the_same_bytes(reference):
+    from qualcode.report import render_report
+    from qualcode.results import build_result
+
+    coder = qc.Coder()
+    corpus, coded = code_files(SAMPLES, coder, jobs=2, render=True)
+    assert all(d.body is not None for d in coded)
+    result = build_result(coded, coder, corpus.errors)
+    assert render_report(result, coded) == render_report(result, reference[0].transcripts)
+    # Other themes (the codes' French names) than the workers drew with: the bodies are not used.
+    assert render_report(result, coded, language="fr") == render_report(result, corpus.transcripts, language="fr")
+
+
+def test_the_cache_keeps_each_body_until_its_codings_change(tmp_path, monkeypatch):
+    import qualcode.report
+
+    book = qc.default_codebook()
+    code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"), render=True)
+    rendered: list[str] = []
+    original = qualcode.report.render_body
+    monkeypatch.setattr(qualcode.report, "render_body", lambda doc, themes: rendered.append(doc.transcript.id)
+                        or original(doc, themes))
+    _, again = code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"), render=True)
+    assert rendered == [] and all(d.body is not None for d in again)
+    trust = book["trust"]
+    rules = {lang: replace(r, terms=r.terms[: len(r.terms) // 2]) for lang, r in trust.rules.items()}  # half the terms
+    changed = qc.Codebook(book.name, [replace(trust, rules=rules) if c.id == "trust" else c for c in book])
+    _, fresh = code_files(SAMPLES, qc.Coder(changed))
+    _, cached = code_files(SAMPLES, qc.Coder(changed), cache=Cache(tmp_path / "cache"), render=True)
+    differs = [new.transcript.id for new, old in zip(cached, again, strict=True) if new.evidence != old.evidence]
+    assert differs and rendered == differs and _evidence(cached) == _evidence(fresh)
