@@ -51,8 +51,8 @@ def write_outputs(
     theme_frequency, theme_heatmap, cooccurrence. For each attribute in ``by`` (e.g. ``"role"``):
     theme_by_<attribute>.csv and its chart. Given the ``transcripts`` (or the coded documents, whose
     rendered HTML is then used), also report.html: the coded transcripts, tables and charts in one
-    self-contained page. With ``jobs`` > 1 (where processes can be
-    forked), the report is written by a second process while this one writes the tables and charts.
+    self-contained page. With ``jobs`` > 1 (where processes can be forked), the report and the charts are
+    each written by another process while this one writes the tables.
 
     Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and
     ``ValueError`` for an unknown attribute; the previous outputs are then left as they were.
@@ -67,7 +67,7 @@ def write_outputs(
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    report = None
+    report = drawing = None
     try:
         if transcripts is not None:
             from qualcode.report import write_report
@@ -76,6 +76,7 @@ def write_outputs(
         frequency = theme_frequency(result)
         pairs = cooccurrence(result)
         groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
+        drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts)
         _csv(result.segments, staging / "segments.csv")
         kill_point("outputs-writing")
         _csv(result.codings, staging / "codings.csv")
@@ -89,33 +90,39 @@ def write_outputs(
         if documents is not None:
             _csv(documents, staging / "documents.csv")
         (staging / "run.json").write_text(_manifest(result), encoding="utf-8", newline="\n")
-        _charts(result, frequency, pairs, groups, staging, charts)
+        drawing.wait()
         if report is not None:
             report.wait()
             report = None
         kill_point("outputs-written")
         _swap(staging, out)
     except BaseException:
-        if report is not None:
-            report.stop()
+        for task in (report, drawing):
+            if task is not None:
+                task.stop()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
 
 
 class _Task:
-    """A function run now (``jobs=1``) or in a forked child process, waited for later."""
+    """A function run now (``jobs=1``) or in a forked child process, waited for later. The child's
+    failure is raised again here: an OSError with its errno and file (so "disk full" still says so),
+    anything else as an OSError with its message."""
 
-    def __init__(self, process: Any = None, pipe: Any = None) -> None:
-        self.process, self.pipe = process, pipe
+    def __init__(self, name: str = "", process: Any = None, pipe: Any = None) -> None:
+        self.name, self.process, self.pipe = name, process, pipe
 
     def wait(self) -> None:
         if self.process is None:
             return
-        message = self.pipe.recv() if self.pipe.poll(None) else ""
+        failure = self.pipe.recv() if self.pipe.poll(None) else None
         self.process.join()
-        if self.process.exitcode != 0:
-            raise OSError(message or f"the report's process stopped with status {self.process.exitcode}")
+        if self.process.exitcode == 0:
+            return
+        if isinstance(failure, tuple):
+            raise OSError(*failure)
+        raise OSError(failure or f"the process writing the {self.name} stopped with status {self.process.exitcode}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.is_alive():
@@ -129,22 +136,36 @@ def _start(jobs: int, function: Callable[..., Any], *args: Any) -> _Task:
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         function(*args)
         return _Task()
+    import gc
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot  # imported once, here: the children share it
+
     context = multiprocessing.get_context("fork")  # the child shares this process's data: nothing is copied
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(send, function, args), daemon=True)
-    process.start()
+    gc.freeze()  # the child's garbage collector leaves this process's objects alone: their pages stay shared
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
     send.close()
-    return _Task(process, receive)
+    return _Task(function.__name__.strip("_").replace("write_", ""), process, receive)
 
 
 def _child(pipe: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
     try:
         function(*args)
     except BaseException as exc:
-        pipe.send(f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, OSError) and exc.errno is not None:
+            pipe.send((exc.errno, exc.strerror, exc.filename))
+        else:
+            pipe.send(f"{type(exc).__name__}: {exc}")
         pipe.close()
         os._exit(1)
-    pipe.send("")
+    pipe.send(None)
     pipe.close()
     os._exit(0)
 

@@ -15,7 +15,7 @@ import math
 import os
 import tempfile
 from collections import Counter, namedtuple
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,14 @@ def render_report(
     language: str | None = "en",
 ) -> str:
     """The report of a coding run as an HTML string; see :func:`write_report`."""
+    return "".join(_render(result, corpus_or_transcripts, title=title, language=language))
+
+
+def _render(
+    result: CodingResult, corpus_or_transcripts: Corpus | Iterable[Transcript], *, title: str | None,
+    language: str | None,
+) -> Iterator[str]:
+    """The report's HTML in pieces, as Jinja2 makes them: written as they come, it is never whole in memory."""
     from qualcode import __version__
     from qualcode.coder import CodingResult
     from qualcode.tables import theme_frequency, theme_matrix
@@ -76,7 +84,7 @@ def render_report(
         "charts": _charts(result, frequency, language),
         "docs": docs,
     }
-    return environment().get_template("report.html.j2").render(context)
+    return environment().get_template("report.html.j2").generate(context)
 
 
 def write_report(
@@ -102,12 +110,12 @@ def write_report(
         words are in English.
     """
     path = Path(path)
-    html = render_report(result, corpus_or_transcripts, title=title, language=language)
+    pieces = _render(result, corpus_or_transcripts, title=title, language=language)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(html)
+            file.writelines(pieces)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -121,7 +129,7 @@ class Body:
     process, once, and kept in the cache. ``themes`` is :func:`themes_key` of the themes it was drawn with;
     the report uses it only when its own themes are the same."""
 
-    html: str
+    html: Markup
     counts: dict[str, int]
     words: int
     paragraphs: int
@@ -150,7 +158,7 @@ def render_body(document: CodedDocument, themes: list[Theme]) -> Body:
     coded, hits = coded_spans(codings.rows(), evidence.rows(), themes)
     view = document_view(document.transcript, coded, hits, anchor="")
     macros = environment().get_template("_transcript.html.j2").module
-    html = str(macros.transcript(view, {t.key: t for t in themes}))
+    html = macros.transcript(view, {t.key: t for t in themes})  # Markup: the report takes it as it is
     return Body(html, view.counts, view.words, view.paragraphs, view.language, themes_key(themes))
 
 
@@ -175,7 +183,7 @@ def _documents(
         body = bodies.get(doc_id)
         if body is not None:
             view = DocumentView(doc_id, f"doc-{i}", body.language, [], body.counts, attributes.get(doc_id, {}),
-                                body.words, body.paragraphs, body=Markup(body.html))
+                                body.words, body.paragraphs, body=body.html)
             docs.append(view)
             continue
         transcript = texts.get(doc_id)

@@ -1,4 +1,4 @@
-"""Writing a run's outputs: the report written by a second process gives the same bytes, and its failure
+"""Writing a run's outputs: the report and the charts written by other processes give the same bytes, and their failure
 leaves the previous outputs."""
 
 from __future__ import annotations
@@ -43,3 +43,25 @@ def test_a_failing_report_leaves_the_previous_outputs_and_no_partial_folder(code
         write_outputs(result, out, transcripts=corpus.transcripts, jobs=jobs)
     assert _files(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_full_disk_under_a_chart_says_so_from_the_charts_process(coded, tmp_path, monkeypatch, jobs):
+    import errno
+    import os
+
+    from qualcode import plots
+
+    corpus, result = coded
+    out = tmp_path / "out"
+    write_outputs(result, out, transcripts=corpus.transcripts)
+    before = _files(out)
+
+    def full(ax, path, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(plots, "save_chart", full)
+    with pytest.raises(OSError) as caught:
+        write_outputs(result, out, transcripts=corpus.transcripts, jobs=jobs)
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename.endswith(".png")
+    assert _files(out) == before and [p.name for p in tmp_path.iterdir()] == ["out"]
