@@ -3,8 +3,8 @@
 Each file is one task: read it (or take it from the :class:`~qualcode.cache.Cache`), build its transcript,
 code it. Tasks run in this process (``jobs=1``), in ``jobs`` worker processes on this machine, or on the
 workers of a ``dask.distributed.Client``; results come back in the order of the files, so every engine
-gives the same outputs, byte for byte. Worker processes are forked (spaCy already imported) and each
-compiles the codebook once for the languages it meets; a Dask worker likewise keeps it for all its tasks.
+gives the same outputs, byte for byte. Worker processes are forked and each compiles the codebook once
+for the languages it meets; a Dask worker likewise keeps it for all its tasks.
 """
 
 from __future__ import annotations
@@ -179,13 +179,9 @@ def _themes(coder: Coder) -> Any:
 
 
 def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods:  # workers inherit the imported libraries
-        import spacy  # noqa: F401  (imported once here, before forking, for every worker)
-
-        context = multiprocessing.get_context("fork")
-    else:
-        context = multiprocessing.get_context("spawn")
+    # Forked at once: each worker imports spaCy and builds its pipeline only if a file needs matching (a
+    # re-run from the cache may not), at the same time as the others rather than one after the other.
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(coder, settings)) as pool:
         yield from pool.imap(_worker_task, tasks, chunksize=max(1, min(8, len(tasks) // (4 * jobs))))
 
