@@ -53,6 +53,9 @@ def lookup_table(language: str) -> Any:
         return {}
 
 
+_ARRAY_FROM = 64  # tokens from which a Doc's lemmas are set as one array
+
+
 class FoldedLemmatizer:
     """Sets ``token.lemma_`` to the folded lookup lemma, or folds the lemma a model already set."""
 
@@ -74,14 +77,18 @@ class FoldedLemmatizer:
             for token in doc:
                 token.lemma_ = fold(token.lemma_ or token.lower_)
             return doc
+        strings = doc.vocab.strings
+        if len(doc) < _ARRAY_FROM:  # a codebook's term: token by token costs less than arrays
+            for token in doc:  # the cache maps a lower-case form's hash to its lemma's hash
+                lemma = cache.get(token.lower)
+                if lemma is None:
+                    lemma = cache[token.lower] = strings.add(self.lemma(token.lower_))
+                token.lemma = lemma
+            return doc
         import numpy
         from spacy.attrs import LEMMA, LOWER
 
-        if not len(doc):
-            return doc
-        # Each distinct lower-case form once: the cache maps its hash to its lemma's hash, and the lemmas
-        # are set in one array, not token by token.
-        strings = doc.vocab.strings
+        # Each distinct lower-case form once, and the lemmas set in one array, not token by token.
         forms, inverse = numpy.unique(doc.to_array(LOWER), return_inverse=True)
         lemmas = []
         for form in forms.tolist():
