@@ -7,8 +7,6 @@ every problem is printed, one per line, and nothing was written); 2 usage errors
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,15 +91,10 @@ def _table(frame: pd.DataFrame, output: Path | None, empty: str, columns: list[s
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_csv(name, index=False, lineterminator="\n", encoding="utf-8")
-        os.chmod(name, 0o644)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    from qualcode.files import write_atomic_path
+
+    write_atomic_path(path, lambda temporary: frame.to_csv(temporary, index=False, lineterminator="\n",
+                                                           encoding="utf-8"))
 
 
 def _where(

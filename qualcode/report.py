@@ -13,7 +13,6 @@ import hashlib
 import io
 import math
 import os
-import tempfile
 from collections import Counter, namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from qualcode.display import DocumentView, Theme, coded_spans, document_view, environment, themes_for
+from qualcode.files import write_atomic_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,15 +112,12 @@ def write_report(
     path = Path(path)
     pieces = _render(result, corpus_or_transcripts, title=title, language=language)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", encoding="utf-8", newline="\n") as file:
             file.writelines(pieces)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+
+    return write_atomic_path(path, write)
 
 
 @dataclass(frozen=True)

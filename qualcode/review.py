@@ -12,14 +12,13 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import QualcodeError
+from qualcode.files import write_atomic_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,16 +170,7 @@ def _text(value: Any) -> str:
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same folder, then rename it over ``path``."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic_path(path, write)
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]], delimiter: str) -> None:

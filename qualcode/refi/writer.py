@@ -4,14 +4,13 @@ optional validation against a schema file the user gives, and atomic file replac
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
 
+from qualcode import files
 from qualcode.errors import RefiError
 
 __all__ = ["CODEBOOK_NS", "PROJECT_NS", "ExportCode", "add", "add_codes", "serialise", "validate", "write_atomic"]
@@ -103,15 +102,5 @@ def validate(root: etree._Element, schema: str | os.PathLike[str], target: str |
 
 
 def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write`` on a temporary file beside ``path``, then move it onto ``path`` in one step."""
-    path = Path(path)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    """Call ``write`` on a temporary file beside ``path``, then move it onto ``path`` in one step (synced)."""
+    files.write_atomic(path, write, sync=True)
