@@ -182,10 +182,11 @@ def _escape(value: Any) -> str:
 
 
 def render_block(b: Block, by_key: dict[str, Theme]) -> Any:
-    """One block as HTML: what the ``block`` macro of ``_transcript.html.j2`` writes, byte for byte.
+    """One block (a paragraph, guide question or heading) as HTML: its code bars, its text cut into runs and
+    underlined matches, and its margin of code chips (the ``chip`` macro's markup, without a count).
 
-    Written in Python because a report has a block per paragraph of every transcript: a Jinja macro call
-    for each cost more than all the coding.
+    Written in Python, not as a Jinja macro: a report has a block per paragraph of every transcript, and a
+    macro call for each cost more than all the coding.
     """
     from markupsafe import Markup
 

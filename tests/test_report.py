@@ -372,22 +372,3 @@ def test_a_coded_transcript_displays_its_highlighted_passages_in_jupyter():
     assert "Family engagement" in html and "parents" in html
     assert "La cantine ouvre." in html
 
-
-def test_render_block_writes_what_the_block_macro_writes():
-    """render_block is the block macro in Python (for speed): both must give the same bytes."""
-    from qualcode.display import coded_spans, document_view, environment, render_block
-
-    corpus = qc.read_corpus(SAMPLES)
-    result = qc.Coder().code(corpus)
-    themes = themes_for(result.codebook, result.codings["code"])
-    by_key = {t.key: t for t in themes}
-    macros = environment().get_template("_transcript.html.j2").module
-    blocks = 0
-    for transcript in corpus.transcripts:
-        mine = result.codings["document"] == transcript.id
-        coded, hits = coded_spans(result.codings[mine], result.evidence[result.evidence["document"] == transcript.id],
-                                  themes)
-        for block in document_view(transcript, coded, hits, anchor="").blocks:
-            assert str(render_block(block, by_key)) == str(macros.block(block, by_key))
-            blocks += 1
-    assert blocks > 100
