@@ -16,6 +16,7 @@ import typer
 
 from qualcode.cli_exchange import export_command, import_command
 from qualcode.cli_project import agree, project_app
+from qualcode.errors import OutputError, QualcodeError
 
 app = typer.Typer(
     help="Qualitative interview analysis: load transcripts, code them with a codebook, count and compare.",
@@ -145,7 +146,19 @@ def code(
     from qualcode.codebook_io import default_codebook, read_codebook
     from qualcode.coder import Coder
     from qualcode.errors import CodebookError
-    from qualcode.outputs import write_outputs
+    from qualcode.outputs import check_output_folder, write_outputs
+
+    if out is not None:  # before anything is read: a folder of someone else's files is never replaced
+        from qualcode.cache import default_cache_dir
+
+        kept = [] if project is None else [project, Path(f"{project}-wal"), Path(f"{project}-shm")]
+        if cache:
+            kept.append(cache_dir or default_cache_dir())
+        try:
+            check_output_folder(out, inputs=paths, keep=kept)
+        except OutputError as exc:
+            _echo_err(f"error: {exc}")
+            raise typer.Exit(2) from exc
     from qualcode.results import build_result
     from qualcode.runner import auto_jobs
 
@@ -355,6 +368,9 @@ def main() -> None:
         app()
     except SystemExit:
         raise
+    except QualcodeError as exc:  # an error the library explains itself, met outside a command's own handling
+        _echo_err(f"error: {exc}")
+        sys.exit(getattr(exc, "exit_status", 1))
     except Exception as exc:  # the last resort: a message, not a traceback
         if _STATE["debug"] or "--debug" in sys.argv:
             import traceback

@@ -483,9 +483,9 @@ def write_codebook(codebook: Codebook, path: str | os.PathLike[str]) -> None:
     else:
         header = f"# {codebook.name} — qualcode codebook (version {codebook.version}, hash {codebook.hash})\n"
         text = header + yaml.safe_dump(codebook.to_dict(), allow_unicode=True, sort_keys=False, width=100)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
+    from qualcode.files import write_atomic
+
+    write_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def _to_csv(codebook: Codebook) -> str:

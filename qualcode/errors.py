@@ -17,7 +17,9 @@ __all__ = [
     "CorruptFileError",
     "DecodingError",
     "EmptyFileError",
+    "OutputError",
     "Problem",
+    "ProcessDiedError",
     "QualcodeError",
     "ReadError",
     "RefiError",
@@ -97,6 +99,19 @@ class UnexpectedReadError(ReadError):
 
     def __reduce__(self) -> tuple[type, tuple[str, str, str], dict[str, str]]:
         return self.__class__, (self.path, self.problem, self.hint), {"details": self.details}
+
+
+class OutputError(QualcodeError):
+    """An output path would destroy something qualcode did not write: a project database, an input, a folder
+    of the user's files. Raised before anything is read or written; the CLI exits with status 2."""
+
+    exit_status = 2
+
+
+class ProcessDiedError(ReadError):
+    """The worker process reading and coding the file died (killed for lack of memory, a crash in C code)."""
+
+    kind = "crashed"
 
 
 class AttributesError(QualcodeError):

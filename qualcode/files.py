@@ -3,6 +3,9 @@
 A reader never sees half a file, and a failure (a full disk, a bug, an interrupt) leaves the previous file
 as it was. The new file gets the permissions of the file it replaces, or those any new file gets (the
 umask's), not the owner-only ones of a temporary file: a report or an export is meant to be shared.
+
+No output ever replaces a SQLite database (a qualcode project) or one of its journals: a report, a CSV or
+an export given the project's own path is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -13,7 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-__all__ = ["write_atomic", "write_atomic_path"]
+from qualcode.errors import OutputError
+
+__all__ = ["refuse_database", "write_atomic", "write_atomic_path"]
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_JOURNALS = ("-wal", "-shm", "-journal")
 
 
 def write_atomic_path(path: str | os.PathLike[str], write: Callable[[Path], None], *, sync: bool = False) -> Path:
@@ -22,6 +30,7 @@ def write_atomic_path(path: str | os.PathLike[str], write: Callable[[Path], None
     ``sync`` flushes it to disk before the move (for files that are hard to make again). Returns ``path``.
     """
     path = Path(path)
+    refuse_database(path)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     os.close(fd)
     temporary = Path(name)
@@ -46,6 +55,34 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
             write(handle)
 
     return write_atomic_path(path, to_file, sync=sync)
+
+
+def refuse_database(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`~qualcode.errors.OutputError` if writing ``path`` would replace a SQLite database (a
+    qualcode project: its human codings would be lost) or one of its ``-wal``/``-shm``/``-journal`` files."""
+    path = Path(path)
+    database = path
+    for suffix in _JOURNALS:
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            database = path.with_name(path.name[: -len(suffix)])
+            break
+    if _is_database(database):
+        what = "is a project database" if database == path else f"belongs to the project database {database}"
+        raise OutputError(
+            f"{path}: {what}; writing an output there would destroy the project and its human codings. "
+            "Choose another output file name."
+        )
+
+
+def _is_database(path: Path) -> bool:
+    """True for a SQLite database: its header, or (a database in WAL mode not yet checkpointed) its -wal."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER:
+                return True
+    except OSError:
+        pass
+    return path.with_name(path.name + "-wal").is_file()
 
 
 def _new_file_mode() -> int:

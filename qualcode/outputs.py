@@ -6,31 +6,44 @@ leaves one or the other; elsewhere the old folder is moved aside first, and a ru
 repaired by the next run, which also removes what killed runs left beside the folder. Outputs are
 deterministic: no timestamps, no absolute paths, UTF-8 with ``\\n`` line endings, so two runs on the same
 input are byte-identical.
+
+Only a folder of qualcode's own outputs is ever replaced: ``run.json`` lists every file a run wrote (its
+manifest), and a folder holding anything else, or holding an input, the project or the cache, is refused
+before anything is read (:func:`check_output_folder`). Replacing a folder deletes the files of its manifest
+and nothing else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
 import os
-import shutil
+import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualcode.errors import OutputError
 from qualcode.store import _kill_point as kill_point  # the crash-test hook (QUALCODE_TEST_KILL_AT)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
     import pandas as pd
 
     from qualcode.coder import CodedDocument, CodingResult
     from qualcode.transcript import Transcript
 
-__all__ = ["write_outputs"]
+__all__ = ["check_output_folder", "write_outputs"]
 
+# The files of an output folder written before run.json listed them (qualcode 0.1.0 up to this change).
+_LEGACY = re.compile(
+    r"(segments|codings|evidence|theme_frequency|theme_coverage|cooccurrence|errors|documents|theme_by_[\w-]+)\.csv"
+    r"|(theme_frequency|theme_heatmap|cooccurrence|theme_by_[\w-]+)\.(png|svg)|run\.json|report\.html"
+)
 
 
 def write_outputs(
@@ -60,12 +73,11 @@ def write_outputs(
     from qualcode.tables import cooccurrence, theme_by_attribute, theme_frequency, theme_matrix
 
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{out}: exists and is not a folder; choose another --out.")
+    check_output_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    _discard(staging)
     staging.mkdir()
     report = drawing = None
     try:
@@ -89,20 +101,62 @@ def write_outputs(
         _csv(result.errors, staging / "errors.csv")
         if documents is not None:
             _csv(documents, staging / "documents.csv")
-        (staging / "run.json").write_text(_manifest(result), encoding="utf-8", newline="\n")
         drawing.wait()
         if report is not None:
             report.wait()
             report = None
+        files = sorted(p.name for p in staging.iterdir())
+        (staging / "run.json").write_text(_manifest(result, files), encoding="utf-8", newline="\n")
         kill_point("outputs-written")
         _swap(staging, out)
     except BaseException:
         for task in (report, drawing):
             if task is not None:
                 task.stop()
-        shutil.rmtree(staging, ignore_errors=True)
+        _discard(staging)
         raise
     return out
+
+
+def check_output_folder(
+    out: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    keep: Iterable[str | os.PathLike[str]] = (),
+) -> None:
+    """Raise :class:`~qualcode.errors.OutputError` unless ``out`` can be replaced by a run's outputs.
+
+    ``out`` may be absent, an empty folder, or a folder of qualcode's outputs: every entry listed in its
+    ``run.json`` (for folders written before run.json listed them: only the names qualcode writes). It must
+    not be a file or a link, hold an entry of anyone else, nor be or contain one of ``inputs`` (the
+    transcripts' files and folders) or of ``keep`` (the project file, the cache folder). Nothing is read
+    but the folder's listing and its run.json.
+    """
+    out = Path(out)
+    where = os.path.realpath(out)
+    for kind, paths in (("input", inputs), ("", keep)):
+        for path in paths:
+            real = os.path.realpath(path)
+            if real == where or real.startswith(where.rstrip(os.sep) + os.sep):
+                what = f"the input {path}" if kind else str(path)
+                raise OutputError(
+                    f"--out {out}: the output folder would hold {what}, and qualcode replaces its output folder "
+                    "as a whole. Choose an output folder outside it, e.g. --out results."
+                )
+    if out.is_symlink():
+        raise OutputError(f"--out {out}: is a link; give the folder itself ({where}) or a new folder.")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise OutputError(f"--out {out}: exists and is not a folder. Choose a new folder name for the outputs.")
+    ours = _manifest_files(out)
+    for entry in sorted(os.listdir(out)):
+        if not (entry in ours if ours is not None else _LEGACY.fullmatch(entry)) or not (out / entry).is_file():
+            raise OutputError(
+                f"--out {out}: holds {entry!r}, which qualcode did not write; it replaces an output folder "
+                "as a whole, so it only replaces a folder of its own outputs. Choose a new or empty folder, "
+                "or move that entry away."
+            )
 
 
 class _Task:
@@ -178,7 +232,7 @@ def _csv(frame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def _manifest(result: CodingResult) -> str:
+def _manifest(result: CodingResult, files: list[str]) -> str:
     from qualcode import __version__
 
     data = {
@@ -190,8 +244,35 @@ def _manifest(result: CodingResult) -> str:
         "segments": len(result.segments),
         "codings": len(result.codings),
         "errors": len(result.errors),
+        "files": sorted([*files, "run.json"]),
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _manifest_files(folder: Path) -> set[str] | None:
+    """The files a folder's run.json lists, or None where it has no run.json with a list of files."""
+    try:
+        data = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list) or not all(isinstance(f, str) and "/" not in f for f in files):
+        return None
+    return set(files)
+
+
+def _discard(folder: Path) -> None:
+    """Delete a folder of outputs: the files of its manifest (or, without one, those qualcode writes), then
+    the folder if nothing else is left in it. Nothing else is ever deleted."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    ours = _manifest_files(folder)
+    for entry in os.listdir(folder):
+        path = folder / entry
+        if (entry in ours if ours is not None else _LEGACY.fullmatch(entry)) and path.is_file():
+            path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # something that is not ours is in it: it stays
+        folder.rmdir()
 
 
 def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, ...]) -> None:
@@ -221,7 +302,7 @@ def _swap(staging: Path, out: Path) -> None:
         return
     if _exchange(staging, out):
         kill_point("outputs-exchanged")
-        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous outputs
+        _discard(staging)  # it now holds the previous outputs
         return
     backup = out.parent / f".{out.name}.previous-{os.getpid()}"
     os.replace(out, backup)
@@ -232,7 +313,7 @@ def _swap(staging: Path, out: Path) -> None:
         if backup.exists():
             os.replace(backup, out)
         raise
-    shutil.rmtree(backup, ignore_errors=True)
+    _discard(backup)
 
 
 _RENAME_EXCHANGE = 2
@@ -269,7 +350,7 @@ def _recover(out: Path) -> None:
         if kind == "previous" and not out.exists():
             os.replace(leftover, out)
         else:
-            shutil.rmtree(leftover, ignore_errors=True)
+            _discard(leftover)
 
 
 def _alive(pid: int) -> bool:

@@ -1,0 +1,187 @@
+"""Outputs never destroy what qualcode did not write: an --out folder of someone else's files, an input, the
+project, the cache (issue 14, items 1 and 2). Every test here fails on the version that removed the previous
+output folder whole and wrote any output path it was given."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import qualcode as qc
+from qualcode.cli import app, main
+from qualcode.errors import OutputError
+from qualcode.files import refuse_database, write_atomic_path
+from qualcode.outputs import check_output_folder, write_outputs
+
+runner = CliRunner()
+TEXT = "I: Do parents come?\nR: Hardly any parents come to the coffee mornings, we have no time.\n"
+
+
+@pytest.fixture
+def interviews(tmp_path):
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def result():
+    from qualcode.structure import build_transcript
+    from qualcode.transcript import Block, RawDocument
+
+    transcript = build_transcript(RawDocument([Block(TEXT.strip(), kind="paragraph")], "txt"), "a", language="en")
+    return qc.Coder().code(qc.Corpus([transcript]))
+
+
+def _snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("where", ["same", "parent"])
+def test_an_out_folder_holding_the_inputs_is_refused_before_reading(interviews, where):
+    out = interviews if where == "same" else interviews.parent
+    before = _snapshot(interviews.parent)
+    run = runner.invoke(app, ["code", str(interviews), "--out", str(out), "--no-cache"])
+    assert run.exit_code == 2
+    assert "would hold the input" in run.output and "Coded" not in run.output
+    assert _snapshot(interviews.parent) == before
+
+
+def test_an_out_folder_of_the_users_files_is_refused_and_kept(interviews, tmp_path):
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    (documents / "thesis.docx").write_bytes(b"my thesis")
+    run = runner.invoke(app, ["code", str(interviews), "--out", str(documents), "--no-cache"])
+    assert run.exit_code == 2 and "'thesis.docx'" in run.output
+    assert (documents / "thesis.docx").read_bytes() == b"my thesis"
+
+
+def test_a_project_inside_the_out_folder_survives_the_second_run(interviews, tmp_path):
+    out = tmp_path / "results"
+    project = out / "study.qcproj"
+    out.mkdir()
+    with qc.open_project(project) as opened:
+        opened.add_documents(qc.read_corpus(interviews))
+        opened.add_coding("a", "trust", coder="Ana", start=0, end=5)
+    run = runner.invoke(app, ["code", str(interviews), "--out", str(out), "--project", str(project), "--no-cache"])
+    assert run.exit_code == 2 and "study.qcproj" in run.output
+    with qc.open_project(project) as opened:
+        assert len(opened.codings("Ana")) == 1
+
+
+def test_the_cache_inside_the_out_folder_is_refused(interviews, tmp_path):
+    out = tmp_path / "results"
+    run = runner.invoke(app, ["code", str(interviews), "--out", str(out), "--cache-dir", str(out / "cache")])
+    assert run.exit_code == 2 and "cache" in run.output
+
+
+def test_an_out_that_is_a_file_is_refused_before_reading(interviews, tmp_path):
+    out = tmp_path / "results.csv"
+    out.write_text("mine", encoding="utf-8")
+    run = runner.invoke(app, ["code", str(interviews), "--out", str(out), "--no-cache"])
+    assert run.exit_code == 2 and "is not a folder" in run.output and "Coded" not in run.output
+    assert out.read_text(encoding="utf-8") == "mine"
+
+
+def test_the_manifest_lists_every_file_and_a_previous_output_folder_is_replaced(result, tmp_path):
+    out = tmp_path / "out"
+    write_outputs(result, out)
+    files = json.loads((out / "run.json").read_text(encoding="utf-8"))["files"]
+    assert files == sorted(p.name for p in out.iterdir())
+    write_outputs(result, out)  # its own outputs: replaced
+    assert sorted(p.name for p in out.iterdir()) == files
+
+
+def test_an_entry_outside_the_manifest_stops_the_run_and_stays(result, tmp_path):
+    out = tmp_path / "out"
+    write_outputs(result, out)
+    (out / "theme_by_role.csv").write_text("added by hand", encoding="utf-8")  # a name qualcode could write
+    with pytest.raises(OutputError, match=r"theme_by_role\.csv"):
+        write_outputs(result, out)
+    assert (out / "theme_by_role.csv").read_text(encoding="utf-8") == "added by hand"
+
+
+def test_a_folder_written_before_manifests_is_recognised_by_its_names(tmp_path):
+    legacy = tmp_path / "old"
+    legacy.mkdir()
+    for name in ("segments.csv", "codings.csv", "run.json", "theme_by_role.png", "report.html"):
+        (legacy / name).write_text("{}", encoding="utf-8")
+    check_output_folder(legacy)
+    (legacy / "sub").mkdir()
+    with pytest.raises(OutputError, match="'sub'"):
+        check_output_folder(legacy)
+
+
+def test_replacing_outputs_deletes_only_what_the_manifest_lists(result, tmp_path, monkeypatch):
+    from qualcode import outputs
+
+    out = tmp_path / "out"
+    write_outputs(result, out)
+    real_swap = outputs._swap
+
+    def swap_then_a_file_appears(staging, folder):  # someone saves a file there while the run writes
+        (folder / "late.txt").write_text("mine", encoding="utf-8")
+        real_swap(staging, folder)
+
+    monkeypatch.setattr(outputs, "_swap", swap_then_a_file_appears)
+    write_outputs(result, out)
+    leftovers = list(tmp_path.rglob("late.txt"))
+    assert len(leftovers) == 1 and leftovers[0].read_text(encoding="utf-8") == "mine"
+
+
+def test_a_link_as_out_is_refused(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with pytest.raises(OutputError, match="is a link"):
+        check_output_folder(tmp_path / "link")
+
+
+@pytest.fixture
+def project(interviews, tmp_path):
+    path = tmp_path / "study.qcproj"
+    with qc.open_project(path) as opened:
+        opened.code(qc.Coder(), qc.read_corpus(interviews))
+        opened.add_coding("a", "trust", coder="Ana", start=0, end=5)
+    return path
+
+
+def _main(monkeypatch, *args):
+    monkeypatch.setattr(sys, "argv", ["qualcode", *map(str, args)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    return exited.value.code
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "--project", "{p}", "--out", "{p}"],
+    ["project", "codings", "{p}", "--output", "{p}"],
+    ["project", "codings", "{p}", "--output", "{p}-wal"],
+    ["agree", "--project", "{p}", "Ana", "auto:qualcode-default", "--output", "{p}"],
+    ["export", "{p}", "--project", "{p}", "--format", "qdpx"],
+])
+def test_no_output_overwrites_the_project(project, monkeypatch, capsys, command):
+    before = project.read_bytes()
+    status = _main(monkeypatch, *(part.replace("{p}", str(project)) for part in command))
+    assert status == 2
+    assert "project database" in capsys.readouterr().err
+    assert project.read_bytes() == before
+    with qc.open_project(project) as opened:
+        assert len(opened.codings("Ana")) == 1
+
+
+def test_refuse_database_knows_a_database_by_its_contents(tmp_path):
+    other = tmp_path / "anything.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(OutputError):
+        refuse_database(other)
+    with pytest.raises(OutputError):
+        write_atomic_path(tmp_path / "anything.db-shm", lambda p: p.write_text("x"))
+    plain = tmp_path / "notes.csv"
+    plain.write_text("a,b\n", encoding="utf-8")
+    write_atomic_path(plain, lambda p: p.write_text("c,d\n", encoding="utf-8"))
+    assert plain.read_text(encoding="utf-8") == "c,d\n"
