@@ -118,8 +118,10 @@ def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[tuple[Path, str
     folders are followed, each real folder once (a link that loops back leads nowhere new); a folder that
     cannot be listed is an *error*, and so is a broken or looping link to a file (it is listed, and
     reading it says why). A file of a folder whose suffix no reader handles is *skipped*; a file named
-    explicitly with such a suffix is an *error*. Ids are paths relative to the folder given, without
-    suffix and with ``/``; the suffix stays only where two files would otherwise share an id.
+    explicitly with such a suffix is an *error*; a file reached twice (two arguments holding it) is read
+    once. Ids are paths relative to the folder given, without suffix and with ``/``; the suffix stays only
+    where two files would otherwise share an id. Ids that two arguments would share (``site1/a.txt`` and
+    ``site2/a.txt``) become paths relative to the arguments' common parent (``site1/a``, ``site2/a``).
 
     Returns
     -------
@@ -127,25 +129,35 @@ def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[tuple[Path, str
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    found: list[tuple[Path, str]] = []
+    given_paths = list(map(Path, paths))
+    found: list[tuple[Path, str, int]] = []  # path, id relative to its argument, argument's index
     skipped: list[str] = []
     errors: list[ReadError] = []
-    for given in map(Path, paths):
+    seen: set[str] = set()
+    for index, given in enumerate(given_paths):
         if given.is_dir():
             for path in _walk(given, errors):
-                rel = path.relative_to(given)
-                if path.suffix.lower() in READERS:
-                    found.append((path, rel.as_posix()))
-                else:
+                if path.suffix.lower() not in READERS:
                     skipped.append(path.as_posix())
+                elif _first(path, seen):
+                    found.append((path, path.relative_to(given).as_posix(), index))
         elif given.exists():
-            if given.suffix.lower() in READERS:
-                found.append((given, given.name))
-            else:
+            if given.suffix.lower() not in READERS:
                 errors.append(_unsupported(given))
+            elif _first(given, seen):
+                found.append((given, given.name, index))
         else:
             errors.append(ReadError(given, "does not exist.", "Check the path and its spelling."))
-    return _assign_ids(found), skipped, errors
+    return _assign_ids(found, given_paths), skipped, errors
+
+
+def _first(path: Path, seen: set[str]) -> bool:
+    """True the first time a file is met (by its real path), False when another argument already held it."""
+    real = os.path.realpath(path)
+    if real in seen:
+        return False
+    seen.add(real)
+    return True
 
 
 def _unsupported(path: Path) -> UnsupportedFormatError:
@@ -178,12 +190,35 @@ def _walk(folder: Path, errors: list[ReadError]) -> Iterator[Path]:
                 yield Path(root, name)
 
 
-def _assign_ids(found: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
-    stems = [rel.rsplit(".", 1)[0] if "." in Path(rel).name else rel for _, rel in found]
+def _assign_ids(found: list[tuple[Path, str, int]], given: list[Path]) -> list[tuple[Path, str]]:
+    """Ids without suffix where unique; with it where two files of one place share a stem; relative to the
+    arguments' common parent where two arguments would give the same id."""
+    owners: dict[str, set[int]] = {}
+    for _, rel, index in found:
+        owners.setdefault(_stem(rel), set()).add(index)
+    if any(len(indexes) > 1 for indexes in owners.values()):
+        parent = _common_parent(given)
+        found = [
+            (path, _relative(path, parent) if len(owners[_stem(rel)]) > 1 else rel, index)
+            for path, rel, index in found
+        ]
     counts: dict[str, int] = {}
-    for stem in stems:
-        counts[stem] = counts.get(stem, 0) + 1
-    return [(path, stem if counts[stem] == 1 else rel) for (path, rel), stem in zip(found, stems, strict=True)]
+    for _, rel, _ in found:
+        counts[_stem(rel)] = counts.get(_stem(rel), 0) + 1
+    return [(path, _stem(rel) if counts[_stem(rel)] == 1 else rel) for path, rel, _ in found]
+
+
+def _stem(rel: str) -> str:
+    return rel.rsplit(".", 1)[0] if "." in Path(rel).name else rel
+
+
+def _common_parent(given: list[Path]) -> str:
+    """The folder that holds every argument (a folder argument holds itself, a file its own folder)."""
+    return os.path.commonpath([os.path.abspath(p if p.is_dir() else p.parent) for p in given if p.exists()])
+
+
+def _relative(path: Path, parent: str) -> str:
+    return Path(os.path.relpath(os.path.abspath(path), parent)).as_posix()
 
 
 def read_attributes(path: PathLike) -> pd.DataFrame:

@@ -360,8 +360,16 @@ class Project:
         run = self._start_run(coder) if coder is not None else None
         _kill_point("run-start")
         written = 0
+        seen: set[str] = set()
         for item in transcripts:
             t, ready = (item.transcript, item) if hasattr(item, "evidence") else (item, None)
+            if t.id in seen:  # two files with one id: storing the second would overwrite the first
+                summary.warnings.append(
+                    f"{t.id}: a second document with this id ({t.metadata.get('source', '?')}) was not stored; give the two files "
+                    "different ids (qualcode's reading of a folder does)."
+                )
+                continue
+            seen.add(t.id)
             stored = self.db.execute(
                 "SELECT content_hash, metadata FROM documents WHERE id = ?", (t.id,)
             ).fetchone()

@@ -185,3 +185,19 @@ def test_report_from_a_project_shows_a_persons_coding(corpus, tmp_path):
     assert auto.exit_code == 0 and "auto:qualcode-default" in auto.output
     missing = runner.invoke(app, ["report", "--project", str(tmp_path / "nope.qcproj"), "--out", str(html)])
     assert missing.exit_code == 2 and not (tmp_path / "nope.qcproj").exists()
+
+
+def test_the_same_file_name_in_two_folders_gives_two_documents(tmp_path):
+    for site, text in (("site1", FR), ("site2", EN)):
+        (tmp_path / site).mkdir()
+        (tmp_path / site / "interview01.txt").write_text(text, encoding="utf-8")
+    out, project = tmp_path / "out", tmp_path / "study.qcproj"
+    run = runner.invoke(app, ["code", str(tmp_path / "site1"), str(tmp_path / "site2"), "--out", str(out),
+                              "--project", str(project), "--no-cache"])
+    assert run.exit_code == 0, run.output
+    documents = (out / "documents.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in documents[1:]] == ["site1/interview01", "site2/interview01"]
+    import qualcode as qc
+
+    with qc.open_project(project) as opened:
+        assert sorted(opened.documents()["document"]) == ["site1/interview01", "site2/interview01"]

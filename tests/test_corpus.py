@@ -34,6 +34,23 @@ def test_folder_ids_are_relative_paths_without_suffix(tmp_path):
     assert corpus["site1/interview03"].metadata["source"].endswith("site1/interview03.txt")
 
 
+def test_ids_that_two_folders_share_become_paths_from_their_common_parent(tmp_path):
+    write(tmp_path / "site1" / "interview01.txt", "Premier entretien.\n")
+    write(tmp_path / "site2" / "interview01.txt", "Second entretien.\n")
+    write(tmp_path / "site2" / "interview02.txt", "Troisième.\n")
+    corpus = qc.read_corpus([tmp_path / "site1", tmp_path / "site2"])
+    assert corpus.ids == ["site1/interview01", "site2/interview01", "interview02"]
+    assert corpus["site2/interview01"].text.startswith("Second")
+    files = qc.read_corpus([tmp_path / "site1" / "interview01.txt", tmp_path / "site2" / "interview01.txt"])
+    assert files.ids == ["site1/interview01", "site2/interview01"]
+
+
+def test_a_file_reached_through_two_arguments_is_read_once(tmp_path):
+    write(tmp_path / "site1" / "sub" / "a.txt", "Un.\n")
+    corpus = qc.read_corpus([tmp_path / "site1", tmp_path / "site1" / "sub"])
+    assert corpus.ids == ["sub/a"]
+
+
 def test_errors_are_collected_and_the_rest_loads(tmp_path):
     write(tmp_path / "good.txt", "Les parents viennent.\n")
     (tmp_path / "empty.txt").write_bytes(b"")

@@ -90,6 +90,12 @@ def test_new_project_is_wal_with_foreign_keys_and_a_schema_version(project):
     assert {"documents", "codebooks", "codings", "memos", "attributes", "runs", "coded_documents"} <= tables
 
 
+def test_a_second_document_with_the_same_id_is_not_stored_over_the_first(project):
+    summary = project.add_documents([transcript(D1, "interview01"), transcript(D2, "interview01")])
+    assert project.transcript("interview01").text == transcript(D1, "interview01").text
+    assert any("second document with this id" in w for w in summary.warnings)
+
+
 def test_newer_schema_version_is_refused_with_a_hint(tmp_path):
     path = tmp_path / "p.qualcode"
     with open_project(path) as p:
