@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.corpus import Corpus, discover, load_file, unexpected_error
-from qualcode.errors import ReadError
+from qualcode.errors import ProcessDiedError, ReadError
 from qualcode.readers import file_bytes
 
 if TYPE_CHECKING:
@@ -179,11 +180,76 @@ def _themes(coder: Coder) -> Any:
 
 
 def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
-    # Forked at once: each worker imports spaCy and builds its pipeline only if a file needs matching (a
-    # re-run from the cache may not), at the same time as the others rather than one after the other.
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(coder, settings)) as pool:
-        yield from pool.imap(_worker_task, tasks, chunksize=max(1, min(8, len(tasks) // (4 * jobs))))
+    """Code ``tasks`` in a pool of ``jobs`` forked processes; yield the results in order.
+
+    A worker that dies (killed by the system for lack of memory, a crash in a library's C code) breaks the
+    pool: the files it may have been coding are then coded again one at a time, each in a process of its
+    own, so the one that kills its process is known and reported as unreadable; the others go on in a
+    fresh pool. No run ever waits on a dead process.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    window = 4 * jobs  # files handed out ahead: enough to keep every worker busy, few to redo after a crash
+    position = 0
+    while position < len(tasks):
+        pool = _pool(jobs, coder, settings)
+        futures: deque[Any] = deque()
+        try:
+            while position < len(tasks):
+                while len(futures) < window and position + len(futures) < len(tasks):
+                    futures.append(pool.submit(_worker_task, tasks[position + len(futures)]))
+                try:
+                    result = futures[0].result()
+                except BrokenProcessPool:
+                    break
+                futures.popleft()
+                position += 1
+                yield result
+        except BaseException:  # interrupted, or the consumer stopped: the workers stop now, not when done
+            _terminate(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:  # the pool broke: redo, one process each, what it had not given back
+            task = tasks[position]
+            done = future.done() and not future.cancelled() and future.exception() is None
+            position += 1
+            yield future.result() if done else _alone(task, coder, settings)
+
+
+def _pool(jobs: int, coder: Coder, settings: tuple[Any, ...]) -> Any:
+    # Forked: each worker imports spaCy and builds its pipeline only if a file needs matching (a re-run from
+    # the cache may not), at the same time as the others rather than one after the other.
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(coder, settings))
+
+
+def _terminate(pool: Any) -> None:
+    """Stop a pool's workers at once (the executor has no public way: its processes are in ``_processes``)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+
+
+def _alone(task: tuple[str, str], coder: Coder, settings: tuple[Any, ...]) -> Any:
+    """Code one file in a process of its own; a ReadError naming the file when that process dies."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _pool(1, coder, settings)
+    try:
+        return pool.submit(_worker_task, task).result()
+    except BrokenProcessPool:
+        return ProcessDiedError(
+            task[0],
+            "the process reading and coding this file died before it finished (killed by the system, "
+            "often for lack of memory, or a crash in a library); the other files were coded.",
+            "Check the file's size and the memory free; run it alone with --jobs 1 to see what happens.",
+        )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _init_worker(coder: Coder, settings: tuple[Any, ...]) -> None:

@@ -9,7 +9,9 @@ raise them:
 - ``unreadable-folder``: listing the folder ``path`` raises PermissionError;
 - ``no-exchange`` (no path): the output folder cannot be swapped atomically, as on macOS or Windows;
 - ``reader-bug``: the reader of ``path`` fails with a RuntimeError, as a bug in a library would;
-- ``write-bug`` (no path): writing the outputs fails with a RuntimeError (a bug outside any file).
+- ``write-bug`` (no path): writing the outputs fails with a RuntimeError (a bug outside any file);
+- ``worker-dies``: the worker process coding ``path`` is killed with SIGKILL, as the out-of-memory killer
+  does (in this process, with ``--jobs 1``, nothing happens).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import errno
 import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,7 +56,7 @@ def install(spec: list[list[str]]) -> Callable[[], None]:
 
 
 def _bugs(spec: list[list[str]]) -> None:
-    from qualcode import outputs, readers
+    from qualcode import outputs, readers, runner
 
     faults = dict(spec)
     if "no-exchange" in faults:
@@ -73,6 +76,15 @@ def _bugs(spec: list[list[str]]) -> None:
             raise RuntimeError("a bug while writing")
 
         outputs.write_outputs = write_outputs
+    if "worker-dies" in faults:
+        doomed, parent, real_code = os.path.abspath(faults["worker-dies"]), os.getpid(), runner._code_file
+
+        def code_file(task, *args, **kwargs):
+            if os.path.abspath(task[0]) == doomed and os.getpid() != parent:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real_code(task, *args, **kwargs)
+
+        runner._code_file = code_file
 
 
 if __name__ == "__main__":
