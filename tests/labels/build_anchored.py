@@ -8,12 +8,13 @@
     12 trust+temporality | my own words on why, never the source's
     15 - | a unit judged with no theme, with a note
 
-``source`` starts a document (a path under ../shared), ``speakers`` gives the roles of its speakers (any other
-speaker, or a unit without one, is ``none``), then ``UNIT THEMES | NOTE`` lines follow, UNIT being the
-paragraph's ``segment_id`` as ``qc.read_transcript(path).segments("paragraph")`` numbers it. The split of
-each document comes from SPLIT.md's table (the ``test`` documents below). Every paragraph of every listed
-document gets a row of ``NAME.csv``: source, unit, cstart, cend (its span in the canonical text, see
-anchors.py), key, doc_key, split, role, the four themes (0/1) and the note.
+``source`` starts a document (a path under ../shared, or ``heldout/...`` for the project's own held-out
+transcripts in tests/labels/heldout/), ``speakers`` gives the roles of its speakers (any other speaker, or a
+unit without one, is ``none``), then ``UNIT THEMES | NOTE`` lines follow, UNIT being the paragraph's
+``segment_id`` as ``qc.read_transcript(path).segments("paragraph")`` numbers it. The split of each document
+comes from SPLIT.md's table (the ``test`` documents below; ``heldout/`` documents are always ``test``).
+Every paragraph of every listed document gets a row of ``NAME.csv``: source, unit, cstart, cend (its span in
+the canonical text, see anchors.py), key, doc_key, split, role, the four themes (0/1) and the note.
 """
 
 from __future__ import annotations
@@ -63,32 +64,48 @@ def parse(path: Path) -> dict[str, dict]:
     return documents
 
 
-def build(name: str) -> int:
+def source_path(source: str) -> Path:
+    """Where a label file's ``source`` is read from: tests/labels/ for ``heldout/``, else ../shared."""
+    return HERE / source if source.startswith("heldout/") else SHARED / source
+
+
+def split_of(source: str) -> str:
+    """``test`` for the held-out transcripts and SPLIT.md's test documents, else ``dev``."""
+    return "test" if source.startswith("heldout/") or Path(source).stem in TEST else "dev"
+
+
+def rows(name: str) -> list[dict]:
+    """The rows of ``NAME.csv``, computed from ``NAME_decisions.txt`` and the documents it lists."""
     import qualcode as qc
 
-    rows = []
+    out = []
     for source, decided in parse(HERE / f"{name}_decisions.txt").items():
-        transcript = qc.read_transcript(SHARED / source)
+        transcript = qc.read_transcript(source_path(source))
         projection = Projection.of(transcript.text)
         segments = transcript.segments("paragraph")
         unknown = set(decided["units"]) - {s.segment_id for s in segments}
         if unknown:
             raise SystemExit(f"{source}: no paragraph numbered {sorted(unknown)}")
-        split = "test" if Path(source).stem in TEST else "dev"
+        split = split_of(source)
         for s in segments:
             cstart, cend = projection.span(s.start, s.end)
             themes, note = decided["units"].get(s.segment_id, (set(), ""))
-            rows.append({
+            out.append({
                 "source": source, "unit": s.segment_id, "cstart": cstart, "cend": cend,
                 "key": projection.key(cstart, cend), "doc_key": projection.doc_key, "split": split,
                 "role": decided["speakers"].get(s.speaker or "", "none"),
                 **{t: int(t in themes) for t in THEMES}, "note": note,
             })
+    return out
+
+
+def build(name: str) -> int:
+    table = rows(name)
     with open(HERE / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
-    return len(rows)
+        writer.writerows(table)
+    return len(table)
 
 
 if __name__ == "__main__":
