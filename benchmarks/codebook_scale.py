@@ -18,7 +18,7 @@ from pathlib import Path
 from replicate import replicate
 
 import qualcode as qc
-from qualcode.codebook import Code, Codebook, NearRule, Rules
+from qualcode.model.codebook import Code, Codebook, NearRule, Rules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def vocabulary(language: str, n: int, rng: random.Random) -> list[str]:
 
     table = load_lookups(language, ["lemma_lookup"]).get_table("lemma_lookup")
     lemmas = {v[0] if isinstance(v, list) else v for v in table.values()}
-    from qualcode.language import stop_words
+    from qualcode.ingest.language import stop_words
 
     stops = stop_words(language)
     # Base forms of content words, as a researcher's terms would be: inflected forms of "être" or "have"

@@ -51,8 +51,8 @@ def main() -> None:
 
 
 def _predict(units: list[gold.Unit], coder: qc.Coder) -> list[frozenset[str]]:
-    from qualcode.structure import build_transcript
-    from qualcode.transcript import Block, RawDocument
+    from qualcode.ingest.structure import build_transcript
+    from qualcode.model.transcript import Block, RawDocument
 
     raw = RawDocument([Block(u.text, kind="paragraph") for u in units], "txt")
     transcript = build_transcript(raw, "gold", language="fr")

@@ -164,7 +164,7 @@ def qualcode_cmd(corpus: Path, out: Path, *extra: str) -> list[str]:
 def changed_codebook(folder: Path) -> Path:
     """The default codebook with one rule changed: one more French term for trust."""
     import qualcode as qc
-    from qualcode.codebook_io import codebook_from_dict
+    from qualcode.ingest.codebook_io import codebook_from_dict
 
     data = qc.default_codebook().to_dict()
     for code in data["codes"]:

@@ -109,7 +109,7 @@ QUICKSTART = [
     code("""
     from IPython.display import HTML
 
-    from qualcode.display import coded_transcript_html
+    from qualcode.views.display import coded_transcript_html
 
     HTML(coded_transcript_html(corpus["en_headteacher"], result))
     """),
@@ -315,7 +315,7 @@ REFINE = [
     we save it and read it back, as you would a file edited by hand.
     """),
     code("""
-    from qualcode.codebook_io import codebook_from_dict
+    from qualcode.ingest.codebook_io import codebook_from_dict
 
     qc.write_codebook(codebook_from_dict(data), OUTPUT / "my_codebook.yml")
     mine = qc.read_codebook(OUTPUT / "my_codebook.yml")
@@ -416,7 +416,7 @@ TWO_CODERS = [
     import pandas as pd
 
     import qualcode as qc
-    from qualcode.project_io import export_review, import_review, project_agreement
+    from qualcode.project.results import export_review, import_review, project_agreement
 
     pd.set_option("display.max_colwidth", 70)
     DATA = Path("../data")
@@ -503,7 +503,7 @@ TWO_CODERS = [
     code("""
     from IPython.display import HTML
 
-    from qualcode.display import coded_transcript_html
+    from qualcode.views.display import coded_transcript_html
 
     anas = project.codings("Ana", document="en_headteacher")
     HTML(coded_transcript_html(project.transcript("en_headteacher"), anas, codebook))

@@ -9,30 +9,31 @@ codings into tables, charts and reports::
     qc.theme_frequency(result)
 """
 
-from qualcode.cache import Cache
-from qualcode.codebook import Code, Codebook
-from qualcode.codebook_io import default_codebook, read_codebook, validate_codebook, write_codebook
-from qualcode.coder import Coder, CodingResult
-from qualcode.corpus import Corpus, read_attributes, read_corpus, read_transcript
-from qualcode.errors import CodebookError, QualcodeError, ReadError, RefiError
-from qualcode.plots import (
-    plot_cooccurrence,
-    plot_theme_by_attribute,
-    plot_theme_frequency,
-    plot_theme_heatmap,
-    save_chart,
-)
-from qualcode.refi import export_qdc, export_qdpx, import_qdc, import_qdpx, read_qdc
-from qualcode.retrieval import kwic, retrieve
-from qualcode.store import Project, ProjectError, code_into_project, open_project
-from qualcode.tables import (
+from qualcode.analysis.retrieval import kwic, retrieve
+from qualcode.analysis.tables import (
     cooccurrence,
     cooccurrence_matrix,
     theme_by_attribute,
     theme_frequency,
     theme_matrix,
 )
-from qualcode.transcript import Segment, Span, Transcript
+from qualcode.coding.cache import Cache
+from qualcode.coding.coder import Coder
+from qualcode.exchange import export_qdc, export_qdpx, import_qdc, import_qdpx, read_qdc
+from qualcode.ingest.codebook_io import default_codebook, read_codebook, validate_codebook, write_codebook
+from qualcode.ingest.corpus import Corpus, read_attributes, read_corpus, read_transcript
+from qualcode.model.codebook import Code, Codebook
+from qualcode.model.errors import CodebookError, QualcodeError, ReadError, RefiError
+from qualcode.model.results import CodingResult
+from qualcode.model.transcript import Segment, Span, Transcript
+from qualcode.project.store import Project, ProjectError, code_into_project, open_project
+from qualcode.views.plots import (
+    plot_cooccurrence,
+    plot_theme_by_attribute,
+    plot_theme_frequency,
+    plot_theme_heatmap,
+    save_chart,
+)
 
 __version__ = "0.1.0"
 

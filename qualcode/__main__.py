@@ -1,5 +1,5 @@
 """``python -m qualcode``: the same as the ``qualcode`` command."""
 
-from qualcode.cli import main
+from qualcode.cli.app import main
 
 main()

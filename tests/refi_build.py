@@ -11,10 +11,10 @@ from pathlib import Path
 from lxml import etree
 
 import qualcode as qc
-from qualcode.codebook import Code, Codebook, Rules
-from qualcode.store import open_project
-from qualcode.structure import build_transcript
-from qualcode.transcript import Block, RawDocument
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.codebook import Code, Codebook, Rules
+from qualcode.model.transcript import Block, RawDocument
+from qualcode.project.store import open_project
 
 NS = "urn:QDA-XML:project:1.0"
 Q = f"{{{NS}}}"

@@ -2,7 +2,7 @@
 
 Usage: ``python tests/store_child.py SPEC.json PROJECT_FILE``. ``SPEC.json`` holds ``{"documents": [[id,
 text], ...], "attributes": {id: {name: value}}, "codebook": <a YAML codebook file>, "unit": "paragraph"}``.
-With ``QUALCODE_TEST_KILL_AT`` set (e.g. ``inside-transaction:2``), :mod:`qualcode.store` kills this
+With ``QUALCODE_TEST_KILL_AT`` set (e.g. ``inside-transaction:2``), :mod:`qualcode.project.store` kills this
 process with SIGKILL at that point; otherwise it exits 0 once the run is complete.
 """
 
@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qualcode.codebook_io import read_codebook
-from qualcode.coder import Coder
-from qualcode.store import open_project
-from qualcode.structure import build_transcript
-from qualcode.transcript import Block, RawDocument, Transcript
+from qualcode.coding.coder import Coder
+from qualcode.ingest.codebook_io import read_codebook
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.transcript import Block, RawDocument, Transcript
+from qualcode.project.store import open_project
 
 
 def make_transcripts(spec: dict[str, Any]) -> list[Transcript]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualcode.agreement import (
+from qualcode.analysis.agreement import (
     ALL_CODES,
     ALL_DOCUMENTS,
     AgreementError,
@@ -408,7 +408,7 @@ def test_character_kappa_is_cohens_kappa_over_characters(case):
 
 
 def test_errors_are_qualcode_errors():
-    from qualcode.errors import QualcodeError
+    from qualcode.model.errors import QualcodeError
 
     assert issubclass(AgreementError, QualcodeError)
     with pytest.raises(ValueError, match="same length"):

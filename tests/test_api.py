@@ -29,7 +29,7 @@ def test_exported_names():
 
 
 def test_import_and_cli_help_load_no_heavy_library():
-    code = ("import sys, qualcode, qualcode.cli; "
+    code = ("import sys, qualcode, qualcode.cli.app; "
             "print(sorted(m for m in ('spacy', 'pandas', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -37,7 +37,7 @@ def test_import_and_cli_help_load_no_heavy_library():
 
 @pytest.mark.parametrize("args", [["--help"], ["codebook", "check", "qualcode/codebooks/default.yml"], ["code", "--help"]])
 def test_cli_starts_without_heavy_libraries(args):
-    code = (f"import sys; sys.argv = ['qualcode', *{args!r}]\nfrom qualcode.cli import main\n"
+    code = (f"import sys; sys.argv = ['qualcode', *{args!r}]\nfrom qualcode.cli.app import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print('HEAVY', sorted(m for m in ('spacy', 'pandas', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout

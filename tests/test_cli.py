@@ -9,7 +9,7 @@ import pytest
 from conftest import SAMPLES
 from typer.testing import CliRunner
 
-from qualcode.cli import app
+from qualcode.cli.app import app
 
 runner = CliRunner()
 
@@ -144,7 +144,7 @@ def test_main_job_on_the_samples(tmp_path):
 
 
 def test_code_into_a_project_keeps_human_coding_and_recodes_only_changes(corpus, tmp_path):
-    from qualcode.store import open_project
+    from qualcode.project.store import open_project
 
     db = tmp_path / "study.qcproj"
     first = runner.invoke(app, ["code", str(corpus), "--project", str(db)])
@@ -170,7 +170,7 @@ def test_code_needs_out_or_project(corpus):
 
 
 def test_report_from_a_project_shows_a_persons_coding(corpus, tmp_path):
-    from qualcode.store import open_project
+    from qualcode.project.store import open_project
 
     db = tmp_path / "study.qcproj"
     assert runner.invoke(app, ["code", str(corpus), "--project", str(db)]).exit_code == 0

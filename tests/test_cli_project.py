@@ -13,11 +13,11 @@ from test_project_io import AUTO, BOOK, TEXTS
 from typer.testing import CliRunner
 
 import qualcode as qc
-from qualcode.cli import app
-from qualcode.cli_project import Unit
-from qualcode.store import open_project
-from qualcode.structure import build_transcript
-from qualcode.transcript import UNITS, Block, RawDocument
+from qualcode.cli.app import app
+from qualcode.cli.project import Unit
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.transcript import UNITS, Block, RawDocument
+from qualcode.project.store import open_project
 
 runner = CliRunner()
 

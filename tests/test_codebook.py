@@ -7,9 +7,9 @@ import time
 import pytest
 
 import qualcode as qc
-from qualcode.codebook import Code, Codebook, RegexRule, Rules
-from qualcode.codebook_io import check_regex, codebook_from_dict, read_codebook, write_codebook
-from qualcode.errors import CodebookError
+from qualcode.ingest.codebook_io import check_regex, codebook_from_dict, read_codebook, write_codebook
+from qualcode.model.codebook import Code, Codebook, RegexRule, Rules
+from qualcode.model.errors import CodebookError
 
 VALID = """\
 version: 2

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualcode as qc
-from qualcode.codebook import Code, Codebook, NearRule, Rules, TokenRule
-from qualcode.structure import build_transcript
-from qualcode.transcript import Block, RawDocument
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.codebook import Code, Codebook, NearRule, Rules, TokenRule
+from qualcode.model.transcript import Block, RawDocument
 
 
 def transcript(text: str, language: str = "fr", doc_id: str = "doc") -> qc.Transcript:
@@ -58,7 +58,7 @@ def test_token_pattern_rule_for_not_anymore():
 
 
 def test_regex_rules_code_segments():
-    from qualcode.codebook import RegexRule
+    from qualcode.model.codebook import RegexRule
 
     book = Codebook("b", [Code("years", rules={"fr": Rules(regex=(RegexRule("ans", r"\b\d+ ans\b"),))})])
     found = evidence_of(qc.Coder(book), transcript("Elle est là depuis 12 ans.\nRien ici."))

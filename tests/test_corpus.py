@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qualcode as qc
-from qualcode.errors import AttributesError
+from qualcode.model.errors import AttributesError
 
 
 def write(path, text, encoding="utf-8"):
@@ -121,8 +121,8 @@ def test_every_shared_transcript_loads():
 def test_segments_know_speaker_and_section():
     text = ("Comment travaillez-vous avec les familles ?\n"
             "I: Do parents come?\nR: Sometimes.\nThey are busy.\n")
-    from qualcode.structure import build_transcript
-    from qualcode.transcript import Block, RawDocument
+    from qualcode.ingest.structure import build_transcript
+    from qualcode.model.transcript import Block, RawDocument
 
     t = build_transcript(RawDocument([Block(text)], "txt"), "d", language="en")
     paragraphs = t.segments("paragraph")
@@ -137,8 +137,8 @@ def test_segments_know_speaker_and_section():
 @given(st.lists(st.sampled_from([*list("ab é’«» \n\t😀I:R?."), "\xa0", "\r\n", "مر", "I: ", "R: "]),
                 max_size=120).map("".join))
 def test_segments_slice_back_for_any_text(text):
-    from qualcode.structure import build_transcript
-    from qualcode.transcript import Block, RawDocument
+    from qualcode.ingest.structure import build_transcript
+    from qualcode.model.transcript import Block, RawDocument
 
     t = build_transcript(RawDocument([Block(text)], "txt"), "d", language="fr")
     for unit in ("paragraph", "sentence", "turn"):

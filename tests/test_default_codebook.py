@@ -16,8 +16,8 @@ import pytest
 from conftest import SAMPLES, require_shared
 
 import qualcode as qc
-from qualcode.structure import build_transcript
-from qualcode.transcript import Block, RawDocument
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.transcript import Block, RawDocument
 
 LABELS = Path(__file__).resolve().parent / "labels"
 MIN_PRECISION = 0.85

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from qualcode.files import write_atomic, write_atomic_path
+from qualcode.model.files import write_atomic, write_atomic_path
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_a_failure_leaves_the_previous_file_and_no_temporary_file(tmp_path):
 
 def test_the_report_can_be_read_by_others(tmp_path, umask_022):
     import qualcode as qc
-    from qualcode.report import write_report
+    from qualcode.views.report import write_report
     from tests.conftest import SAMPLES
 
     corpus = qc.read_corpus(SAMPLES / "fr_centre_social_entretien.txt")

@@ -1,11 +1,11 @@
-"""Tests for qualcode.language: French/English detection from spaCy's stop words."""
+"""Tests for qualcode.ingest.language: French/English detection from spaCy's stop words."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import require_shared
 
-from qualcode.language import detect_language, stop_words
+from qualcode.ingest.language import detect_language, stop_words
 
 SEED = "seeds/000_c0c839df2532a9e7.txt"
 ENGLISH = [

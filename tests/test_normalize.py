@@ -1,4 +1,4 @@
-"""Tests for qualcode.normalize: transcript text normalisation and hard-wrap detection."""
+"""Tests for qualcode.ingest.normalize: transcript text normalisation and hard-wrap detection."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from conftest import require_shared
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qualcode.normalize import (
+from qualcode.ingest.normalize import (
     clean_text,
     describe_repairs,
     is_hard_wrapped,

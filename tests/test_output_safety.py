@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 import qualcode as qc
-from qualcode.cli import app, main
-from qualcode.errors import OutputError
-from qualcode.files import refuse_database, write_atomic_path
-from qualcode.outputs import check_output_folder, write_outputs
+from qualcode.cli.app import app, main
+from qualcode.model.errors import OutputError
+from qualcode.model.files import refuse_database, write_atomic_path
+from qualcode.run.outputs import check_output_folder, write_outputs
 
 runner = CliRunner()
 TEXT = "I: Do parents come?\nR: Hardly any parents come to the coffee mornings, we have no time.\n"
@@ -31,8 +31,8 @@ def interviews(tmp_path):
 
 @pytest.fixture(scope="module")
 def result():
-    from qualcode.structure import build_transcript
-    from qualcode.transcript import Block, RawDocument
+    from qualcode.ingest.structure import build_transcript
+    from qualcode.model.transcript import Block, RawDocument
 
     transcript = build_transcript(RawDocument([Block(TEXT.strip(), kind="paragraph")], "txt"), "a", language="en")
     return qc.Coder().code(qc.Corpus([transcript]))
@@ -118,8 +118,7 @@ def test_a_folder_written_before_manifests_is_recognised_by_its_names(tmp_path):
 
 
 def test_replacing_outputs_deletes_only_what_the_manifest_lists(result, tmp_path, monkeypatch):
-    from qualcode import outputs
-
+    from qualcode.run import outputs
     out = tmp_path / "out"
     write_outputs(result, out)
     real_swap = outputs._swap

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import qualcode as qc
-from qualcode.outputs import write_outputs
+from qualcode.run.outputs import write_outputs
 from tests.conftest import SAMPLES
 
 
@@ -38,7 +38,7 @@ def test_a_failing_report_leaves_the_previous_outputs_and_no_partial_folder(code
     def broken(*args, **kwargs):
         raise OSError("disk full while writing the report")
 
-    monkeypatch.setattr("qualcode.report.write_report", broken)
+    monkeypatch.setattr("qualcode.views.report.write_report", broken)
     with pytest.raises(OSError, match="disk full"):
         write_outputs(result, out, transcripts=corpus.transcripts, jobs=jobs)
     assert _files(out) == before
@@ -50,8 +50,7 @@ def test_a_full_disk_under_a_chart_says_so_from_the_charts_process(coded, tmp_pa
     import errno
     import os
 
-    from qualcode import plots
-
+    from qualcode.views import plots
     corpus, result = coded
     out = tmp_path / "out"
     write_outputs(result, out, transcripts=corpus.transcripts)

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from qualcode.codebook import Code, Codebook
-from qualcode.plots import (
+from qualcode.model.codebook import Code, Codebook
+from qualcode.views.plots import (
     plot_cooccurrence,
     plot_theme_by_attribute,
     plot_theme_frequency,

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 import qualcode as qc
-from qualcode.agreement import AgreementError, agreement_table, character_agreement
-from qualcode.codebook import Code, Codebook, Rules
-from qualcode.project_io import export_review, import_review, project_agreement
-from qualcode.review import ReviewSheetError
-from qualcode.store import ProjectError, open_project
-from qualcode.structure import build_transcript
-from qualcode.transcript import Block, RawDocument
+from qualcode.analysis.agreement import AgreementError, agreement_table, character_agreement
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.codebook import Code, Codebook, Rules
+from qualcode.model.transcript import Block, RawDocument
+from qualcode.project.results import export_review, import_review, project_agreement
+from qualcode.project.review import ReviewSheetError
+from qualcode.project.store import ProjectError, open_project
 
 # "turnover" before "temps": codebook order is not alphabetical order
 BOOK = Codebook(

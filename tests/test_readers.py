@@ -1,4 +1,4 @@
-"""Tests for qualcode.readers: each format, each encoding, each error, and the real third-party files."""
+"""Tests for qualcode.ingest.readers: each format, each encoding, each error, and the real third-party files."""
 
 from __future__ import annotations
 
@@ -19,7 +19,13 @@ from odf import table as odf_table
 from odf import text as odf_text
 from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
 
-from qualcode.errors import (
+from qualcode.ingest.readers import read_raw
+from qualcode.ingest.readers.office import read_docx, read_odt, read_rtf
+from qualcode.ingest.readers.pdf import read_pdf
+from qualcode.ingest.readers.subtitles import read_srt, read_vtt
+from qualcode.ingest.readers.text import decode_bytes, read_md, read_txt
+from qualcode.ingest.readers.textgrid import read_textgrid
+from qualcode.model.errors import (
     BinaryFileError,
     CorruptFileError,
     DecodingError,
@@ -27,13 +33,7 @@ from qualcode.errors import (
     ReadError,
     UnsupportedFormatError,
 )
-from qualcode.readers import read_raw
-from qualcode.readers.office import read_docx, read_odt, read_rtf
-from qualcode.readers.pdf import read_pdf
-from qualcode.readers.subtitles import read_srt, read_vtt
-from qualcode.readers.text import decode_bytes, read_md, read_txt
-from qualcode.readers.textgrid import read_textgrid
-from qualcode.transcript import Block, RawDocument
+from qualcode.model.transcript import Block, RawDocument
 from tests.hostile.bad_inputs import pdf_bytes
 
 FRENCH = "Le collège « très » bien, l’été où ça a commencé."
@@ -672,7 +672,6 @@ def test_read_pdf_real_transcript() -> None:
 def test_pdf_finds_the_human_coded_segments() -> None:
     """At least 95% of the 262 coded segments are found in the loaded text, whitespace aside (measured: 260)."""
     from qualcode import read_transcript
-
     folder = require_shared(PDPILOT)
     with open(folder / "coded_segments_parsed.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -10,8 +10,8 @@ from conftest import require_shared
 from refi_build import build_study, copy_of, file_hash, make_qdpx
 from typer.testing import CliRunner
 
-from qualcode.cli import app
-from qualcode.store import open_project
+from qualcode.cli.app import app
+from qualcode.project.store import open_project
 
 runner = CliRunner()
 

@@ -12,8 +12,8 @@ from lxml import etree
 from refi_build import AUTO, BOOK, EMOJI, NS, Q, build_study, copy_of, qde_root
 
 import qualcode as qc
-from qualcode.errors import RefiError
-from qualcode.store import open_project
+from qualcode.model.errors import RefiError
+from qualcode.project.store import open_project
 
 CONTAINERS = ("Users", "CodeBook", "Codes", "Variables", "Cases", "Sources", "Notes", "Links", "Sets", "Graphs")
 

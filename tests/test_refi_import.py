@@ -13,10 +13,10 @@ from lxml import etree
 from refi_build import NS, Q, build_study, canonical_qde, copy_of, make_qdpx, project_xml
 
 import qualcode as qc
-from qualcode.errors import RefiError
-from qualcode.refi import read_qdpx
-from qualcode.refi.guids import Guids
-from qualcode.store import open_project
+from qualcode.exchange import read_qdpx
+from qualcode.exchange.guids import Guids
+from qualcode.model.errors import RefiError
+from qualcode.project.store import open_project
 
 PLACED = ["document", "coder", "code", "start", "end", "text", "status"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qualcode.refi.positions import Offsets, exporter, file_text, on_word_boundaries
+from qualcode.ingest.refi.positions import Offsets, exporter, file_text, on_word_boundaries
 
 CHARS = st.sampled_from([*"ab é\n", "😀", "👍🏽", "𝔘"])
 

@@ -13,9 +13,9 @@ import pytest
 from refi_build import NS, file_hash, make_qdpx, project_xml
 
 import qualcode as qc
-from qualcode.errors import RefiError
-from qualcode.refi import read_qdpx
-from qualcode.store import open_project
+from qualcode.exchange import read_qdpx
+from qualcode.model.errors import RefiError
+from qualcode.project.store import open_project
 
 G = [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(1, 12)]
 TEXT = "I: Bonjour.\nP: Bonjour à vous."
@@ -157,7 +157,7 @@ def test_a_good_archive_passes_and_a_failed_import_rolls_back(project_file, tmp_
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("qualcode.refi.merge._Merge._notes", fail)
+    monkeypatch.setattr("qualcode.exchange.merge._Merge._notes", fail)
     with open_project(project_file) as project, pytest.raises(OSError, match="disk full"):
         qc.import_qdpx(model, project)  # the documents and codings were written, then rolled back
     assert file_hash(project_file) == before
@@ -181,6 +181,6 @@ def test_unsafe_codebooks_are_refused(tmp_path):
 
 
 def test_entries_read_into_memory_are_capped(tmp_path, monkeypatch):
-    monkeypatch.setattr("qualcode.refi.archive.MAX_ENTRY", 20)
+    monkeypatch.setattr("qualcode.ingest.refi.archive.MAX_ENTRY", 20)
     with pytest.raises(RefiError, match=r"entry 'project.qde' unpacks to [\d,]+ bytes \(limit 20 bytes .*a zip bomb"):
         read_qdpx(good(tmp_path / "x.qdpx"))

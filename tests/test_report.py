@@ -12,11 +12,11 @@ from conftest import ROOT, SAMPLES, skip_or_fail
 from markupsafe import escape
 
 import qualcode as qc
-from qualcode.codebook import Code, Codebook, Rules
-from qualcode.display import coded_transcript_html, result_html, themes_for, transcript_html
-from qualcode.report import render_report, write_report
-from qualcode.structure import build_transcript
-from qualcode.transcript import Block, RawDocument
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.codebook import Code, Codebook, Rules
+from qualcode.model.transcript import Block, RawDocument
+from qualcode.views.display import coded_transcript_html, result_html, themes_for, transcript_html
+from qualcode.views.report import render_report, write_report
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -195,7 +195,7 @@ def test_write_report_is_atomic(tiny, tmp_path, monkeypatch):
     def fail(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("qualcode.report.os.replace", fail)
+    monkeypatch.setattr("qualcode.views.report.os.replace", fail)
     with pytest.raises(OSError, match="disk full"):
         write_report(result, transcripts, path, title="Other")
     assert path.read_bytes() == before
@@ -363,8 +363,8 @@ def test_sample_report_screenshots(browser, sample, tmp_path):
 
 def test_a_coded_transcript_displays_its_highlighted_passages_in_jupyter():
     import qualcode as qc
-    from qualcode.structure import build_transcript
-    from qualcode.transcript import Block, RawDocument
+    from qualcode.ingest.structure import build_transcript
+    from qualcode.model.transcript import Block, RawDocument
 
     t = build_transcript(RawDocument([Block("Les parents ne viennent jamais aux réunions.\nLa cantine ouvre.")],
                                      "txt"), "d", language="fr")

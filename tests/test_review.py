@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualcode.review import (
+from qualcode.project.review import (
     ReviewSheetError,
     export_review_sheet,
     read_review_sheet,
@@ -324,7 +324,7 @@ def test_random_fills_round_trip(suffix, data):
 
 
 def test_reviewed_row_needs_its_unit_and_errors_are_qualcode_errors(tmp_path):
-    from qualcode.errors import QualcodeError
+    from qualcode.model.errors import QualcodeError
 
     assert issubclass(ReviewSheetError, QualcodeError)
     path = tmp_path / "review.csv"

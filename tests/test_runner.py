@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 import qualcode as qc
-from qualcode.cache import Cache
-from qualcode.coder import CodedDocument
-from qualcode.runner import auto_jobs, code_files, iter_coded
+from qualcode.coding.cache import Cache
+from qualcode.coding.engine import auto_jobs, code_files, iter_coded
+from qualcode.model.results import CodedDocument
 from tests.conftest import SAMPLES, skip_or_fail
 
 
@@ -125,7 +125,7 @@ def test_dask_local_cluster_gives_the_same_results(reference, dask_client):
 def test_cli_outputs_are_the_same_bytes_with_one_two_processes_and_dask(tmp_path, dask_client):
     from typer.testing import CliRunner
 
-    from qualcode.cli import app
+    from qualcode.cli.app import app
 
     runs = {"one": ["--jobs", "1", "--no-cache"], "two": ["--jobs", "2", "--no-cache"], "cached": ["--jobs", "2"],
             "dask": ["--engine", "dask", "--scheduler", dask_client.scheduler.address]}
@@ -141,7 +141,7 @@ def test_cli_outputs_are_the_same_bytes_with_one_two_processes_and_dask(tmp_path
 def test_cli_dask_without_a_scheduler_says_what_to_give():
     from typer.testing import CliRunner
 
-    from qualcode.cli import app
+    from qualcode.cli.app import app
 
     result = CliRunner().invoke(app, ["code", str(SAMPLES), "--out", "unused", "--engine", "dask"])
     assert result.exit_code == 2 and "--scheduler" in result.output
@@ -157,26 +157,25 @@ def test_coder_code_reads_paths_with_jobs_and_cache(tmp_path, reference):
 
 
 def test_reports_from_bodies_rendered_in_workers_are_the_same_bytes(reference):
-    from qualcode.report import render_report
-    from qualcode.results import build_result
+    from qualcode.views.report import render_report
 
     coder = qc.Coder()
     corpus, coded = code_files(SAMPLES, coder, jobs=2, render=True)
     assert all(d.body is not None for d in coded)
-    result = build_result(coded, coder, corpus.errors)
+    result = coder.result(coded, corpus.errors)
     assert render_report(result, coded) == render_report(result, reference[0].transcripts)
     # Other themes (the codes' French names) than the workers drew with: the bodies are not used.
     assert render_report(result, coded, language="fr") == render_report(result, corpus.transcripts, language="fr")
 
 
 def test_the_cache_keeps_each_body_until_its_codings_change(tmp_path, monkeypatch):
-    import qualcode.report
+    import qualcode.views.report
 
     book = qc.default_codebook()
     code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"), render=True)
     rendered: list[str] = []
-    original = qualcode.report.render_body
-    monkeypatch.setattr(qualcode.report, "render_body", lambda doc, themes: rendered.append(doc.transcript.id)
+    original = qualcode.views.report.render_body
+    monkeypatch.setattr(qualcode.views.report, "render_body", lambda doc, themes: rendered.append(doc.transcript.id)
                         or original(doc, themes))
     _, again = code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"), render=True)
     assert rendered == [] and all(d.body is not None for d in again)

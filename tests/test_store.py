@@ -18,11 +18,18 @@ from hypothesis import strategies as st
 from store_child import make_coder, make_transcripts
 
 import qualcode as qc
-from qualcode.codebook import Code, Codebook, Rules
-from qualcode.relocate import relocate
-from qualcode.store import CODING_FRAME, KILL_ENV, Project, ProjectError, code_into_project, open_project
-from qualcode.structure import build_transcript
-from qualcode.transcript import Block, RawDocument
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.codebook import Code, Codebook, Rules
+from qualcode.model.transcript import Block, RawDocument
+from qualcode.project.relocate import relocate
+from qualcode.project.store import (
+    CODING_FRAME,
+    KILL_ENV,
+    Project,
+    ProjectError,
+    code_into_project,
+    open_project,
+)
 
 CHILD = Path(__file__).with_name("store_child.py")
 TURNOVER = Code("turnover", rules={"fr": Rules(terms=("interlocuteur",))})

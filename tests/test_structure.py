@@ -1,4 +1,4 @@
-"""Tests for qualcode.structure: layout, paragraphs, speaker turns, sections and quotes."""
+"""Tests for qualcode.ingest.structure: layout, paragraphs, speaker turns, sections and quotes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from conftest import require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualcode.normalize import is_hard_wrapped, normalize_text
-from qualcode.structure import build_transcript, find_quotes, parse_label, speaker_role
-from qualcode.transcript import Block, RawDocument, Span, Transcript
+from qualcode.ingest.normalize import is_hard_wrapped, normalize_text
+from qualcode.ingest.structure import build_transcript, find_quotes, parse_label, speaker_role
+from qualcode.model.transcript import Block, RawDocument, Span, Transcript
 
 SEED = "seeds/000_c0c839df2532a9e7.txt"
 QUALCODER = "corpora/qualcoder-examples-mock/transcript.txt"

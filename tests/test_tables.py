@@ -10,17 +10,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualcode as qc
-from qualcode.codebook import Code, Codebook, Rules
-from qualcode.retrieval import kwic, retrieve
-from qualcode.structure import build_transcript
-from qualcode.tables import (
+from qualcode.analysis.retrieval import kwic, retrieve
+from qualcode.analysis.tables import (
     cooccurrence,
     cooccurrence_matrix,
     theme_by_attribute,
     theme_frequency,
     theme_matrix,
 )
-from qualcode.transcript import Block, RawDocument
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.codebook import Code, Codebook, Rules
+from qualcode.model.transcript import Block, RawDocument
 
 BOOK = Codebook(
     "t",

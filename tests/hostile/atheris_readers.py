@@ -22,9 +22,9 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from qualcode.codebook_io import read_codebook
-    from qualcode.corpus import read_transcript
-    from qualcode.errors import CodebookError, ReadError
+    from qualcode.ingest.codebook_io import read_codebook
+    from qualcode.ingest.corpus import read_transcript
+    from qualcode.model.errors import CodebookError, ReadError
 
 WORK = Path(tempfile.mkdtemp(prefix="qualcode-atheris-"))
 

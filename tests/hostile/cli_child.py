@@ -56,7 +56,9 @@ def install(spec: list[list[str]]) -> Callable[[], None]:
 
 
 def _bugs(spec: list[list[str]]) -> None:
-    from qualcode import outputs, readers, runner
+    from qualcode.coding import engine
+    from qualcode.ingest import readers
+    from qualcode.run import outputs
 
     faults = dict(spec)
     if "no-exchange" in faults:
@@ -77,20 +79,20 @@ def _bugs(spec: list[list[str]]) -> None:
 
         outputs.write_outputs = write_outputs
     if "worker-dies" in faults:
-        doomed, parent, real_code = os.path.abspath(faults["worker-dies"]), os.getpid(), runner._code_file
+        doomed, parent, real_code = os.path.abspath(faults["worker-dies"]), os.getpid(), engine._code_file
 
         def code_file(task, *args, **kwargs):
             if os.path.abspath(task[0]) == doomed and os.getpid() != parent:
                 os.kill(os.getpid(), signal.SIGKILL)
             return real_code(task, *args, **kwargs)
 
-        runner._code_file = code_file
+        engine._code_file = code_file
 
 
 if __name__ == "__main__":
     install(json.loads(os.environ.get("QUALCODE_TEST_FAULTS") or "[]"))
     sys.argv = ["qualcode", *sys.argv[1:]]
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from qualcode.cli import main
+    from qualcode.cli.app import main
 
     main()

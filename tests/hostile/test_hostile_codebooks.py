@@ -21,8 +21,8 @@ from test_codebook import BAD
 from test_hostile_inputs import child_env, run_cli, tree
 from typer.testing import CliRunner
 
-from qualcode.cli import app
-from qualcode.codebook_io import read_codebook
+from qualcode.cli.app import app
+from qualcode.ingest.codebook_io import read_codebook
 
 runner = CliRunner()
 

@@ -25,9 +25,9 @@ from test_hostile_inputs import CHILD, child_env, tree
 from typer.testing import CliRunner
 
 import qualcode as qc
-from qualcode import outputs
-from qualcode.cli import app
-from qualcode.store import KILL_ENV
+from qualcode.cli.app import app
+from qualcode.project.store import KILL_ENV
+from qualcode.run import outputs
 
 runner = CliRunner()
 V1 = {"fr.txt": GOOD_FR, "en.txt": GOOD_EN, "site/b.txt": GOOD_FR.replace("familles", "parents d'élèves")}
@@ -190,8 +190,7 @@ def test_a_full_disk_leaves_the_previous_outputs_and_no_partial_file(previous, m
 
 
 def test_a_full_disk_while_drawing_a_chart(previous, monkeypatch):
-    from qualcode import plots
-
+    from qualcode.views import plots
     def full(figure, path, *args, **kwargs):
         Path(path).write_bytes(b"\x89PNG half")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))

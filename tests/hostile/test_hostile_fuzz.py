@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import qualcode as qc
-from qualcode.codebook_io import codebook_from_dict, read_codebook
-from qualcode.errors import CodebookError, ReadError
-from qualcode.project_io import export_review, import_review
-from qualcode.review import ReviewSheetError
-from qualcode.store import ProjectError, open_project
-from qualcode.structure import build_transcript
-from qualcode.transcript import Block, RawDocument
+from qualcode.ingest.codebook_io import codebook_from_dict, read_codebook
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.errors import CodebookError, ReadError
+from qualcode.model.transcript import Block, RawDocument
+from qualcode.project.results import export_review, import_review
+from qualcode.project.review import ReviewSheetError
+from qualcode.project.store import ProjectError, open_project
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -24,7 +24,7 @@ from bad_inputs import BAD_INPUTS, GOOD, HUGE, BadInput, faults, make_all, png
 from cli_child import install
 
 import qualcode as qc
-from qualcode.corpus import read_corpus
+from qualcode.ingest.corpus import read_corpus
 
 CHILD = Path(__file__).with_name("cli_child.py")
 READ = [item for item in BAD_INPUTS if item.kind is None and item.doc_id != ""]
@@ -313,7 +313,7 @@ ATTRIBUTES = {
 def test_a_bad_attributes_file_is_a_usage_error_naming_it(tmp_path, two_files, name):
     from typer.testing import CliRunner
 
-    from qualcode.cli import app
+    from qualcode.cli.app import app
 
     data, expected = ATTRIBUTES[name]
     attributes = tmp_path / name

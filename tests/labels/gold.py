@@ -82,8 +82,8 @@ def all_units() -> list[Unit]:
 def predict(units: list[Unit], codebook=None) -> list[frozenset[str]]:
     """The codes qualcode gives each unit, coding all units of a source as one transcript's paragraphs."""
     import qualcode as qc
-    from qualcode.structure import build_transcript
-    from qualcode.transcript import Block, RawDocument
+    from qualcode.ingest.structure import build_transcript
+    from qualcode.model.transcript import Block, RawDocument
 
     coder = qc.Coder(codebook or qc.default_codebook())
     out: list[frozenset[str]] = []

@@ -1,0 +1,1 @@
+"""The ``qualcode`` command: parses arguments, calls one library function, prints."""

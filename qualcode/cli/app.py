@@ -1,0 +1,382 @@
+"""The ``qualcode`` command: a thin layer over the library. Only this module prints or exits.
+
+Exit statuses: 0 all went well; 1 some input could not be read or is invalid (the rest was still
+processed); 2 usage errors (unknown option, missing argument, invalid codebook given with --codebook);
+3 an unexpected error (a bug): one line naming the file being processed, the traceback with --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.exchange import export_command, import_command
+from qualcode.cli.project import agree, project_app
+from qualcode.model.errors import OutputError, QualcodeError
+
+app = typer.Typer(
+    help="Qualitative interview analysis: load transcripts, code them with a codebook, count and compare.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(project_app, name="project")
+app.command()(agree)
+app.command("export")(export_command)
+app.command("import")(import_command)
+
+_STATE: dict[str, object] = {"debug": False, "current": None}
+UNEXPECTED = 3
+
+
+class Unit(StrEnum):
+    paragraph = "paragraph"
+    sentence = "sentence"
+    turn = "turn"
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+class Language(StrEnum):
+    auto = "auto"
+    fr = "fr"
+    en = "en"
+
+
+Paths = Annotated[list[Path], typer.Argument(help="Transcript files or folders (read recursively).")]
+AttributesOpt = Annotated[
+    Path | None, typer.Option("--attributes", help="CSV of participant attributes with a 'document' column.")
+]
+LanguageOpt = Annotated[Language, typer.Option("--language", help="Language of the transcripts, or auto-detect.")]
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False):
+    _STATE["debug"] = debug
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _load(paths: list[Path], attributes: Path | None, language: Language):
+    from qualcode.ingest.corpus import read_corpus
+    from qualcode.model.errors import AttributesError
+
+    try:
+        return read_corpus(paths, attributes=attributes, language=None if language == Language.auto else language.value)
+    except AttributesError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _report_problems(corpus) -> None:
+    for error in corpus.errors:
+        _echo_err(f"error: {error}")
+        if _STATE["debug"] and error.kind == "unexpected":
+            import traceback
+
+            cause = error.__cause__
+            details = "".join(traceback.format_exception(cause)) if cause is not None else error.details
+            if details:
+                _echo_err(details.rstrip())
+    for warning in corpus.warnings:
+        _echo_err(f"warning: {warning}")
+    for transcript in corpus:
+        for warning in transcript.metadata.get("warnings", []):
+            _echo_err(f"warning: {transcript.id}: {warning}")
+
+
+@app.command()
+def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt = Language.auto) -> None:
+    """Load transcripts and print a summary table (format, encoding, language, paragraphs, speakers...)."""
+    corpus = _load(paths, attributes, language)
+    summary = corpus.summary()
+    if len(summary):
+        typer.echo(summary.to_string(index=False))
+    typer.echo(f"\n{len(corpus)} transcript(s) loaded, {len(corpus.errors)} error(s), "
+               f"{len(corpus.skipped)} file(s) skipped (no reader for their suffix).")
+    _report_problems(corpus)
+    raise typer.Exit(1 if corpus.errors else 0)
+
+
+@app.command()
+def code(
+    paths: Paths,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (replaced as a whole).")] = None,
+    project: Annotated[
+        Path | None,
+        typer.Option("--project", help="SQLite project to code into: re-codes changed documents only, keeps human coding."),
+    ] = None,
+    codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook (.yml or .csv); default: qualcode's.")] = None,
+    unit: Annotated[Unit, typer.Option("--unit", help="Coding unit.")] = Unit.paragraph,
+    language: LanguageOpt = Language.auto,
+    attributes: AttributesOpt = None,
+    model: Annotated[str | None, typer.Option("--model", help="Installed spaCy model for lemmas, e.g. fr_core_news_sm.")] = None,
+    svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Attribute to compare groups by (repeatable), e.g. --by role."),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0: one per core (fewer for few files).")
+    ] = 0,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Keep transcripts and matches between runs (see README).")
+    ] = True,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Cache folder; default ~/.cache/qualcode.")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="Where to code: this machine, or a Dask cluster.")] = Engine.local,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) for --engine dask.")
+    ] = None,
+) -> None:
+    """Code transcripts with a codebook and write segments, codings, evidence, theme frequency and errors."""
+    if out is None and project is None:
+        _echo_err("error: give --out DIR (tables and charts), --project FILE (a project database), or both.")
+        raise typer.Exit(2)
+    from qualcode.coding.coder import Coder
+    from qualcode.ingest.codebook_io import default_codebook, read_codebook
+    from qualcode.model.errors import CodebookError
+    from qualcode.run.outputs import check_output_folder, write_outputs
+
+    if out is not None:  # before anything is read: a folder of someone else's files is never replaced
+        from qualcode.coding.cache import default_cache_dir
+
+        kept = [] if project is None else [project, Path(f"{project}-wal"), Path(f"{project}-shm")]
+        if cache:
+            kept.append(cache_dir or default_cache_dir())
+        try:
+            check_output_folder(out, inputs=paths, keep=kept)
+        except OutputError as exc:
+            _echo_err(f"error: {exc}")
+            raise typer.Exit(2) from exc
+    from qualcode.coding.engine import auto_jobs
+
+    try:
+        book = read_codebook(codebook) if codebook else default_codebook()
+    except CodebookError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
+    coder = Coder(book, unit=unit.value, language=None if language == Language.auto else language.value, model=model)
+    if out is None:
+        corpus, coded = _load(paths, attributes, language), []
+    else:
+        frame = _attributes(attributes)
+        corpus, coded = _read_and_code(paths, coder, language, jobs, cache, cache_dir, engine, scheduler)
+        if frame is not None:
+            from qualcode.ingest.corpus import _join_attributes
+
+            _join_attributes(corpus, frame)
+    status = 1 if corpus.errors else 0
+    if project is not None:  # documents coded for --out are stored as they are, not coded again
+        _STATE["current"] = project
+        status = max(status, _code_into_project(project, coder, coded if out is not None else corpus))
+    if out is not None:
+        result = coder.result(coded, corpus.errors)
+        _STATE["current"] = out
+        try:
+            write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
+                          by=tuple(by or ()), transcripts=coded,
+                          jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)))
+        except ValueError as exc:
+            _echo_err(f"error: {exc}")
+            raise typer.Exit(2) from exc
+        except OSError as exc:
+            _echo_err(f"error: cannot write the outputs to {out}: {_os_reason(exc)} Nothing was written there; "
+                      "the previous outputs, if any, are as they were.")
+            raise typer.Exit(1) from exc
+        _summary(result, out)
+        for warning in result.warnings:
+            _echo_err(f"warning: {warning}")
+    _report_problems(corpus)
+    raise typer.Exit(status)
+
+
+def _attributes(path: Path | None):
+    if path is None:
+        return None
+    from qualcode.ingest.corpus import read_attributes
+    from qualcode.model.errors import AttributesError
+
+    try:
+        return read_attributes(path)
+    except AttributesError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cache_dir, engine: Engine, scheduler):
+    """Read and code the files on this machine's processes or a Dask cluster, with a progress bar."""
+    from qualcode.coding.cache import Cache
+    from qualcode.coding.engine import code_files
+
+    options = {"language": None if language == Language.auto else language.value,
+               "cache": Cache(cache_dir) if cache else None, "render": True}
+    client = None
+    if engine == Engine.dask:
+        client = _dask_client(scheduler)
+        options["client"] = client
+    else:
+        options["jobs"] = jobs
+    try:
+        corpus, coded = code_files(paths, coder, progress=True, **options)
+    finally:
+        if client is not None:
+            client.close()
+    return corpus, coded
+
+
+def _dask_client(scheduler: str | None):
+    if not scheduler:
+        _echo_err("error: --engine dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786); see README.")
+        raise typer.Exit(2)
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:
+        _echo_err("error: --engine dask needs Dask: pip install 'qualcode[dask]'.")
+        raise typer.Exit(2) from exc
+    try:
+        return Client(scheduler, timeout="30s")
+    except OSError as exc:
+        _echo_err(f"error: cannot reach the Dask scheduler at {scheduler}: {exc}. Is it running?")
+        raise typer.Exit(1) from exc
+
+
+def _os_reason(exc: OSError) -> str:
+    """What an OSError means for the person running the command, and what to do."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full{where}. Free some space and run again."
+    if exc.errno == errno.EROFS:
+        return f"the file system is read-only{where}. Choose another --out folder."
+    if isinstance(exc, PermissionError):
+        return f"permission denied{where}. Choose a folder you can write to, or change its permissions."
+    return f"{exc.strerror or exc}{where}. Check the folder's permissions and free space."
+
+
+def _code_into_project(path: Path, coder, documents) -> int:
+    from qualcode.project.store import ProjectError, open_project
+
+    try:
+        with open_project(path) as project:
+            summary = project.code(coder, documents)
+    except ProjectError as exc:
+        _echo_err(f"error: {exc}")
+        return 1
+    typer.echo(f"Project {path}: {summary}")
+    for warning in summary.warnings:
+        _echo_err(f"warning: {warning}")
+    if summary.unplaced:
+        _echo_err(f"warning: {summary.unplaced} human coding(s) could not be placed in the changed text; "
+                  f"see 'qualcode project unplaced {path}'.")
+        return 1
+    return 0
+
+
+def _summary(result, out: Path) -> None:
+    from qualcode.analysis.tables import theme_frequency, theme_matrix
+
+    matrix = theme_matrix(theme_frequency(result))
+    typer.echo(f"Coded {len(result.documents)} transcript(s): {len(result.segments)} {result.unit} segments, "
+               f"{len(result.codings)} codings (codebook {result.codebook.name}, hash {result.codebook.hash}).")
+    if len(matrix):
+        shown = matrix.head(20)
+        shown.loc["TOTAL"] = matrix.sum()
+        typer.echo(shown.to_string())
+        if len(matrix) > 20:
+            typer.echo(f"... and {len(matrix) - 20} more documents in theme_frequency.csv")
+    typer.echo(f"Outputs written to {out}/: tables (segments, codings, evidence, theme_frequency, theme_coverage, "
+               f"cooccurrence, documents, errors .csv), charts (.png) and report.html.")
+
+
+@app.command()
+def report(
+    project: Annotated[Path, typer.Option("--project", help="The project file.", exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write, e.g. report.html.")],
+    coder: Annotated[
+        str | None, typer.Option("--coder", help="Whose codings: a person, or auto:<codebook> (default: the last run).")
+    ] = None,
+    unit: Annotated[Unit, typer.Option("--unit", help="Coding unit.")] = Unit.paragraph,
+) -> None:
+    """Write the HTML report of one coder's codings in a project (a person's or the automatic coder's)."""
+    from qualcode.project.results import project_result
+    from qualcode.project.store import ProjectError, open_project
+    from qualcode.views.report import write_report
+
+    try:
+        with open_project(project) as opened:
+            result = project_result(opened, coder=coder, unit=unit.value)
+            transcripts = [opened.transcript(d) for d in result.documents]
+    except ProjectError as exc:
+        for problem in exc.problems or [str(exc)]:
+            _echo_err(f"error: {problem}")
+        raise typer.Exit(1) from exc
+    write_report(result, transcripts, out, title=f"{result.coder} in {project.name}")
+    typer.echo(f"Report of {len(result.codings)} codings by {result.coder} in {len(result.documents)} "
+               f"document(s) written to {out}.")
+
+
+@codebook_app.command("check")
+def codebook_check(file: Annotated[Path, typer.Argument(help="Codebook file (.yml, .yaml or .csv).")]) -> None:
+    """Validate a codebook and print every problem found, with file and line."""
+    from qualcode.ingest.codebook_io import read_codebook
+    from qualcode.model.errors import CodebookError
+
+    try:
+        book = read_codebook(file)
+    except CodebookError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(1) from exc
+    typer.echo(f"{file}: valid codebook {book.name!r} (version {book.version}): {len(book)} codes, "
+               f"languages {', '.join(book.languages) or 'none'}, hash {book.hash}.")
+
+
+@codebook_app.command("show")
+def codebook_show(
+    file: Annotated[Path | None, typer.Argument(help="Codebook file; default: qualcode's default codebook.")] = None,
+    language: Annotated[str, typer.Option("--language", help="Language of the code names.")] = "en",
+) -> None:
+    """Print a codebook's tree of codes."""
+    from qualcode.ingest.codebook_io import default_codebook, read_codebook
+    from qualcode.model.errors import CodebookError
+
+    try:
+        book = read_codebook(file) if file else default_codebook()
+    except CodebookError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(1) from exc
+    typer.echo(f"{book.name} (version {book.version}, hash {book.hash})")
+    for line in book.tree(language):
+        typer.echo(f"  {line}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning unexpected errors into one line unless --debug is given."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except QualcodeError as exc:  # an error the library explains itself, met outside a command's own handling
+        _echo_err(f"error: {exc}")
+        sys.exit(getattr(exc, "exit_status", 1))
+    except Exception as exc:  # the last resort: a message, not a traceback
+        if _STATE["debug"] or "--debug" in sys.argv:
+            import traceback
+
+            traceback.print_exc()
+            sys.exit(UNEXPECTED)
+        where = f" while processing {_STATE['current']}" if _STATE["current"] else ""
+        _echo_err(f"error: unexpected {type(exc).__name__}{where}: {str(exc).rstrip('.')}. This is a bug in qualcode: re-run "
+                  "with --debug (before the command name) to see the traceback, and please report it.")
+        sys.exit(UNEXPECTED)

@@ -1,0 +1,354 @@
+"""``qualcode project ...`` and ``qualcode agree``: a thin layer over the project store and
+:mod:`qualcode.project.results`.
+
+Exit statuses: 0 all went well; 1 the data is at fault (an unknown document or code, a bad review sheet...:
+every problem is printed, one per line, and nothing was written); 2 usage errors (Typer's own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualcode.project.store import Project
+
+__all__ = ["agree", "project_app"]
+
+project_app = typer.Typer(
+    help="Work in a project file: list its contents, code by hand, decide on automatic codings, write memos, "
+    "review with spreadsheets.",
+    no_args_is_help=True,
+)
+
+ProjectFile = Annotated[
+    Path, typer.Argument(help="The project file.", exists=True, dir_okay=False, show_default=False)
+]
+Output = Annotated[Path | None, typer.Option("--output", help="Also write the whole table to this CSV file.")]
+Unit = Literal["paragraph", "sentence", "turn"]  # qualcode.model.transcript.UNITS
+UnitOpt = Annotated[Unit, typer.Option("--unit", help="Coding unit.")]
+CoderOpt = Annotated[str, typer.Option("--coder", help="The person coding: a name or initials.")]
+_SHOWN = 60  # characters of a text cell printed on the terminal
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def _reporting(writing: Path | None = None) -> Iterator[None]:
+    """Turn the library's data errors into one line per problem on stderr and exit status 1; ``writing``
+    names the file being written, for a failure to write it."""
+    from qualcode.analysis.agreement import AgreementError
+    from qualcode.project.review import ReviewSheetError
+    from qualcode.project.store import ProjectError
+
+    try:
+        yield
+    except (ProjectError, AgreementError) as exc:
+        for problem in exc.problems:
+            _echo_err(f"error: {problem}")
+        raise typer.Exit(1) from exc
+    except ReviewSheetError as exc:
+        for problem in exc.problems:
+            _echo_err(f"error: {exc.path}: {problem}")
+        _echo_err(f"error: {exc.path}: nothing was imported; fix the sheet and import it again.")
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        what = f"cannot write {writing}" if writing else str(exc.filename)
+        _echo_err(f"error: {what}: {exc.strerror or exc}. Check the path and its permissions.")
+        raise typer.Exit(1) from exc
+
+
+@contextmanager
+def _opened(file: Path, writing: Path | None = None) -> Iterator[Project]:
+    from qualcode.project.store import open_project
+
+    with _reporting(writing), open_project(file) as project:
+        yield project
+
+
+def _table(frame: pd.DataFrame, output: Path | None, empty: str, columns: list[str] | None = None) -> None:
+    """Print ``frame`` (its ``columns``, long texts cut), and write it whole to ``output`` atomically."""
+    if output is not None:
+        with _reporting(output):
+            _write_csv(frame, output)
+    if frame.empty:
+        typer.echo(empty)
+    else:
+        shown = (frame[columns] if columns else frame).copy()
+        for name in shown.columns[[dtype.kind not in "fc" for dtype in shown.dtypes]]:
+            shown[name] = shown[name].astype(object).where(shown[name].notna(), "")  # no None, <NA>
+        typer.echo(shown.to_string(index=False, max_colwidth=_SHOWN, float_format=lambda x: f"{x:.3f}"))
+    if output is not None:
+        typer.echo(f"{len(frame)} rows written to {output}")
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    from qualcode.model.files import write_atomic_path
+
+    write_atomic_path(path, lambda temporary: frame.to_csv(temporary, index=False, lineterminator="\n",
+                                                           encoding="utf-8"))
+
+
+def _where(
+    start: int | None, end: int | None, segment: int | None, unit: str | None
+) -> dict[str, int | str | None]:
+    """Either a span (--start, --end) or a segment (--segment, --unit); anything else is a usage error."""
+    if segment is not None and start is None and end is None:
+        return {"unit": unit or "paragraph", "segment_id": segment}
+    if segment is None and unit is None and start is not None and end is not None:
+        return {"start": start, "end": end}
+    raise typer.BadParameter(
+        "Say where: either --start and --end, or --segment (with --unit if not paragraph)."
+    )
+
+
+# --- listing -----------------------------------------------------------------------------------------
+
+
+@project_app.command()
+def documents(file: ProjectFile, output: Output = None) -> None:
+    """List the documents: language, source file, characters."""
+    with _opened(file) as project:
+        _table(project.documents(), output, "No documents.", ["document", "language", "source", "chars"])
+
+
+@project_app.command()
+def codings(
+    file: ProjectFile,
+    coder: Annotated[str | None, typer.Option("--coder", help="Only this coder's codings.")] = None,
+    document: Annotated[str | None, typer.Option("--document", help="Only this document.")] = None,
+    output: Output = None,
+) -> None:
+    """List the codings placed in the current texts (rejected ones excluded)."""
+    with _opened(file) as project:
+        frame = project.codings(coder, document=document)
+    columns = ["id", "document", "coder", "code", "start", "end", "segment_id", "status", "decision", "text"]
+    _table(frame, output, "No codings.", columns)
+
+
+@project_app.command()
+def unplaced(file: ProjectFile, output: Output = None) -> None:
+    """List the human codings whose text was not found after an edit of their document."""
+    with _opened(file) as project:
+        frame = project.unplaced()
+    _table(frame, output, "No unplaced codings.", ["id", "document", "coder", "code", "start", "end", "text"])
+
+
+@project_app.command()
+def codes(file: ProjectFile, output: Output = None) -> None:
+    """List the codes used in the project and where each came from."""
+    with _opened(file) as project:
+        _table(project.codes(), output, "No codes.")
+
+
+@project_app.command()
+def memos(file: ProjectFile, output: Output = None) -> None:
+    """List the memos, oldest first."""
+    with _opened(file) as project:
+        _table(project.memos(), output, "No memos.", ["id", "author", "document", "code", "coding", "text"])
+
+
+@project_app.command()
+def segments(
+    file: ProjectFile,
+    document: Annotated[str, typer.Argument(help="The document's id.")],
+    unit: UnitOpt = "paragraph",
+    output: Output = None,
+) -> None:
+    """List a document's segments, numbered as --segment takes them."""
+    import pandas as pd
+
+    with _opened(file) as project:
+        found = project.segments(document, unit)
+    frame = pd.DataFrame(
+        [vars(s) for s in found], columns=["segment_id", "unit", "start", "end", "speaker", "section", "text"]
+    )
+    _table(frame, output, f"Document {document!r} has no {unit} segments.")
+
+
+# --- human coding, decisions and memos ---------------------------------------------------------------
+
+
+Document = Annotated[str, typer.Argument(help="The document's id.")]
+CodeArg = Annotated[str, typer.Argument(help="The code's id.")]
+Start = Annotated[int | None, typer.Option("--start", help="First character (from 0).", min=0)]
+End = Annotated[int | None, typer.Option("--end", help="Character after the last one.", min=0)]
+SegmentOpt = Annotated[int | None, typer.Option("--segment", help="Segment number (see 'segments').", min=1)]
+SegmentUnit = Annotated[Unit | None, typer.Option("--unit", help="Unit of --segment (paragraph by default).")]
+
+
+@project_app.command("code")
+def code_command(
+    file: ProjectFile,
+    document: Document,
+    code: CodeArg,
+    coder: CoderOpt,
+    start: Start = None,
+    end: End = None,
+    segment: SegmentOpt = None,
+    unit: SegmentUnit = None,
+) -> None:
+    """Code a span (--start, --end) or a segment (--segment) of a document by hand."""
+    where = _where(start, end, segment, unit)
+    with _opened(file) as project:
+        coding = project.add_coding(document, code, coder=coder, **where)
+    typer.echo(f"Coding {coding}: {document} coded {code} by {coder}.")
+
+
+@project_app.command()
+def uncode(
+    file: ProjectFile,
+    document: Document,
+    code: CodeArg,
+    coder: CoderOpt,
+    start: Start = None,
+    end: End = None,
+    segment: SegmentOpt = None,
+    unit: SegmentUnit = None,
+) -> None:
+    """Remove what a coder recorded for a code on a span or segment."""
+    where = _where(start, end, segment, unit)
+    with _opened(file) as project:
+        removed = project.remove_coding(document, code, coder=coder, **where)
+    typer.echo(f"{removed} coding(s) of {code} by {coder} removed from {document}.")
+
+
+CodingId = Annotated[int, typer.Argument(help="The automatic coding's id (see 'codings').")]
+
+
+@project_app.command()
+def accept(file: ProjectFile, coding: CodingId, coder: CoderOpt) -> None:
+    """Accept an automatic coding: it becomes the coder's."""
+    with _opened(file) as project:
+        decided = project.accept(coding, coder=coder)
+    typer.echo(f"Coding {coding} accepted by {coder} (as coding {decided}).")
+
+
+@project_app.command()
+def reject(file: ProjectFile, coding: CodingId, coder: CoderOpt) -> None:
+    """Reject an automatic coding; the decision is kept across re-runs."""
+    with _opened(file) as project:
+        decided = project.reject(coding, coder=coder)
+    typer.echo(f"Coding {coding} rejected by {coder} (decision {decided}).")
+
+
+@project_app.command()
+def memo(
+    file: ProjectFile,
+    text: Annotated[str, typer.Argument(help="The memo's text.")],
+    author: Annotated[str, typer.Option("--author", help="Who writes it.")],
+    document: Annotated[str | None, typer.Option("--document", help="The document it is about.")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="The code it is about.")] = None,
+    coding: Annotated[int | None, typer.Option("--coding", help="The human coding it is about.")] = None,
+) -> None:
+    """Write a memo on a document, a code, both, or a human coding."""
+    with _opened(file) as project:
+        memo_id = project.add_memo(text, author=author, document=document, code=code, coding=coding)
+    typer.echo(f"Memo {memo_id} written.")
+
+
+# --- review sheets -----------------------------------------------------------------------------------
+
+
+AutoCoder = Annotated[
+    str | None,
+    typer.Option(
+        "--auto-coder", help="Automatic coder, e.g. auto:qualcode-default [default: the latest run]."
+    ),
+]
+
+
+@project_app.command("review-export")
+def review_export(
+    file: ProjectFile,
+    sheet: Annotated[Path, typer.Argument(help="The review sheet to write (.csv or .xlsx).", dir_okay=False)],
+    coder: Annotated[str, typer.Option("--coder", help="The reviewer.")],
+    document: Annotated[
+        list[str] | None, typer.Option("--document", help="A document to review (repeat it); default: all.")
+    ] = None,
+    code: Annotated[
+        list[str] | None, typer.Option("--code", help="A code column (repeat it); default: every code.")
+    ] = None,
+    auto_coder: AutoCoder = None,
+    unit: UnitOpt = "paragraph",
+    delimiter: Annotated[
+        str, typer.Option("--delimiter", help="CSV separator; ';' for a French Excel.")
+    ] = ",",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing sheet.")] = False,
+) -> None:
+    """Write a review sheet, prefilled with the automatic codes, for a person to check in a spreadsheet."""
+    from qualcode.project.results import export_review
+
+    if sheet.exists() and not force:
+        _echo_err(f"error: {sheet} exists and may hold a reviewer's work; use --force to replace it.")
+        raise typer.Exit(1)
+    with _opened(file, writing=sheet) as project:
+        written = export_review(
+            project,
+            sheet,
+            coder=coder,
+            documents=document,
+            codes=code,
+            auto_coder=auto_coder,
+            unit=unit,
+            delimiter=delimiter,
+        )
+    typer.echo(str(written))
+    typer.echo(
+        f"Mark 'reviewed' on the rows checked, then: qualcode project review-import {file} {sheet} "
+        f"--coder {coder}"
+    )
+
+
+@project_app.command("review-import")
+def review_import(
+    file: ProjectFile,
+    sheet: Annotated[Path, typer.Argument(help="The filled review sheet.", exists=True, dir_okay=False)],
+    coder: Annotated[str, typer.Option("--coder", help="The reviewer.")],
+    auto_coder: AutoCoder = None,
+    unit: UnitOpt = "paragraph",
+) -> None:
+    """Read a filled review sheet: the reviewed rows become the reviewer's codings and decisions."""
+    from qualcode.project.results import import_review
+
+    with _opened(file) as project:
+        summary = import_review(project, sheet, coder=coder, auto_coder=auto_coder, unit=unit)
+    typer.echo(str(summary))
+
+
+# --- agreement ---------------------------------------------------------------------------------------
+
+
+def agree(
+    project: Annotated[
+        Path,
+        typer.Option("--project", help="The project file.", exists=True, dir_okay=False, show_default=False),
+    ],
+    coders: Annotated[
+        list[str], typer.Argument(help="Two or more coders, e.g. marie auto:qualcode-default.")
+    ],
+    coders_flag: Annotated[
+        bool, typer.Option("--coders", help="Optional, before the coders: --coders A B [C...].")
+    ] = False,
+    level: Annotated[
+        Literal["segment", "character"], typer.Option("--level", help="Per segment or per character (NVivo).")
+    ] = "segment",
+    unit: UnitOpt = "paragraph",
+    output: Output = None,
+) -> None:
+    """Inter-coder agreement in a project (kappa, alpha, percentage), per code and pooled."""
+    from qualcode.project.results import project_agreement
+
+    del coders_flag  # only marks where the coders start
+
+    with _opened(project) as opened:
+        table = project_agreement(opened, coders, level=level, unit=unit)
+    _table(table, output, "No agreement to report.")

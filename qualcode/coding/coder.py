@@ -1,0 +1,451 @@
+"""The automatic coder: a codebook compiled into spaCy matchers, applied to the segments of transcripts.
+
+Shaped like spaCy's ``SpanRuler``: plain terms go to ``PhraseMatcher`` s (on folded lemmas and on folded
+forms), token and proximity patterns to a ``Matcher``, regular expressions run with a timeout. Every match
+is kept as evidence with its offsets and the id of the rule that fired, so each coding explains itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from bisect import bisect_right
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from qualcode.ingest.nlp import PIECE_CHARS, fold, get_pipeline, pieces
+from qualcode.model.codebook import Code, Codebook, Rules
+from qualcode.model.results import CodedDocument, CodingResult, Evidence, build_result
+from qualcode.model.transcript import UNITS, Segment, Transcript
+
+if TYPE_CHECKING:
+
+    from qualcode.ingest.corpus import Corpus
+
+__all__ = ["Coder"]
+
+_FOLDED_ATTRS = ("LEMMA", "NORM", "LOWER")
+MATCHER_VERSION = "1"  # part of every cached match's key: change it when matching itself changes
+
+
+class _Compiled:
+    """The codebook's rules for one language, compiled against that language's pipeline."""
+
+    def __init__(self, codes: Iterable[Code], language: str, model: str | None) -> None:
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.nlp = get_pipeline(language, model)
+        vocab = self.nlp.vocab
+        self.lemma = PhraseMatcher(vocab, attr="LEMMA")
+        self.norm = PhraseMatcher(vocab, attr="NORM")
+        self.tokens = Matcher(vocab)
+        self.near_words = PhraseMatcher(vocab, attr="LEMMA")
+        self.near_rules: dict[str, tuple[int, int]] = {}
+        self.near_pending: list[tuple[str, str, int, str]] = []
+        self.near_index: dict[tuple[int, tuple[int, ...]], list[tuple[str, int]]] = {}  # (key hash, lemmas)
+        self.regexes: list[tuple[str, str, Any]] = []
+        self.code_of: dict[str, str] = {}
+        self.excluding: dict[str, str] = {}
+        # (key hash, L/N, lemma or norm hashes): the matchers report keys as hashes; no string lookups
+        self.rule_of: dict[tuple[int, str, tuple[int, ...]], str] = {}
+        phrases: list[tuple[str, str, str]] = []
+        for code in codes:
+            for rules in code.rules_for(language):
+                phrases += self._add_rules(code.id, language, rules)
+        self._add_phrases(phrases)
+        self.has_token_rules = bool(len(self.lemma) or len(self.norm) or len(self.tokens) or len(self.near_words))
+
+    def _add_rules(self, code: str, language: str, rules: Rules) -> list[tuple[str, str, str]]:
+        import regex
+
+        prefix = f"{code}:{language}"
+        phrases = [(code, f"{prefix}:term:{t}", t) for t in rules.terms]
+        phrases += [(f"!{code}", f"{prefix}:exclude:{t}", t) for t in rules.exclude]
+        for p in rules.patterns:
+            rule_id = f"{prefix}:pattern:{p.id}"
+            self.code_of[rule_id] = code
+            self.tokens.add(rule_id, [[_fold_token(t) for t in p.pattern]])
+        for n in rules.near:
+            rule_id = f"{prefix}:near:{n.id}"
+            self.code_of[rule_id] = code
+            self.near_rules[rule_id] = (len(n.words), n.window)
+            self.near_pending += [(code, rule_id, i, w) for i, group in enumerate(n.words) for w in group]
+        for r in rules.regex:
+            rule_id = f"{prefix}:regex:{r.id}"
+            self.code_of[rule_id] = code
+            self.regexes.append((rule_id, code, regex.compile(r.pattern, regex.IGNORECASE)))
+        return phrases
+
+    def _add_phrases(self, phrases: list[tuple[str, str, str]]) -> None:
+        """Terms go to the phrase matchers under one key per code (``!code`` for exclusions): spaCy makes a
+        lexeme of every key, which per rule would make a large codebook slow to compile. The rule is found
+        again from the matched lemmas or norms."""
+        strings = self.nlp.vocab.strings
+        texts = list(dict.fromkeys(text for _, _, text in phrases))
+        with self.nlp.select_pipes(enable=[n for n in self.nlp.pipe_names if n != "sentencizer"]):
+            docs = dict(zip(texts, self.nlp.pipe(texts, batch_size=1000), strict=True))
+        by_key: dict[str, list[Any]] = {}
+        exact: dict[str, list[Any]] = {}
+        for key, rule_id, text in phrases:
+            doc = docs[text]
+            code = key.lstrip("!")
+            if text.startswith("="):  # an exact form: matched on the folded form only, not on the lemma
+                doc = doc[1:].as_doc() if len(doc) > 1 and doc[0].text == "=" else doc
+                exact.setdefault(key, []).append(doc)
+            else:
+                by_key.setdefault(key, []).append(doc)
+                self.rule_of.setdefault((strings.add(key), "L", tuple(t.lemma for t in doc)), rule_id)
+            self.rule_of.setdefault((strings.add(key), "N", tuple(t.norm for t in doc)), rule_id)
+            (self.excluding if key.startswith("!") else self.code_of)[rule_id] = code
+        for key, key_docs in by_key.items():
+            self.lemma.add(key, key_docs)
+            self.norm.add(key, key_docs)
+        for key, key_docs in exact.items():
+            self.norm.add(key, key_docs)
+        # Proximity words likewise: one key per code, the rule and word group found again from the lemmas.
+        words: dict[str, list[Any]] = {}
+        pending = self.near_pending
+        for (code, rule_id, group, _), doc in zip(
+            pending, self.nlp.pipe((w for *_, w in pending), batch_size=1000), strict=True
+        ):
+            words.setdefault(code, []).append(doc)
+            self.near_index.setdefault((strings.add(code), tuple(t.lemma for t in doc)), []).append((rule_id, group))
+        for key, key_docs in words.items():
+            self.near_words.add(key, key_docs)
+        self.near_pending = []
+        # The codebook's terms are not the corpus's words: keep the tokenizer's cache for the texts.
+        if hasattr(self.nlp.tokenizer, "_flush_cache"):
+            self.nlp.tokenizer._flush_cache()
+
+    def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
+        """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""
+        strings = self.nlp.vocab.strings
+        by_lemma = self.lemma(doc) if len(self.lemma) else ()
+        by_norm = self.norm(doc) if len(self.norm) else ()
+        near = self.near_words(doc) if len(self.near_words) else ()
+        tokens = self.tokens(doc) if len(self.tokens) else ()
+        if not (by_lemma or by_norm or near or tokens):
+            return []
+        from spacy.attrs import IDX, LEMMA, LENGTH, NORM
+
+        lemma, norm, idx, length = doc.to_array([LEMMA, NORM, IDX, LENGTH]).T.tolist()
+        rule_of, out = self.rule_of, []
+        for match_id, start, end in by_lemma:
+            rule_id = rule_of.get((match_id, "L", tuple(lemma[start:end])))
+            if rule_id is not None:
+                out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
+        if by_norm:  # the same span found on lemmas needs no second look
+            seen = set(by_lemma)
+            for match_id, start, end in by_norm:
+                if (match_id, start, end) not in seen:
+                    rule_id = rule_of.get((match_id, "N", tuple(norm[start:end])))
+                    if rule_id is not None:
+                        out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
+        out += [(strings[m], offset + idx[s], offset + idx[e - 1] + length[e - 1]) for m, s, e in tokens]
+        hits: dict[str, list[tuple[int, int]]] = {}
+        for match_id, start, end in near:
+            for rule_id, group in self.near_index.get((match_id, tuple(lemma[start:end])), ()):
+                hits.setdefault(rule_id, []).append((start, group))
+        for rule_id, found_words in hits.items():
+            groups, window = self.near_rules[rule_id]
+            for first, last in _near(sorted(set(found_words)), groups, window):
+                out.append((rule_id, offset + idx[first], offset + idx[last] + length[last]))
+        return out
+
+
+_SEPARATOR = "\n\n"  # between the paragraphs of one batch: a space token, which no term contains
+
+
+def _batches(texts: list[tuple[int, str]], limit: int = PIECE_CHARS) -> list[list[tuple[int, str]]]:
+    """Paragraphs (offset, text) grouped into batches of at most ``limit`` characters, each to be joined
+    into one spaCy Doc: one Doc per paragraph would cost more in spaCy's per-Doc work than in tokens."""
+    out: list[list[tuple[int, str]]] = []
+    size = 0
+    for item in texts:
+        if not out or size + len(item[1]) > limit:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += len(item[1]) + len(_SEPARATOR)
+    return out
+
+
+def _unjoin(matches: Iterable[tuple[str, int, int]], batch: list[tuple[int, str]]) -> list[tuple[str, int, int]]:
+    """Matches in a joined batch mapped back to the transcript's offsets; those that run from one paragraph
+    into the next are dropped, so a batch finds exactly what its paragraphs would find one by one."""
+    if len(batch) == 1:
+        offset, text = batch[0]
+        return [(rule, offset + start, offset + end) for rule, start, end in matches if end <= len(text)]
+    starts, position = [], 0
+    for _, text in batch:
+        starts.append(position)
+        position += len(text) + len(_SEPARATOR)
+    out = []
+    for rule, start, end in matches:
+        i = bisect_right(starts, start) - 1
+        offset, text = batch[i]
+        if end - starts[i] <= len(text):
+            out.append((rule, offset + start - starts[i], offset + end - starts[i]))
+    return out
+
+
+def _fold_token(token: Any) -> dict[str, Any]:
+    out = {}
+    for key, value in token.items():
+        if key in _FOLDED_ATTRS and isinstance(value, str):
+            value = fold(value)
+        elif key in _FOLDED_ATTRS and isinstance(value, dict):
+            value = {op: [fold(v) for v in vs] if isinstance(vs, list) else vs for op, vs in value.items()}
+        out[key] = value
+    return out
+
+
+def _near(hits: list[tuple[int, int]], groups: int, window: int) -> list[tuple[int, int]]:
+    """Token spans (first, last) where a word of every group occurs, at most ``window`` tokens apart.
+
+    ``hits`` are (token index, group) pairs sorted by token; from each hit, the following hits are
+    taken while each is within ``window`` tokens of the previous one, until every group is present.
+    """
+    out = []
+    for i, (first, group) in enumerate(hits):
+        seen, last = {group}, first
+        for token, other in hits[i + 1 :]:
+            if token - last - 1 > window:
+                break
+            seen.add(other)
+            last = token
+            if len(seen) == groups:
+                out.append((first, last))
+                break
+    return out
+
+
+class Coder:
+    """Codes transcripts with a codebook.
+
+    Parameters
+    ----------
+    codebook : the codebook; qualcode's default one when None.
+    unit : ``"paragraph"`` (default), ``"sentence"`` or ``"turn"``: the segments that receive codes.
+    language : force a language for every transcript instead of each transcript's own (detected) one.
+    model : an installed spaCy model (e.g. ``"fr_core_news_sm"``) for lemmas, instead of lookup tables.
+    regex_timeout : seconds a regular expression may run on one paragraph before it is abandoned (a
+        warning names the rule): a user's pattern can never hang a run.
+
+    Examples
+    --------
+    >>> import qualcode as qc
+    >>> result = qc.Coder(qc.default_codebook()).code(qc.read_corpus("data/samples"))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        codebook: Codebook | None = None,
+        *,
+        unit: str = "paragraph",
+        language: str | None = None,
+        model: str | None = None,
+        regex_timeout: float = 0.5,
+    ) -> None:
+        self.codebook = codebook
+        self.unit = unit
+        self.language = language
+        self.model = model
+        self.regex_timeout = regex_timeout
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Compiled matchers stay behind: a worker process or Dask worker compiles its own, once.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    @property
+    def codebook_(self) -> Codebook:
+        if self.codebook is None:
+            from qualcode.ingest.codebook_io import default_codebook
+
+            self.codebook = default_codebook()
+        return self.codebook
+
+    @property
+    def name(self) -> str:
+        """The coder's name in codings: ``auto:<codebook name>``."""
+        return f"auto:{self.codebook_.name}"
+
+    def _compiled(self, language: str, codes: tuple[Code, ...] | None = None) -> _Compiled:
+        """The matchers of every code (or of ``codes``) for ``language``, compiled once."""
+        cache = self.__dict__.setdefault("_compiled_", {})
+        key = (language, None if codes is None else tuple(c.id for c in codes))
+        if key not in cache:
+            cache[key] = _Compiled(self.codebook_ if codes is None else codes, language, self.model)
+        return cache[key]
+
+    def rule_keys(self, language: str) -> dict[str, str]:
+        """Per code with rules for ``language``: a key of those rules and of the lemmas used (the model).
+
+        Matches are a function of a paragraph and of this key only, so they can be cached per code: after
+        a codebook change only the codes whose key changed are matched again.
+        """
+        cache = self.__dict__.setdefault("_rule_keys_", {})
+        book = self.codebook_
+        if cache.get(language, (None,))[0] is not book:  # like the compiled matchers: once per codebook
+            keys = {}
+            for code in book:
+                rules = code.rules_for(language)
+                if rules:
+                    blob = repr((MATCHER_VERSION, code.id, language, self.model, rules))
+                    keys[code.id] = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+            cache[language] = (book, keys)
+        return cache[language][1]
+
+    def code_transcript(self, transcript: Transcript, *, matches: dict[str, list] | None = None) -> CodedDocument:
+        """Segment and code one transcript.
+
+        ``matches`` (optional) is a cache of the transcript's matches per code rule key (see
+        :meth:`rule_keys`), as :class:`qualcode.coding.cache.Cache` keeps them: codes found there are not matched
+        again, and the matches of the others are added to it.
+        """
+        if self.unit not in UNITS:
+            raise ValueError(f"The 'unit' parameter of Coder must be one of {', '.join(UNITS)}. "
+                             f"Got {self.unit!r} instead.")
+        language = self.language or transcript.language or "en"
+        warnings: list[str] = []
+        timed_out: set[str] = set()
+        if matches is None:
+            found = self._match(self._compiled(language), transcript, warnings, timed_out)
+        else:
+            found = self._match_with_cache(language, transcript, matches, warnings, timed_out)
+        nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
+        segments = transcript.segments(self.unit, nlp=nlp)
+        evidence = _assign(found, segments, transcript.text)
+        return CodedDocument(transcript, segments, evidence, warnings, self.codebook_)
+
+    def _match_with_cache(
+        self, language: str, transcript: Transcript, known: dict[str, list], warnings: list[str],
+        timed_out: set[str],
+    ) -> list[tuple[str, int, int]]:
+        keys = self.rule_keys(language)
+        missing = [code for code, key in keys.items() if key not in known]
+        fresh: dict[str, list] = {}
+        if missing:
+            codes = None if len(missing) == len(keys) else tuple(self._code_by_id()[c] for c in missing)
+            for match in self._match(self._compiled(language, codes), transcript, warnings, timed_out):
+                fresh.setdefault(_code_of(match[0]), []).append(match)
+            for code in missing:
+                if code not in timed_out:  # a rule abandoned on a timeout is tried again next time
+                    known[keys[code]] = fresh.get(code, [])
+        return [m for code, key in keys.items() for m in (fresh.get(code) or known.get(key, ()))]
+
+    def _code_by_id(self) -> dict[str, Code]:
+        book = self.codebook_
+        cached = self.__dict__.get("_by_id_")
+        if cached is None or cached[0] is not book:
+            cached = self.__dict__["_by_id_"] = (book, {c.id: c for c in book})
+        return cached[1]
+
+    def _match(
+        self, compiled: _Compiled, transcript: Transcript, warnings: list[str], timed_out: set[str]
+    ) -> list[tuple[str, int, int]]:
+        """Every match of ``compiled``'s rules in the transcript's paragraphs: (rule id, start, end)."""
+        found: list[tuple[str, int, int]] = []
+        texts = [(offset, text) for p in transcript.paragraphs
+                 for offset, text in pieces(transcript.text[p.start : p.end], p.start)]
+        if compiled.regexes:
+            for offset, text in texts:
+                found += self._regex_matches(compiled, text, offset, transcript.id, warnings, timed_out)
+        if not compiled.has_token_rules:
+            return found
+        skip = ["sentencizer"] if "sentencizer" in compiled.nlp.pipe_names else []
+        batches = _batches(texts)
+        docs = compiled.nlp.pipe((_SEPARATOR.join(t for _, t in batch) for batch in batches), disable=skip)
+        for batch, doc in zip(batches, docs, strict=True):
+            found += _unjoin(compiled.match(doc, 0), batch)
+        return found
+
+    def _regex_matches(
+        self, compiled: _Compiled, text: str, offset: int, doc_id: str, warnings: list[str], timed_out: set[str]
+    ) -> list[tuple[str, int, int]]:
+        out = []
+        for rule_id, _, pattern in compiled.regexes:
+            try:
+                out += [(rule_id, offset + m.start(), offset + m.end())
+                        for m in pattern.finditer(text, timeout=self.regex_timeout) if m.end() > m.start()]
+            except TimeoutError:
+                timed_out.add(_code_of(rule_id))
+                warnings.append(f"{doc_id}: regex rule {rule_id!r} took over {self.regex_timeout}s on one "
+                                "paragraph and was skipped there; simplify the pattern.")
+        return out
+
+    def code(
+        self,
+        corpus: Corpus | Iterable[Transcript] | str | os.PathLike[str] | list[str | os.PathLike[str]],
+        *,
+        jobs: int = 1,
+        client: Any = None,
+        cache: Any = None,
+    ) -> CodingResult:
+        """Code every transcript of ``corpus``; return the tidy tables.
+
+        ``corpus`` is a :class:`Corpus` or transcripts, or files and folders to read (as
+        :func:`qualcode.read_corpus` would). Given paths, ``jobs`` worker processes (or the workers of a
+        ``dask.distributed.Client`` given as ``client``) read and code them, and a
+        :class:`qualcode.Cache` keeps transcripts and matches for the next run: see
+        :mod:`qualcode.coding.engine`. The result is the same whichever way it was computed.
+        """
+        if isinstance(corpus, str | os.PathLike) or (
+            isinstance(corpus, list | tuple) and corpus and all(isinstance(p, str | os.PathLike) for p in corpus)
+        ):
+            from qualcode.coding.engine import code_files
+
+            read, documents = code_files(corpus, self, jobs=jobs, client=client, cache=cache)
+            return self.result(documents, read.errors)
+        if jobs != 1 or client is not None or cache is not None:
+            raise ValueError("jobs, client and cache apply when Coder.code is given files or folders to read; "
+                             "pass the paths instead of the loaded corpus.")
+        documents = [self.code_transcript(t) for t in corpus]
+        return self.result(documents, getattr(corpus, "errors", []))
+
+    def result(self, documents: Iterable[CodedDocument], errors: Iterable[Any] = ()) -> CodingResult:
+        """The tidy tables of ``documents`` coded by this coder (and the read ``errors`` of the run)."""
+        return build_result(documents, codebook=self.codebook_, unit=self.unit, coder=self.name, errors=errors)
+
+
+_RULES: dict[str, tuple[str, bool]] = {}  # rule id -> (code, is an exclusion), parsed once
+
+
+def _rule(rule_id: str) -> tuple[str, bool]:
+    """The code of a rule id (``code:language:kind:...``; code ids have no colon), and whether it excludes."""
+    info = _RULES.get(rule_id)
+    if info is None:
+        parts = rule_id.split(":", 3)
+        info = _RULES[rule_id] = (parts[0], len(parts) > 2 and parts[2] == "exclude")
+    return info
+
+
+def _code_of(rule_id: str) -> str:
+    return _rule(rule_id)[0]
+
+
+def _assign(found: list[tuple[str, int, int]], segments: list[Segment], text: str) -> dict[int, list[Evidence]]:
+    """Group matches by segment, applying exclusions and dropping duplicates and nested matches."""
+    starts = [s.start for s in segments]
+    ends = [s.end for s in segments]
+    per_segment: dict[int, set[tuple[int, int, str]]] = {}
+    for rule_id, start, end in found:
+        i = bisect_right(starts, start) - 1
+        if i >= 0 and end <= ends[i]:
+            per_segment.setdefault(i, set()).add((start, -end, rule_id))
+    out: dict[int, list[Evidence]] = {}
+    rule = _rule
+    for i in sorted(per_segment):
+        matches = sorted(per_segment[i])  # by start, longest first, then rule id
+        infos = [rule(r) for _, _, r in matches]
+        cancelled = {code for code, excludes in infos if excludes}
+        kept: list[Evidence] = []
+        reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
+        for (start, neg_end, rule_id), (code, excludes) in zip(matches, infos, strict=True):
+            if excludes or code in cancelled or -neg_end <= reach.get(code, -1):
+                continue
+            reach[code] = -neg_end
+            kept.append(Evidence(code, start, -neg_end, rule_id, text[start:-neg_end]))
+        if kept:
+            out[segments[i].segment_id] = kept
+    return out

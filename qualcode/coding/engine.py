@@ -1,0 +1,276 @@
+"""Coding a whole archive: files read and coded in worker processes or on a Dask cluster, in order.
+
+Each file is one task: read it (or take it from the :class:`~qualcode.coding.cache.Cache`), build its transcript,
+code it. Tasks run in this process (``jobs=1``), in ``jobs`` worker processes on this machine, or on the
+workers of a ``dask.distributed.Client``; results come back in the order of the files, so every engine
+gives the same outputs, byte for byte. Worker processes are forked and each compiles the codebook once
+for the languages it meets; a Dask worker likewise keeps it for all its tasks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode.ingest.corpus import Corpus, discover, load_file, unexpected_error
+from qualcode.ingest.readers import file_bytes
+from qualcode.model.errors import ProcessDiedError, ReadError
+
+if TYPE_CHECKING:
+    from qualcode.coding.cache import Cache
+    from qualcode.coding.coder import Coder
+    from qualcode.model.results import CodedDocument
+
+__all__ = ["auto_jobs", "code_files", "iter_coded"]
+
+PathLike = str | os.PathLike[str]
+_FILES_PER_JOB = 8  # below this many files per extra process, starting it costs more than it saves
+_WORKER: dict[str, Any] = {}  # the coder, cache and language of this worker process
+
+
+def auto_jobs(files: int) -> int:
+    """The number of processes the CLI uses by default: one per available core, fewer for few files."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, files // _FILES_PER_JOB))
+
+
+def iter_coded(
+    paths: PathLike | Iterable[PathLike],
+    coder: Coder,
+    *,
+    language: str | None = None,
+    jobs: int = 1,
+    client: Any = None,
+    cache: Cache | None = None,
+    render: bool = False,
+) -> Iterator[CodedDocument | ReadError | str]:
+    """Read and code every transcript under ``paths``; yield, in file order, each coded document or read
+    error, then each skipped path (a file no reader handles), like :func:`qualcode.ingest.corpus.iter_corpus`.
+
+    Parameters
+    ----------
+    coder : the :class:`~qualcode.Coder` to code with.
+    language : set the language of every transcript instead of detecting it.
+    jobs : worker processes on this machine (1: this process; 0: :func:`auto_jobs` for the files found).
+    client : a ``dask.distributed.Client``: code on its workers instead (``jobs`` is then ignored). The
+        workers must see the files at the same paths (a shared file system) and have qualcode installed.
+    cache : a :class:`~qualcode.coding.cache.Cache`: unchanged files are not read again, unchanged codes not
+        matched again. It must be reachable by every worker.
+    render : also render each document's transcript for the report where it is coded (its ``body``), in
+        parallel; the cache keeps it while the document's codings stay the same.
+    """
+    if not isinstance(jobs, int) or jobs < 0:
+        raise ValueError(f"The 'jobs' parameter must be 0 (automatic) or a positive integer. Got {jobs!r} instead.")
+    files, skipped, errors = discover(paths)
+    jobs = jobs or auto_jobs(len(files))
+    yield from errors
+    tasks = [(path.as_posix(), doc_id) for path, doc_id in files]
+    settings = (cache, language, render)
+    if client is not None:
+        results: Iterable[Any] = _on_dask(client, tasks, coder, settings)
+    elif jobs > 1 and len(tasks) > 1:
+        results = _on_processes(min(jobs, len(tasks)), tasks, coder, settings)
+    else:
+        results = (_code_file(task, coder, *settings) for task in tasks)
+    for result in results:
+        if not isinstance(result, ReadError):
+            result.codebook = coder.codebook_
+        yield result
+    yield from skipped
+
+
+def code_files(
+    paths: PathLike | Iterable[PathLike], coder: Coder, *, progress: bool = False, **options: Any
+) -> tuple[Corpus, list[CodedDocument]]:
+    """:func:`iter_coded`, collected: the corpus read (transcripts, errors, skipped) and the coded documents.
+
+    ``progress`` shows a progress bar on a terminal (tqdm); ``options`` are those of :func:`iter_coded`.
+    """
+    from qualcode.model.results import CodedDocument
+
+    corpus, coded = Corpus(), []
+    items = iter_coded(paths, coder, **options)
+    if progress:
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked, and threads and fork mix badly
+        items = tqdm(items, desc="coding", unit="file", disable=None, leave=False)
+    for item in items:
+        if isinstance(item, CodedDocument):
+            coded.append(item)
+            corpus.transcripts.append(item.transcript)
+        elif isinstance(item, ReadError):
+            corpus.errors.append(item)
+        else:
+            corpus.skipped.append(item)
+    return corpus, coded
+
+
+def _code_file(
+    task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None, render: bool = False
+) -> Any:
+    """Read (or take from the cache) and code one file: its CodedDocument without the codebook, which
+    the caller has, or its ReadError. With ``render``, also its report HTML (from the cache when its
+    codings are those of the cached HTML)."""
+    from qualcode.coding.cache import CacheEntry
+
+    path, doc_id = Path(task[0]), task[1]
+    entry, key = None, None
+    try:
+        if cache is not None:
+            key = cache.key(file_bytes(path), id=doc_id, suffix=path.suffix, language=language)
+            entry = cache.load(key)
+    except ReadError as exc:
+        return exc
+    fresh = entry is None
+    if entry is None:
+        loaded = load_file(path, doc_id, language=language)
+        if isinstance(loaded, ReadError):
+            return loaded
+        entry = CacheEntry(loaded)
+    known = len(entry.matches)
+    try:
+        coded = coder.code_transcript(entry.transcript, matches=entry.matches if cache is not None else None)
+    except Exception as exc:  # a bug met on one file must not lose the others' coding
+        return unexpected_error(path, exc, "coded")
+    changed = fresh or len(entry.matches) != known
+    if render:
+        try:
+            changed = _render(coded, coder, entry) or changed
+        except Exception as exc:  # as for coding: one file's bug must not lose the others
+            return unexpected_error(path, exc, "rendered for the report")
+    if cache is not None and key is not None and changed:
+        cache.store(key, entry)
+    coded.codebook = None
+    return coded
+
+
+def _render(coded: CodedDocument, coder: Coder, entry: Any) -> bool:
+    """Set ``coded.body``, from ``entry`` when it holds this coding's HTML; True when it was rendered."""
+    import hashlib
+
+    from qualcode.views.report import render_body, themes_key
+
+    themes = _themes(coder)
+    view = hashlib.sha256(repr((themes_key(themes), coder.unit, sorted(coded.evidence.items()))).encode("utf-8"))
+    view_key = view.hexdigest()
+    coded.body = entry.views.get(view_key)
+    if coded.body is not None:
+        return False
+    coded.body = render_body(coded, themes)
+    entry.views = {view_key: coded.body}  # only the last: the cache does not grow with each refinement
+    return True
+
+
+def _themes(coder: Coder) -> Any:
+    """The report's themes for the coder's codebook (its default language), made once per process."""
+    from qualcode.views.display import themes_for
+
+    book = coder.codebook_
+    cached = _WORKER.get("themes")
+    if cached is None or cached[0] is not book:
+        cached = _WORKER["themes"] = (book, themes_for(book))
+    return cached[1]
+
+
+def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
+    """Code ``tasks`` in a pool of ``jobs`` forked processes; yield the results in order.
+
+    A worker that dies (killed by the system for lack of memory, a crash in a library's C code) breaks the
+    pool: the files it may have been coding are then coded again one at a time, each in a process of its
+    own, so the one that kills its process is known and reported as unreadable; the others go on in a
+    fresh pool. No run ever waits on a dead process.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    window = 4 * jobs  # files handed out ahead: enough to keep every worker busy, few to redo after a crash
+    position = 0
+    while position < len(tasks):
+        pool = _pool(jobs, coder, settings)
+        futures: deque[Any] = deque()
+        try:
+            while position < len(tasks):
+                while len(futures) < window and position + len(futures) < len(tasks):
+                    futures.append(pool.submit(_worker_task, tasks[position + len(futures)]))
+                try:
+                    result = futures[0].result()
+                except BrokenProcessPool:
+                    break
+                futures.popleft()
+                position += 1
+                yield result
+        except BaseException:  # interrupted, or the consumer stopped: the workers stop now, not when done
+            _terminate(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:  # the pool broke: redo, one process each, what it had not given back
+            task = tasks[position]
+            done = future.done() and not future.cancelled() and future.exception() is None
+            position += 1
+            yield future.result() if done else _alone(task, coder, settings)
+
+
+def _pool(jobs: int, coder: Coder, settings: tuple[Any, ...]) -> Any:
+    # Forked: each worker imports spaCy and builds its pipeline only if a file needs matching (a re-run from
+    # the cache may not), at the same time as the others rather than one after the other.
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(coder, settings))
+
+
+def _terminate(pool: Any) -> None:
+    """Stop a pool's workers at once (the executor has no public way: its processes are in ``_processes``)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+
+
+def _alone(task: tuple[str, str], coder: Coder, settings: tuple[Any, ...]) -> Any:
+    """Code one file in a process of its own; a ReadError naming the file when that process dies."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _pool(1, coder, settings)
+    try:
+        return pool.submit(_worker_task, task).result()
+    except BrokenProcessPool:
+        return ProcessDiedError(
+            task[0],
+            "the process reading and coding this file died before it finished (killed by the system, "
+            "often for lack of memory, or a crash in a library); the other files were coded.",
+            "Check the file's size and the memory free; run it alone with --jobs 1 to see what happens.",
+        )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _init_worker(coder: Coder, settings: tuple[Any, ...]) -> None:
+    _WORKER.update(coder=coder, settings=settings)
+
+
+def _worker_task(task: tuple[str, str]) -> Any:
+    return _code_file(task, _WORKER["coder"], *_WORKER["settings"])
+
+
+def _on_dask(client: Any, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
+    """Submit every file to the cluster; yield results in order, releasing each as it is taken."""
+    if not tasks:
+        return
+    shared = client.scatter(coder, broadcast=True)  # one copy per worker, compiled once there
+    futures = client.map(_dask_task, tasks, coder=shared, settings=settings, pure=False)
+    for future in futures:
+        yield future.result()
+        future.release()
+
+
+def _dask_task(task: tuple[str, str], coder: Coder, settings: tuple[Any, ...]) -> Any:
+    return _code_file(task, coder, *settings)

@@ -1,0 +1,351 @@
+"""Writing a checked REFI-QDA file into a project, in one transaction (see :mod:`qualcode.exchange.import_`).
+
+Each kind of object is matched by GUID first (the ``refi_guids`` table and the GUIDs an export of this
+project derives), then by what it is (a document of the same name and text, a coding of the same coder,
+code and span, a memo of the same author and text). Matched objects are left as they are; new ones are
+added, with their GUIDs remembered so that a later export writes them back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from qualcode.exchange.export import project_codes
+from qualcode.exchange.guids import Guids, coding_key, selection_key
+from qualcode.ingest.codebook_io import codebook_from_dict
+from qualcode.ingest.refi.model import (
+    RefiCoding,
+    RefiProject,
+    RefiSelection,
+    canon,
+    coder_name,
+    document_id,
+    unique,
+)
+from qualcode.project.store import Project
+
+if TYPE_CHECKING:
+    from qualcode.exchange.import_ import ImportSummary
+
+__all__ = ["merge"]
+
+_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+_SEP = "\x1f"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def merge(model: RefiProject, project: Project, summary: ImportSummary, *, name: str) -> None:
+    """Write ``model`` into ``project`` (one transaction), filling ``summary``."""
+    with project.transaction():
+        _Merge(model, project, summary, name).run()
+
+
+class _Merge:
+    def __init__(self, model: RefiProject, project: Project, summary: ImportSummary, name: str) -> None:
+        self.m, self.project, self.s, self.name = model, project, summary, name
+        self.db = project.db
+        self.guids = Guids.of(self.db)
+        self.remember: list[tuple[str, str, str]] = []
+        self.now = _now()
+
+    def run(self) -> None:
+        self.coders = self._users()
+        self.codes = self._codes()
+        documents = self._sources()
+        self._attributes(documents)
+        note_targets = self._codings(documents)
+        self._notes(note_targets)
+        self.guids.remember(r for r in self.remember if (r[0], r[1]) not in self.guids.stored)
+
+    def _keep(self, kind: str, key: str, guid: str) -> None:
+        if canon(self.guids.guid(kind, key)) != canon(guid):
+            self.remember.append((kind, key, guid))
+
+    # -- users and codes -------------------------------------------------------------------------------------
+
+    def _users(self) -> dict[str, str]:
+        """Canonical user GUID -> coder name."""
+        known = {r[0] for r in self.db.execute("SELECT coder FROM codings UNION SELECT author FROM memos")}
+        lookup = self.guids.lookup("user", known)
+        out = {}
+        for guid, user in self.m.users.items():
+            coder = lookup.get(guid) or coder_name(user, f"user-{guid[:8]}")
+            out[guid] = coder
+            self.s.users[user or guid] = coder
+            self._keep("user", coder, self.m.user_guids.get(guid, guid))
+        return out
+
+    def _codes(self) -> dict[str, str]:
+        """Canonical code GUID -> code id; new codes are added with a codebook holding them."""
+        from qualcode.exchange.qdc import codebook_from_refi
+
+        ours = {c.id: c for c in project_codes(self.project, self.guids)}
+        lookup = self.guids.lookup("code", ours)
+        known = {}
+        for code in self.m.codes:
+            local = lookup.get(canon(code.guid))
+            if local is None:
+                continue
+            known[canon(code.guid)] = local
+            self.s.codes_existing += 1
+            mine = ours[local]
+            parent = lookup.get(code.parent or "")
+            differences = [what for what, same in (
+                ("name", code.name == mine.name), ("description", code.description.strip() == mine.description),
+                ("parent", parent == (mine.parent if mine.parent in ours else None)),
+            ) if not same]
+            if differences:
+                self.s.conflicts.append(
+                    f"code {code.name!r} ({code.guid}) is code {local!r} in the project with another "
+                    f"{', '.join(differences)}; the project's is kept.")
+        if not self.m.codes:
+            return known
+        book, ids = codebook_from_refi(self.m.codes, self.name, source=self.m.path, taken=set(ours), known=known)
+        new = [c for c in book.codes if c.id not in ours]
+        for code in self.m.codes:
+            if ids[canon(code.guid)] not in ours:
+                self._keep("code", ids[canon(code.guid)], code.guid)
+        if new:
+            self._store_codebook(book, ours, {c.id for c in new})
+            self.s.codes_added += [c.id for c in new]
+        return ids
+
+    def _store_codebook(self, book: Any, ours: dict[str, Any], new: set[str]) -> None:
+        """Store the new codes as a codebook, with the project's own version of the existing codes above them."""
+        keep = set(new)
+        for code in book.codes:
+            if code.id in new:
+                keep.update(book.ancestors(code.id))
+        entries = []
+        for code, entry in zip(book.codes, book.to_dict()["codes"], strict=True):
+            if code.id in new:
+                entries.append(entry)
+            elif code.id in keep:
+                mine = ours[code.id]
+                entry = {k: v for k, v in (mine.data or {"id": code.id, "name": mine.name}).items() if k != "rules"}
+                if entry.get("parent") not in keep:
+                    entry.pop("parent", None)
+                entries.append(entry)
+        data = {"version": "1", "name": f"refi:{self.name}", "codes": entries,
+                "description": f"Imported from {self.m.path} ({self.m.origin or 'unknown program'})."}
+        stored = codebook_from_dict(data, source=self.m.path)
+        self.db.execute("INSERT OR IGNORE INTO codebooks VALUES (?, ?, ?, ?)",
+                        (stored.hash, stored.name, json.dumps(stored.to_dict(), sort_keys=True,
+                                                              ensure_ascii=False), self.now))
+        self.db.executemany("INSERT OR IGNORE INTO codes VALUES (?, ?, ?)",
+                            [(c, f"codebook:{stored.name}", self.now) for c in sorted(new)])
+
+    # -- sources -------------------------------------------------------------------------------------------
+
+    def _sources(self) -> dict[str, tuple[str, str]]:
+        """Canonical source GUID -> (document id, stored text), for the sources whose codings to import."""
+        from qualcode.ingest.language import detect_language
+        from qualcode.ingest.structure import text_spans
+        from qualcode.model.transcript import Transcript
+
+        ids = [r[0] for r in self.db.execute("SELECT id FROM documents")]
+        lookup = self.guids.lookup("source", ids)
+        taken = set(ids)
+        out: dict[str, tuple[str, str]] = {}
+        new = []
+        for source in self.m.sources:
+            guid = canon(source.guid)
+            if source.skipped or source.text is None:
+                self.s.sources_skipped.append(f"{source.name!r} ({source.kind}): {source.skipped or 'no text'}")
+                continue
+            local = lookup.get(guid)
+            wanted = document_id(source.name)
+            if local is None and wanted in taken and self._text(wanted) == source.text and wanted not in new:
+                local = wanted  # the same document under another GUID
+            if local is not None:
+                if self._text(local) != source.text:
+                    count = len(source.codings) + sum(len(s.codings) for s in source.selections)
+                    self.s.conflicts.append(
+                        f"source {source.name!r} ({source.guid}) is document {local!r} in the project, with another "
+                        f"text; the project's text is kept and the source's {count} coding(s) are not imported.")
+                    self.s.codings_skipped += count
+                    continue
+                self.s.sources_existing.append(local)
+                self._keep("source", local, source.guid)
+                out[guid] = (local, source.text)
+                continue
+            doc = unique(wanted, taken.__contains__)
+            taken.add(doc)
+            new.append(doc)
+            if doc != wanted:
+                self.s.warnings.append(f"source {source.name!r} became document {doc!r}: {wanted!r} was taken.")
+            metadata = {"source": f"{self.m.path}#{source.name}", "format": "refi-qda", "encoding": "utf-8",
+                        "language": detect_language(source.text), "refi_name": source.name,
+                        "refi_origin": self.m.origin, "warnings": []}
+            self.project.add_documents([Transcript(doc, source.text, text_spans(source.text), metadata)])
+            self.s.sources_added.append(doc)
+            self._keep("source", doc, source.guid)
+            out[guid] = (doc, source.text)
+        return out
+
+    def _text(self, document: str) -> str | None:
+        row = self.db.execute("SELECT text FROM documents WHERE id = ?", (document,)).fetchone()
+        return row[0] if row else None
+
+    def _attributes(self, documents: dict[str, tuple[str, str]]) -> None:
+        variables = {canon(v.guid): v for v in self.m.variables}
+        pairs: list[tuple[str, dict[str, Any]]] = []
+        for case in self.m.cases:
+            targets = [documents[s][0] for s in case.sources if s in documents]
+            if not targets and case.values:
+                self.s.skipped.append(f"case {case.name!r}: refers to no imported source")
+            pairs += [(doc, case.values) for doc in targets]
+            if len(targets) == 1:
+                self._keep("case", targets[0], case.guid)
+        pairs += [(documents[canon(s.guid)][0], s.values) for s in self.m.sources if canon(s.guid) in documents]
+        for doc, values in pairs:
+            for guid, value in values.items():
+                name = variables[guid].name
+                self._keep("variable", name, variables[guid].guid)
+                row = self.db.execute("SELECT value FROM attributes WHERE document = ? AND name = ?",
+                                      (doc, name)).fetchone()
+                if row is None:
+                    self.db.execute("INSERT INTO attributes VALUES (?, ?, ?)", (doc, name, value))
+                    self.s.attributes_set += 1
+                elif row[0] != value:
+                    self.s.conflicts.append(f"attribute {name!r} of document {doc!r} is {row[0]!r} in the project "
+                                            f"and {value!r} in the file; the project's is kept.")
+
+    # -- codings -------------------------------------------------------------------------------------------
+
+    def _codings(self, documents: dict[str, tuple[str, str]]) -> dict[str, list[tuple[Any, ...]]]:
+        """Add the codings; return where each note is referred to: canonical GUID -> targets."""
+        rows = self.db.execute('SELECT id, document, coder, code, start, "end", status FROM codings').fetchall()
+        by_guid: dict[str, int] = {}
+        by_span: dict[tuple[Any, ...], int] = {}
+        for r in rows:
+            key = coding_key(r["id"], r["document"], r["coder"], r["code"])
+            span = (r["document"], r["coder"], r["code"], r["start"], r["end"])
+            by_guid[canon(self.guids.derived("coding", _SEP.join(map(str, span))))] = r["id"]
+            if ("coding", key) in self.guids.stored:
+                by_guid[canon(self.guids.stored[("coding", key)])] = r["id"]
+            if r["status"] != "unplaced":
+                by_span[span] = r["id"]
+        targets: dict[str, list[tuple[Any, ...]]] = {}
+        for source in self.m.sources:
+            if canon(source.guid) not in documents:
+                continue
+            doc, text = documents[canon(source.guid)]
+            for note in source.notes:
+                targets.setdefault(note, []).append(("source", doc))
+            whole = RefiSelection(source.guid + ":whole", 0, len(text), source.user, source.created,
+                                  codings=source.codings)
+            for selection in [*source.selections, *([whole] if source.codings and text else [])]:
+                placed = [self._coding(c, selection, doc, text, by_guid, by_span) for c in selection.codings]
+                for coding, row in zip(selection.codings, placed, strict=True):
+                    for note in coding.notes:
+                        targets.setdefault(note, []).append(("coding", row, doc, self.codes[coding.code]))
+                first = next((p for p in placed if p is not None), None)
+                for note in selection.notes:
+                    targets.setdefault(note, []).append(("coding", first, doc, None) if first else ("source", doc))
+                if selection.description:
+                    self._description(selection, doc, first)
+        for code in self.m.codes:
+            for note in code.notes:
+                targets.setdefault(note, []).append(("code", self.codes[canon(code.guid)]))
+        return targets
+
+    def _coding(self, coding: RefiCoding, selection: RefiSelection, doc: str, text: str,
+                by_guid: dict[str, int], by_span: dict[tuple[Any, ...], int]) -> int | None:
+        coder = self.coders.get(coding.user or "", "refi")
+        code = self.codes[coding.code]
+        span = (doc, coder, code, selection.start, selection.end)
+        existing = by_guid.get(canon(coding.guid))
+        if existing is None:
+            existing = by_span.get(span)
+        if existing is not None:
+            self.s.codings_existing += 1
+            row = self.db.execute('SELECT document, coder, code, start, "end" FROM codings WHERE id = ?',
+                                  (existing,)).fetchone()
+            if tuple(row) != span:
+                self.s.conflicts.append(f"coding {coding.guid} is coding {existing} in the project, of {row['code']!r} "
+                                        f"by {row['coder']!r} at [{row['start']}, {row['end']}) of {row['document']!r}; "
+                                        f"the file has {code!r} by {coder!r} at [{selection.start}, {selection.end}) "
+                                        f"of {doc!r}; the project's is kept.")
+            else:
+                self._keep("coding", coding_key(existing, doc, coder, code), coding.guid)
+            return existing
+        created = coding.created if coding.created and _DATETIME.match(coding.created) else self.now
+        cursor = self.db.execute(
+            'INSERT INTO codings (document, coder, code, start, "end", text, status, created) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*span, text[selection.start:selection.end], "auto" if coder.startswith("auto:") else "coded", created),
+        )
+        row_id = int(cursor.lastrowid)
+        key = coding_key(row_id, doc, coder, code)
+        self.remember.append(("coding", key, coding.guid))
+        if not selection.guid.endswith(":whole"):
+            derived = self.guids.derived("selection", selection_key(doc, selection.start, selection.end))
+            if canon(derived) != canon(selection.guid):
+                self.remember.append(("selection", key, selection.guid))
+        by_guid[canon(coding.guid)] = row_id
+        by_span[span] = row_id
+        self.s.codings_added += 1
+        return row_id
+
+    # -- notes ---------------------------------------------------------------------------------------------
+
+    def _description(self, selection: RefiSelection, doc: str, coding: int | None) -> None:
+        """A selection's own description (ATLAS.ti's quotation comment) becomes a memo."""
+        author = self.coders.get(selection.user or "", "refi")
+        self._memo(None, selection.description, author, selection.created, ("coding", coding, doc, None)
+                   if coding else ("source", doc))
+
+    def _notes(self, targets: dict[str, list[tuple[Any, ...]]]) -> None:
+        ids = [str(r[0]) for r in self.db.execute("SELECT id FROM memos")]
+        lookup = self.guids.lookup("note", ids)
+        for note in self.m.notes:
+            guid = canon(note.guid)
+            where = targets.get(guid, [])
+            if guid in lookup:
+                self.s.notes_existing += 1
+                row = self.db.execute("SELECT text FROM memos WHERE id = ?", (int(lookup[guid]),)).fetchone()
+                if row and row[0] != note.text:
+                    self.s.conflicts.append(f"note {note.guid} is memo {lookup[guid]} in the project with another "
+                                            "text; the project's is kept.")
+                continue
+            if not where or not note.text:
+                what = "is empty" if not note.text else "is about no source, code or coding qualcode imports"
+                self.s.skipped.append(f"note {note.text.splitlines()[0][:40] if note.text else note.guid!r}: {what}")
+                continue
+            author = self.coders.get(note.user or "", "refi")
+            self._memo(note.guid, note.text, author, note.created, *where)
+
+    def _memo(self, guid: str | None, text: str, author: str, created: str | None, *where: tuple[Any, ...]) -> None:
+        document = code = coding = None
+        for target in where:
+            if target[0] == "coding" and target[1] is not None:
+                row = self.db.execute("SELECT coder, code FROM codings WHERE id = ?", (target[1],)).fetchone()
+                document, code = target[2], row["code"]
+                coding = None if row["coder"].startswith("auto:") else target[1]  # memos go on human codings
+                break
+            if target[0] == "source":
+                document = document or target[1]
+            elif target[0] == "code":
+                code = code or target[1]
+        duplicate = self.db.execute(
+            "SELECT id FROM memos WHERE author = ? AND text = ? AND document IS ? AND code IS ? AND coding IS ?",
+            (author, text, document, code, coding)).fetchone()
+        if duplicate is not None:
+            self.s.notes_existing += 1
+            if guid:
+                self._keep("note", str(duplicate[0]), guid)
+            return
+        created = created if created and _DATETIME.match(created) else self.now
+        cursor = self.db.execute(
+            "INSERT INTO memos (author, text, created, document, code, coding) VALUES (?, ?, ?, ?, ?, ?)",
+            (author, text, created, document, code, coding))
+        self.s.notes_added += 1
+        if guid:
+            self.remember.append(("note", str(cursor.lastrowid), guid))

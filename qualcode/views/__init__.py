@@ -1,0 +1,1 @@
+"""Showing results: charts (matplotlib), HTML views for Jupyter, and the self-contained HTML report."""

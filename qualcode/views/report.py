@@ -1,0 +1,322 @@
+"""A coding run as one self-contained HTML page: summary, theme table, charts and every coded transcript.
+
+The page holds its CSS, JavaScript and charts (SVG, as data URIs) inline: it needs no network and can be sent
+to a colleague as one file. It is built from the Jinja2 templates of ``qualcode/views/templates`` with
+autoescaping on, so transcript text always shows as text. Like the other outputs it holds no date or
+absolute path: the same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import math
+import os
+from collections import Counter, namedtuple
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from qualcode.model.files import write_atomic_path
+from qualcode.views.display import DocumentView, Theme, coded_spans, document_view, environment, themes_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+    from qualcode.ingest.corpus import Corpus
+    from qualcode.model.results import CodedDocument, CodingResult
+    from qualcode.model.transcript import Transcript
+
+__all__ = ["render_report", "write_report"]
+
+_BASE_COLUMNS = ("document", "language", "chars", "words", "segments")
+_VALUES_SHOWN = 8  # attribute values listed in the overview; more are summarised as a range
+_STACK_ABOVE = 12  # documents above which the frequency chart stacks its bars
+_HEATMAP_UP_TO = 40  # documents up to which the heatmap is drawn; beyond, the theme table is the overview
+
+
+def render_report(
+    result: CodingResult,
+    corpus_or_transcripts: Corpus | Iterable[Transcript],
+    *,
+    title: str | None = None,
+    language: str | None = "en",
+) -> str:
+    """The report of a coding run as an HTML string; see :func:`write_report`."""
+    return "".join(_render(result, corpus_or_transcripts, title=title, language=language))
+
+
+def _render(
+    result: CodingResult, corpus_or_transcripts: Corpus | Iterable[Transcript], *, title: str | None,
+    language: str | None,
+) -> Iterator[str]:
+    """The report's HTML in pieces, as Jinja2 makes them: written as they come, it is never whole in memory."""
+    from qualcode import __version__
+    from qualcode.analysis.tables import theme_frequency, theme_matrix
+    from qualcode.model.results import CodingResult
+
+    if not isinstance(result, CodingResult):
+        raise TypeError(
+            "The 'result' parameter of render_report must be a CodingResult (what Coder.code "
+            f"returns). Got {type(result).__name__} instead."
+        )
+    themes = themes_for(result.codebook, result.codings["code"], language)
+    frequency = theme_frequency(result)
+    docs = _documents(result, corpus_or_transcripts, themes)
+    context = {
+        "title": title or f"Coded interviews: {result.codebook.name}",
+        "version": __version__,
+        "codebook": result.codebook,
+        "coder": result.coder,
+        "unit": result.unit,
+        "themes": themes,
+        "by_key": {t.key: t for t in themes},
+        "stats": _theme_stats(result, themes),
+        "summary": _summary(result),
+        "problems": {"errors": result.errors.to_dict("records"), "warnings": list(result.warnings)},
+        "matrix": theme_matrix(frequency, totals=True),
+        "anchors": {d.id: d.anchor for d in docs},
+        "charts": _charts(result, frequency, language),
+        "docs": docs,
+    }
+    return environment().get_template("report.html.j2").generate(context)
+
+
+def write_report(
+    result: CodingResult,
+    corpus_or_transcripts: Corpus | Iterable[Transcript],
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    language: str | None = "en",
+) -> Path:
+    """Write the report of a coding run to ``path`` as one self-contained HTML file; return the path.
+
+    Parameters
+    ----------
+    result : the coding run (``Coder.code``).
+    corpus_or_transcripts : the transcripts that were coded (a :class:`Corpus` or any iterable of
+        :class:`Transcript`); their text is shown with the coded passages highlighted. A coded document
+        whose transcript is missing is listed with a note; transcripts that were not coded are left out.
+    path : the HTML file to write. It is written beside, then moved in place: a reader never sees half
+        a report, and a failure leaves the previous file.
+    title : the page's title; by default "Coded interviews: <codebook name>".
+    language : language of the codes' names and definitions (and of the charts' labels); the page's own
+        words are in English.
+    """
+    path = Path(path)
+    pieces = _render(result, corpus_or_transcripts, title=title, language=language)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", encoding="utf-8", newline="\n") as file:
+            file.writelines(pieces)
+
+    return write_atomic_path(path, write)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A coded transcript's HTML (the ``transcript`` macro's), rendered where it was coded: in a worker
+    process, once, and kept in the cache. ``themes`` is :func:`themes_key` of the themes it was drawn with;
+    the report uses it only when its own themes are the same."""
+
+    html: Markup
+    counts: dict[str, int]
+    words: int
+    paragraphs: int
+    language: str | None
+    themes: str
+
+
+def themes_key(themes: list[Theme]) -> str:
+    """What of the themes shows in a transcript's HTML (keys, ids, labels, colours), as a short hash."""
+    blob = repr([(t.key, t.id, t.label, t.color, t.tint) for t in themes])
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def render_body(document: CodedDocument, themes: list[Theme]) -> Body:
+    """The HTML of one coded document's transcript, as the report shows it with ``themes``."""
+    from qualcode.model.results import CODING_COLUMNS, EVIDENCE_COLUMNS, _add_codings, _Columns
+
+    codings, evidence = _Columns(CODING_COLUMNS), _Columns(EVIDENCE_COLUMNS)
+    order = {t.id: i for i, t in enumerate(themes)}
+    for seg in document.segments:
+        found = document.evidence.get(seg.segment_id)
+        if found:
+            _add_codings(codings, seg, found, order, ("", ""))
+            evidence.extend(seg.document, seg.segment_id, found)
+    coded, hits = coded_spans(codings.rows(), evidence.rows(), themes)
+    view = document_view(document.transcript, coded, hits, anchor="")
+    macros = environment().get_template("_transcript.html.j2").module
+    html = macros.transcript(view, {t.key: t for t in themes})  # Markup: the report takes it as it is
+    return Body(html, view.counts, view.words, view.paragraphs, view.language, themes_key(themes))
+
+
+def _documents(
+    result: CodingResult, transcripts: Iterable[Transcript | CodedDocument], themes: list[Theme]
+) -> list[DocumentView]:
+    """A view of every coded document, in the run's order, from its transcript and codings; a document
+    coded with its :class:`Body` already rendered (by the workers of ``qualcode code``) keeps it."""
+    from qualcode.model.transcript import Transcript
+
+    texts, bodies, key = {}, {}, themes_key(themes)
+    for item in transcripts:
+        transcript = getattr(item, "transcript", item)
+        texts[transcript.id] = transcript
+        body = getattr(item, "body", None)
+        if body is not None and body.themes == key:
+            bodies[transcript.id] = body
+    codings, evidence = _by_document(result.codings), _by_document(result.evidence)
+    attributes = _attributes(result.document_table)
+    docs = []
+    for i, doc_id in enumerate(result.documents, start=1):
+        body = bodies.get(doc_id)
+        if body is not None:
+            view = DocumentView(doc_id, f"doc-{i}", body.language, [], body.counts, attributes.get(doc_id, {}),
+                                body.words, body.paragraphs, body=body.html)
+            docs.append(view)
+            continue
+        transcript = texts.get(doc_id)
+        coded, hits = coded_spans(codings.get(doc_id, []), evidence.get(doc_id), themes)
+        notes = []
+        if transcript is None:
+            notes.append(
+                "The transcript's text was not given to the report, so its passages cannot be shown."
+            )
+            transcript = Transcript(doc_id, "", [])
+        elif _changed(transcript, codings.get(doc_id)):
+            notes.append(
+                "This transcript's text differs from the text that was coded: highlights may be "
+                "misplaced. Code the corpus again to refresh them."
+            )
+        view = document_view(transcript, coded, hits, anchor=f"doc-{i}")
+        view.attributes, view.notes = attributes.get(doc_id, {}), notes
+        docs.append(view)
+    return docs
+
+
+def _by_document(table: pd.DataFrame) -> dict[str, list[Any]]:
+    """The rows of ``table`` (as named tuples) grouped by document: one pass, no DataFrame per document."""
+    out: dict[str, list[Any]] = {}
+    row_type = namedtuple("Row", table.columns, rename=True)  # what itertuples gives, built from plain lists
+    for row in map(row_type._make, zip(*(table[c].tolist() for c in table.columns), strict=True)):
+        out.setdefault(row.document, []).append(row)
+    return out
+
+
+def _changed(transcript: Transcript, codings: list[Any] | None) -> bool:
+    """True when a coded segment's text is not the transcript's text at its offsets."""
+    if not codings or not hasattr(codings[0], "text"):
+        return False
+    text = transcript.text
+    return any(text[row.start : row.end] != row.text for row in codings)
+
+
+def _attributes(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Each document's participant attributes (not its counts), without the missing ones."""
+    columns = [c for c in table.columns if c not in _BASE_COLUMNS]
+    return {
+        row["document"]: {c: row[c] for c in columns if _present(row[c])} for row in table.to_dict("records")
+    }
+
+
+def _present(value: Any) -> bool:
+    return (
+        value is not None
+        and not (isinstance(value, float) and math.isnan(value))
+        and str(value).strip() != ""
+    )
+
+
+def _summary(result: CodingResult) -> dict[str, Any]:
+    """The corpus summary: sizes, languages, attribute values and the documents table."""
+    table = result.document_table
+    attributes = []
+    for column in (c for c in table.columns if c not in _BASE_COLUMNS):
+        values = Counter(str(v) for v in table[column] if _present(v)).most_common()
+        if len(values) > _VALUES_SHOWN:
+            ordered = sorted(v for v, _ in values)
+            attributes.append((column, f"{len(values)} different values, from {ordered[0]} to {ordered[-1]}"))
+        elif values:
+            attributes.append((column, ", ".join(f"{v} ({n})" for v, n in values)))
+    columns = [c for c in table.columns if c != "chars"]
+    rows = [["" if not _present(v) else v for v in row] for row in table[columns].itertuples(index=False)]
+    languages = Counter(str(v) for v in table["language"] if _present(v)).most_common()
+    return {
+        "words": int(table["words"].sum()),
+        "segments": len(result.segments),
+        "coded_segments": len(result.codings[["document", "segment_id"]].drop_duplicates()),
+        "codings": len(result.codings),
+        "languages": languages,
+        "attributes": attributes,
+        "table_columns": columns,
+        "table_rows": rows,
+    }
+
+
+def _theme_stats(result: CodingResult, themes: list[Theme]) -> dict[str, dict[str, int]]:
+    """Per code key: coded passages (segments) and interviews with at least one."""
+    codings = result.codings
+    passages = codings.groupby("code").size()
+    documents = codings.groupby("code")["document"].nunique()
+    return {
+        t.key: {"passages": int(passages.get(t.id, 0)), "documents": int(documents.get(t.id, 0))}
+        for t in themes
+    }
+
+
+def _charts(result: CodingResult, frequency: pd.DataFrame, language: str | None) -> list[dict[str, str]]:
+    """The charts of :mod:`qualcode.views.plots` that exist, as SVG data URIs with captions."""
+    from qualcode.analysis import tables
+    from qualcode.views import plots
+    codebook, n = result.codebook, len(result.documents)
+    if not n:
+        return []
+    charts = [
+        (
+            "Coded passages per interview and theme",
+            lambda: plots.plot_theme_frequency(
+                frequency, codebook=codebook, stacked=n > _STACK_ABOVE, language=language
+            ),
+        )
+    ]
+    if hasattr(plots, "plot_theme_heatmap") and n <= _HEATMAP_UP_TO:
+        charts.append(
+            (
+                "Interviews × themes: coded passages in each cell",
+                lambda: plots.plot_theme_heatmap(frequency, codebook=codebook, language=language),
+            )
+        )
+    if hasattr(plots, "plot_cooccurrence") and hasattr(tables, "cooccurrence") and len(codebook) > 1:
+        charts.append(
+            (
+                "Themes coded on the same passages",
+                lambda: plots.plot_cooccurrence(
+                    tables.cooccurrence(result), codebook=codebook, language=language
+                ),
+            )
+        )
+    return [{"caption": caption, "uri": _svg_uri(draw())} for caption, draw in charts]
+
+
+def _svg_uri(ax: Axes) -> str:
+    """The figure of ``ax`` as a ``data:image/svg+xml`` URI (no date, fixed ids), then closed."""
+    import matplotlib.pyplot as plt
+
+    try:
+        figure = ax.get_figure(root=True)
+    except TypeError:  # matplotlib < 3.10
+        figure = ax.figure.figure
+    buffer = io.BytesIO()
+    try:
+        with plt.rc_context({"svg.hashsalt": "qualcode", "svg.fonttype": "path"}):
+            figure.savefig(buffer, format="svg", metadata={"Date": None})
+    finally:
+        plt.close(figure)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
