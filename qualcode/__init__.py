@@ -26,6 +26,7 @@ from qualcode.model.codebook import Code, Codebook
 from qualcode.model.errors import CodebookError, QualcodeError, ReadError, RefiError
 from qualcode.model.results import CodingResult
 from qualcode.model.transcript import Segment, Span, Transcript
+from qualcode.model.version import __version__
 from qualcode.project.store import Project, ProjectError, code_into_project, open_project
 from qualcode.views.plots import (
     plot_cooccurrence,
@@ -34,8 +35,6 @@ from qualcode.views.plots import (
     plot_theme_heatmap,
     save_chart,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Cache",

@@ -7,7 +7,8 @@ import time
 import pytest
 
 import qualcode as qc
-from qualcode.ingest.codebook_io import check_regex, codebook_from_dict, read_codebook, write_codebook
+from qualcode.ingest.codebook_check import check_regex
+from qualcode.ingest.codebook_io import codebook_from_dict, read_codebook, write_codebook
 from qualcode.model.codebook import Code, Codebook, RegexRule, Rules
 from qualcode.model.errors import CodebookError
 

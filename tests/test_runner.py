@@ -11,6 +11,7 @@ import qualcode as qc
 from qualcode.coding.cache import Cache
 from qualcode.coding.engine import auto_jobs, code_files, iter_coded
 from qualcode.model.results import CodedDocument
+from qualcode.views.report import render_coded
 from tests.conftest import SAMPLES, skip_or_fail
 
 
@@ -160,7 +161,7 @@ def test_reports_from_bodies_rendered_in_workers_are_the_same_bytes(reference):
     from qualcode.views.report import render_report
 
     coder = qc.Coder()
-    corpus, coded = code_files(SAMPLES, coder, jobs=2, render=True)
+    corpus, coded = code_files(SAMPLES, coder, jobs=2, render=render_coded)
     assert all(d.body is not None for d in coded)
     result = coder.result(coded, corpus.errors)
     assert render_report(result, coded) == render_report(result, reference[0].transcripts)
@@ -172,17 +173,17 @@ def test_the_cache_keeps_each_body_until_its_codings_change(tmp_path, monkeypatc
     import qualcode.views.report
 
     book = qc.default_codebook()
-    code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"), render=True)
+    code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"), render=render_coded)
     rendered: list[str] = []
     original = qualcode.views.report.render_body
     monkeypatch.setattr(qualcode.views.report, "render_body", lambda doc, themes: rendered.append(doc.transcript.id)
                         or original(doc, themes))
-    _, again = code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"), render=True)
+    _, again = code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"), render=render_coded)
     assert rendered == [] and all(d.body is not None for d in again)
     trust = book["trust"]
     rules = {lang: replace(r, terms=r.terms[: len(r.terms) // 2]) for lang, r in trust.rules.items()}  # half the terms
     changed = qc.Codebook(book.name, [replace(trust, rules=rules) if c.id == "trust" else c for c in book])
     _, fresh = code_files(SAMPLES, qc.Coder(changed))
-    _, cached = code_files(SAMPLES, qc.Coder(changed), cache=Cache(tmp_path / "cache"), render=True)
+    _, cached = code_files(SAMPLES, qc.Coder(changed), cache=Cache(tmp_path / "cache"), render=render_coded)
     differs = [new.transcript.id for new, old in zip(cached, again, strict=True) if new.evidence != old.evidence]
     assert differs and rendered == differs and _evidence(cached) == _evidence(fresh)

@@ -218,9 +218,10 @@ def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cac
     """Read and code the files on this machine's processes or a Dask cluster, with a progress bar."""
     from qualcode.coding.cache import Cache
     from qualcode.coding.engine import code_files
+    from qualcode.views.report import render_coded
 
     options = {"language": None if language == Language.auto else language.value,
-               "cache": Cache(cache_dir) if cache else None, "render": True}
+               "cache": Cache(cache_dir) if cache else None, "render": render_coded}
     client = None
     if engine == Engine.dask:
         client = _dask_client(scheduler)

@@ -64,7 +64,7 @@ class Cache:
 
     def key(self, data: bytes, *, id: str, suffix: str, language: str | None) -> str:
         """The key of a file's entry: its bytes, id and suffix, the language setting and qualcode's version."""
-        from qualcode import __version__
+        from qualcode.model.version import __version__
 
         digest = hashlib.sha256(data)
         digest.update(repr((FORMAT, __version__, id, suffix.lower(), language)).encode("utf-8"))

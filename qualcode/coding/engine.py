@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["auto_jobs", "code_files", "iter_coded"]
 
 PathLike = str | os.PathLike[str]
+Render = Callable[["CodedDocument", "Coder", dict[str, Any]], bool]
 _FILES_PER_JOB = 8  # below this many files per extra process, starting it costs more than it saves
 _WORKER: dict[str, Any] = {}  # the coder, cache and language of this worker process
 
@@ -49,7 +50,7 @@ def iter_coded(
     jobs: int = 1,
     client: Any = None,
     cache: Cache | None = None,
-    render: bool = False,
+    render: Render | None = None,
 ) -> Iterator[CodedDocument | ReadError | str]:
     """Read and code every transcript under ``paths``; yield, in file order, each coded document or read
     error, then each skipped path (a file no reader handles), like :func:`qualcode.ingest.corpus.iter_corpus`.
@@ -63,8 +64,10 @@ def iter_coded(
         workers must see the files at the same paths (a shared file system) and have qualcode installed.
     cache : a :class:`~qualcode.coding.cache.Cache`: unchanged files are not read again, unchanged codes not
         matched again. It must be reachable by every worker.
-    render : also render each document's transcript for the report where it is coded (its ``body``), in
-        parallel; the cache keeps it while the document's codings stay the same.
+    render : ``render(coded, coder, views) -> bool``, run where each document is coded (so in parallel): it
+        sets ``coded.body`` (e.g. the report's HTML of the transcript, :func:`qualcode.views.report.render_coded`),
+        reusing or replacing what ``views`` (a dict the cache keeps with the file) holds, and says whether it
+        drew anew; the cache then keeps the new ``views``.
     """
     if not isinstance(jobs, int) or jobs < 0:
         raise ValueError(f"The 'jobs' parameter must be 0 (automatic) or a positive integer. Got {jobs!r} instead.")
@@ -114,11 +117,11 @@ def code_files(
 
 
 def _code_file(
-    task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None, render: bool = False
+    task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None, render: Render | None = None
 ) -> Any:
     """Read (or take from the cache) and code one file: its CodedDocument without the codebook, which
-    the caller has, or its ReadError. With ``render``, also its report HTML (from the cache when its
-    codings are those of the cached HTML)."""
+    the caller has, or its ReadError. With ``render``, also what it draws of the document (its ``body``),
+    given the views the cache keeps of the document to reuse or replace."""
     from qualcode.coding.cache import CacheEntry
 
     path, doc_id = Path(task[0]), task[1]
@@ -141,43 +144,17 @@ def _code_file(
     except Exception as exc:  # a bug met on one file must not lose the others' coding
         return unexpected_error(path, exc, "coded")
     changed = fresh or len(entry.matches) != known
-    if render:
+    if render is not None:
         try:
-            changed = _render(coded, coder, entry) or changed
+            views = dict(entry.views)
+            if render(coded, coder, views):
+                entry.views, changed = views, True
         except Exception as exc:  # as for coding: one file's bug must not lose the others
             return unexpected_error(path, exc, "rendered for the report")
     if cache is not None and key is not None and changed:
         cache.store(key, entry)
     coded.codebook = None
     return coded
-
-
-def _render(coded: CodedDocument, coder: Coder, entry: Any) -> bool:
-    """Set ``coded.body``, from ``entry`` when it holds this coding's HTML; True when it was rendered."""
-    import hashlib
-
-    from qualcode.views.report import render_body, themes_key
-
-    themes = _themes(coder)
-    view = hashlib.sha256(repr((themes_key(themes), coder.unit, sorted(coded.evidence.items()))).encode("utf-8"))
-    view_key = view.hexdigest()
-    coded.body = entry.views.get(view_key)
-    if coded.body is not None:
-        return False
-    coded.body = render_body(coded, themes)
-    entry.views = {view_key: coded.body}  # only the last: the cache does not grow with each refinement
-    return True
-
-
-def _themes(coder: Coder) -> Any:
-    """The report's themes for the coder's codebook (its default language), made once per process."""
-    from qualcode.views.display import themes_for
-
-    book = coder.codebook_
-    cached = _WORKER.get("themes")
-    if cached is None or cached[0] is not book:
-        cached = _WORKER["themes"] = (book, themes_for(book))
-    return cached[1]
 
 
 def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:

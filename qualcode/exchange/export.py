@@ -45,6 +45,7 @@ from qualcode.ingest.refi.writer import (
     validate,
     write_atomic,
 )
+from qualcode.model.version import __version__
 from qualcode.project.store import PLACED, Project
 
 __all__ = ["ExportSummary", "export_qdpx", "project_codes"]
@@ -157,7 +158,7 @@ class _Export:
             "SELECT max(updated) FROM documents UNION ALL SELECT max(created) FROM codings "
             "UNION ALL SELECT max(created) FROM memos") if d]
         root = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS})
-        origin = "qualcode 0.1.0" + ("; positions in UTF-16 code units (NVivo)" if self.positions == "nvivo" else "")
+        origin = f"qualcode {__version__}" + ("; positions in UTF-16 code units (NVivo)" if self.positions == "nvivo" else "")
         for key, value in (("name", name), ("origin", origin), ("creationDateTime", _date(created[0] if created else None)),
                            ("modifiedDateTime", _date(max(dates) if dates else None))):
             if value:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from qualcode.ingest.refi.model import canon
 
-__all__ = ["Guids", "coding_key", "derived_codebook_guid", "selection_key"]
+__all__ = ["Guids", "coding_key", "selection_key"]
 
 _TABLE = ("CREATE TABLE IF NOT EXISTS refi_guids (kind TEXT NOT NULL, local_id TEXT NOT NULL, "
           "guid TEXT NOT NULL, PRIMARY KEY (kind, local_id))")
@@ -79,8 +79,3 @@ class Guids:
         self.db.execute(_TABLE)
         self.db.executemany("INSERT OR REPLACE INTO refi_guids VALUES (?, ?, ?)", rows)
         self.stored.update({(k, key): g for k, key, g in rows})
-
-
-def derived_codebook_guid(codebook_name: str, code_id: str) -> str:
-    """The GUID of a code of a codebook exported on its own (no project)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"qualcode:codebook:{codebook_name}{_SEP}{code_id}"))

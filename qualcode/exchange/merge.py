@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qualcode.exchange.export import project_codes
 from qualcode.exchange.guids import Guids, coding_key, selection_key
@@ -27,10 +28,7 @@ from qualcode.ingest.refi.model import (
 )
 from qualcode.project.store import Project
 
-if TYPE_CHECKING:
-    from qualcode.exchange.import_ import ImportSummary
-
-__all__ = ["merge"]
+__all__ = ["ImportSummary", "merge"]
 
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 _SEP = "\x1f"
@@ -38,6 +36,59 @@ _SEP = "\x1f"
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. Lists hold document ids, code ids or one-line descriptions."""
+
+    path: str
+    format: str
+    positions: str | None = None
+    word_boundaries: dict[str, int] = field(default_factory=dict)
+    selections: int = 0
+    sources_added: list[str] = field(default_factory=list)
+    sources_existing: list[str] = field(default_factory=list)
+    sources_skipped: list[str] = field(default_factory=list)
+    codes_added: list[str] = field(default_factory=list)
+    codes_existing: int = 0
+    users: dict[str, str] = field(default_factory=dict)  # REFI user name -> coder
+    codings_added: int = 0
+    codings_existing: int = 0
+    codings_skipped: int = 0
+    notes_added: int = 0
+    notes_existing: int = 0
+    attributes_set: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if self.format == "qdc":
+            return "\n".join([f"Imported from {self.path}: {len(self.codes_added)} codes added ({self.codes_existing} "
+                              "already there).", *(f"not imported: {s}" for s in self.skipped),
+                              *(f"conflict: {c}" for c in self.conflicts)])
+        lines = [
+            f"Imported from {self.path}: {len(self.sources_added)} sources added"
+            f" ({len(self.sources_existing)} already there, {len(self.sources_skipped)} skipped), "
+            f"{len(self.codes_added)} codes added ({self.codes_existing} already there), "
+            f"{self.codings_added} codings added ({self.codings_existing} already there), "
+            f"{self.notes_added} notes added, {self.attributes_set} attribute values set."
+        ]
+        if self.format == "qdpx" and self.selections:
+            units = "UTF-16 units (NVivo)" if self.positions == "nvivo" else "code points"
+            lines.append(
+                f"Positions read as {units}: {self.word_boundaries.get(self.positions or '', 0)} of "
+                f"{self.selections} selections start and end on word boundaries "
+                f"({self.word_boundaries.get('codepoints', 0)} as code points, "
+                f"{self.word_boundaries.get('nvivo', 0)} as UTF-16 units).")
+        if self.users:
+            lines.append("Users: " + ", ".join(f"{k!r} -> coder {v!r}" for k, v in self.users.items()) + ".")
+        lines += [f"skipped source: {s}" for s in self.sources_skipped]
+        lines += [f"not imported: {s}" for s in self.skipped]
+        lines += [f"conflict: {c}" for c in self.conflicts]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
 
 
 def merge(model: RefiProject, project: Project, summary: ImportSummary, *, name: str) -> None:

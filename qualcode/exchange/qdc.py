@@ -1,88 +1,16 @@
-"""REFI-QDA codebooks (.qdc): reading one into a qualcode Codebook, writing a Codebook or a project's codes.
-
-Codes read from a .qdc have no detection rules: they are for human coding (add rules to use them with the
-automatic coder). Names become code ids (``"1. Oltás típusa"`` -> ``c_1_Oltas_tipusa``; the name is kept
-as the code's name), nesting becomes ``parent``, ``Description`` the definition (with ``Inclusion:``,
-``Exclusion:`` and ``Example:`` paragraphs read back), colours ``#RRGGBB``.
-"""
+"""A project's codes, or a codebook, as a REFI-QDA codebook file (.qdc)."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
-
-from lxml import etree
 
 from qualcode.exchange.export import ExportSummary, project_codes
-from qualcode.exchange.guids import Guids, derived_codebook_guid
-from qualcode.ingest.codebook_io import codebook_from_dict
-from qualcode.ingest.refi.model import RefiCode, canon, code_id, describe, parse_description, unique
-from qualcode.ingest.refi.reader import read_codebook_model
-from qualcode.ingest.refi.writer import CODEBOOK_NS, ExportCode, add_codes, serialise, validate, write_atomic
+from qualcode.exchange.guids import Guids
+from qualcode.ingest.refi.qdc import codebook_codes, read_qdc, write_qdc
 from qualcode.model.codebook import Codebook
-from qualcode.model.errors import CodebookError, Problem, RefiError
 from qualcode.project.store import Project
 
-__all__ = ["codebook_from_refi", "export_qdc", "read_qdc"]
-
-
-def codebook_from_refi(
-    codes: list[RefiCode], name: str, *, source: str | None = None, taken: set[str] | None = None,
-    known: dict[str, str] | None = None,
-) -> tuple[Codebook, dict[str, str]]:
-    """A Codebook of REFI ``codes`` and the map canonical GUID -> code id.
-
-    ``known`` maps the GUIDs of codes that already have an id (a project's); ``taken`` holds ids that new
-    codes may not use.
-    """
-    ids: dict[str, str] = dict(known or {})
-    used = set(taken or ()) | set(ids.values())
-    entries: list[dict[str, Any]] = []
-    for code in codes:
-        guid = canon(code.guid)
-        parent = ids.get(code.parent) if code.parent else None
-        if guid not in ids:
-            wanted = code_id(code.name)
-            ids[guid] = unique(wanted, used.__contains__, (f"{parent}.{wanted}",) if parent else ())
-            used.add(ids[guid])
-        parts = parse_description(code.description)
-        entry: dict[str, Any] = {"id": ids[guid], "name": code.name or ids[guid]}
-        entry.update({k: v for k, v in parts.items() if v})
-        if parent and parent != ids[guid]:
-            entry["parent"] = parent
-        if code.color:
-            entry["color"] = code.color
-        if not any(e["id"] == entry["id"] for e in entries):
-            entries.append(entry)
-    data = {"version": "1", "name": name, "codes": entries}
-    return codebook_from_dict(data, source=source), ids
-
-
-def read_qdc(path: str | os.PathLike[str]) -> Codebook:
-    """Read a REFI-QDA codebook (.qdc, from NVivo, ATLAS.ti, MAXQDA, QualCoder, Taguette...).
-
-    Raises
-    ------
-    CodebookError : the file cannot be read, is not a REFI-QDA codebook, or is unsafe (a DOCTYPE).
-    """
-    try:
-        model = read_codebook_model(path)
-        return codebook_from_refi(model.codes, Path(path).stem, source=str(path))[0]
-    except RefiError as exc:
-        raise CodebookError([Problem(p, exc.path) for p in exc.problems]) from exc
-
-
-def _codebook_codes(codebook: Codebook, language: str | None) -> list[ExportCode]:
-    def text(value: Any) -> str:
-        return value if isinstance(value, str) else (value.get(language) or next(iter(value.values()), "")) if value else ""
-
-    return [
-        ExportCode(c.id, derived_codebook_guid(codebook.name, c.id), c.label(language),
-                   describe(text(c.definition), text(c.inclusion), text(c.exclusion), c.examples),
-                   c.color.upper() if c.color else None, c.parent)
-        for c in codebook.codes
-    ]
+__all__ = ["export_qdc", "read_qdc"]
 
 
 def export_qdc(
@@ -104,14 +32,5 @@ def export_qdc(
     if isinstance(codebook, Project):
         codes = project_codes(codebook, Guids.of(codebook.db), language)
     else:
-        codes = _codebook_codes(codebook, language)
-    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS})
-    root.set("origin", "qualcode 0.1.0")
-    if not codes:
-        raise RefiError(path, "cannot be written: the codebook has no codes (a .qdc needs at least one).")
-    add_codes(root, codes, notes=False)
-    if schema is not None:
-        validate(root, schema, path)
-    data = serialise(root)
-    write_atomic(path, lambda handle: handle.write(data))
-    return ExportSummary(str(path), "qdc", codes=len(codes))
+        codes = codebook_codes(codebook, language)
+    return ExportSummary(str(path), "qdc", codes=write_qdc(codes, path, schema=schema))

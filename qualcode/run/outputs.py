@@ -233,7 +233,7 @@ def _csv(frame, path: Path) -> None:
 
 
 def _manifest(result: CodingResult, files: list[str]) -> str:
-    from qualcode import __version__
+    from qualcode.model.version import __version__
 
     data = {
         "qualcode": __version__,

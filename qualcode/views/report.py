@@ -28,11 +28,12 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
+    from qualcode.coding.coder import Coder
     from qualcode.ingest.corpus import Corpus
     from qualcode.model.results import CodedDocument, CodingResult
     from qualcode.model.transcript import Transcript
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_coded", "render_report", "write_report"]
 
 _BASE_COLUMNS = ("document", "language", "chars", "words", "segments")
 _VALUES_SHOWN = 8  # attribute values listed in the overview; more are summarised as a range
@@ -56,9 +57,9 @@ def _render(
     language: str | None,
 ) -> Iterator[str]:
     """The report's HTML in pieces, as Jinja2 makes them: written as they come, it is never whole in memory."""
-    from qualcode import __version__
     from qualcode.analysis.tables import theme_frequency, theme_matrix
     from qualcode.model.results import CodingResult
+    from qualcode.model.version import __version__
 
     if not isinstance(result, CodingResult):
         raise TypeError(
@@ -320,3 +321,29 @@ def _svg_uri(ax: Axes) -> str:
     finally:
         plt.close(figure)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+_THEMES: dict[str, Any] = {}  # the report's themes of the last codebook seen in this process
+
+
+def render_coded(coded: CodedDocument, coder: Coder, views: dict[str, Any]) -> bool:
+    """Set ``coded.body`` to its transcript's report HTML, from ``views`` when it holds this coding's; else draw it
+    and keep only it in ``views``. True when it was drawn anew. The engine runs it where each file is coded."""
+    themes = _themes(coder.codebook_)
+    view = hashlib.sha256(repr((themes_key(themes), coder.unit, sorted(coded.evidence.items()))).encode("utf-8"))
+    view_key = view.hexdigest()
+    coded.body = views.get(view_key)
+    if coded.body is not None:
+        return False
+    coded.body = render_body(coded, themes)
+    views.clear()  # only the last: the cache does not grow with each refinement
+    views[view_key] = coded.body
+    return True
+
+
+def _themes(book: Any) -> Any:
+    """The report's themes for a codebook (its default language), made once per process and codebook."""
+    cached = _THEMES.get("themes")
+    if cached is None or cached[0] is not book:
+        cached = _THEMES["themes"] = (book, themes_for(book))
+    return cached[1]

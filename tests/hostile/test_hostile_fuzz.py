@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import qualcode as qc
 from qualcode.ingest.codebook_io import codebook_from_dict, read_codebook
 from qualcode.ingest.structure import build_transcript
+from qualcode.model.codebook import Rules
 from qualcode.model.errors import CodebookError, ReadError
 from qualcode.model.transcript import Block, RawDocument
 from qualcode.project.results import export_review, import_review
@@ -153,8 +154,8 @@ def test_any_text_as_a_yaml_or_csv_codebook(work, text):
 
 # --- review sheets ----------------------------------------------------------------------------------------
 
-BOOK = qc.Codebook("t", [qc.Code("turnover", rules={"fr": qc.codebook.Rules(terms=("interlocuteur",))}),
-                         qc.Code("temps", rules={"fr": qc.codebook.Rules(terms=("durée",))})])
+BOOK = qc.Codebook("t", [qc.Code("turnover", rules={"fr": Rules(terms=("interlocuteur",))}),
+                         qc.Code("temps", rules={"fr": Rules(terms=("durée",))})])
 TRANSCRIPTS = {
     "d1": "I: Comment ça se passe ?\n\nP: Les interlocuteurs changent.\n\nP: Il faudrait agir dans la durée.",
     "d2": "P: Un interlocuteur unique, enfin.\n\nP: Une action dans la durée.",

@@ -1,0 +1,344 @@
+"""Validating codebooks and building them from plain data (as loaded from YAML, CSV or a .qdc).
+
+Validation reports every problem at once, each with the file and line where there is one. Imports neither
+spaCy nor pandas, so ``qualcode codebook check`` starts fast.
+"""
+
+from __future__ import annotations
+
+import re
+import reprlib
+from pathlib import Path
+from typing import Any
+
+from qualcode.model.codebook import Code, Codebook, NearRule, RegexRule, Rules, TokenRule
+from qualcode.model.errors import CodebookError, Problem
+
+__all__ = ["check_regex", "codebook_from_dict", "show", "validate_codebook"]
+
+_ID = re.compile(r"^[A-Za-z][\w.-]*$")
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_LANG = re.compile(r"^([a-z]{2,3}|any)$")
+_RULE_KINDS = ("terms", "patterns", "near", "regex", "exclude")
+_CODE_KEYS = {"id", "name", "parent", "definition", "inclusion", "exclusion", "examples", "color", "rules"}
+_TOKEN_KEYS = {
+    "ORTH", "TEXT", "LOWER", "NORM", "LEMMA", "POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "SHAPE", "PREFIX",
+    "SUFFIX", "LENGTH", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT",
+    "IS_SPACE", "IS_STOP", "IS_SENT_START", "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "SENT_START", "OP",
+}
+_OP = re.compile(r"^([!?+*]|\{\d*(,\d*)?\})$")
+_PROBES = ("a" * 28 + "!", "ab " * 20 + "!", "x" * 40 + "\n", "aaaa-" * 12 + "!", "1" * 30 + "a")
+REGEX_TIMEOUT = 0.05
+# A group containing a quantifier, itself quantified: (a+)+, (\w*\s?)*, (x+){2,}...
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\d*\})\)(?:[+*]|\{\d*,\d*\})")
+
+
+class _Short(reprlib.Repr):
+    """Short reprs of values from a file, without the loader's ``__line__`` keys."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring, self.maxother, self.maxlist, self.maxdict, self.maxlevel = 120, 60, 6, 6, 3
+
+    def repr_dict(self, x: dict, level: int) -> str:
+        return super().repr_dict({k: v for k, v in x.items() if k != "__line__"}, level)
+
+
+_SHOWN = _Short()
+
+
+def show(value: Any) -> str:
+    """A short repr of a value from the file: a hostile codebook must not make a 25 MB message."""
+    return _SHOWN.repr(value)
+
+
+def codebook_from_dict(data: Any, *, source: str | None = None) -> Codebook:
+    """Build a Codebook from plain data (as loaded from YAML), validating it; raise CodebookError."""
+    problems = validate_codebook(data, source=source)
+    if problems:
+        raise CodebookError(problems)
+    codes = [_code(c) for c in data["codes"]]
+    return Codebook(
+        name=str(data.get("name") or Path(source or "codebook").stem),
+        codes=codes,
+        version=str(data["version"]),
+        description=str(data.get("description") or ""),
+        source=source,
+    )
+
+
+def _code(d: dict[str, Any]) -> Code:
+    def text(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: str(v) for k, v in _strip_lines(value).items()}
+        return "" if value is None else str(value)
+
+    rules = {lang: _rules(r) for lang, r in (d.get("rules") or {}).items() if lang != "__line__"}
+    return Code(
+        id=d["id"],
+        name=text(d.get("name")),
+        parent=d.get("parent") or None,
+        definition=text(d.get("definition")),
+        inclusion=text(d.get("inclusion")),
+        exclusion=text(d.get("exclusion")),
+        examples=(d["examples"],) if isinstance(d.get("examples"), str) else tuple(
+            str(e) for e in d.get("examples") or ()
+        ),
+        color=d.get("color"),
+        rules=rules,
+    )
+
+
+def _strip_lines(value: Any) -> Any:
+    """The value without the ``__line__`` bookkeeping keys of the YAML loader, at any depth."""
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _rules(r: dict[str, Any]) -> Rules:
+    strip = _strip_lines
+
+    return Rules(
+        terms=tuple(str(t) for t in r.get("terms") or ()),
+        patterns=tuple(
+            TokenRule(p["id"], tuple(strip(t) for t in p["pattern"])) for p in r.get("patterns") or ()
+        ),
+        near=tuple(
+            NearRule(n["id"], tuple(tuple(str(w) for w in g) for g in n["words"]), int(n.get("window", 4)))
+            for n in r.get("near") or ()
+        ),
+        regex=tuple(
+            RegexRule(x, x) if isinstance(x, str) else RegexRule(x.get("id") or x["pattern"], x["pattern"])
+            for x in r.get("regex") or ()
+        ),
+        exclude=tuple(str(t) for t in r.get("exclude") or ()),
+    )
+
+
+def validate_codebook(data: Any, *, source: str | None = None) -> list[Problem]:
+    """Every problem of a codebook given as plain data; an empty list when it is valid."""
+    if not isinstance(data, dict):
+        return [Problem("must be a mapping with 'version' and 'codes' keys.", source, 1)]
+    problems: list[Problem] = []
+    if "version" not in data:
+        problems.append(Problem("has no 'version' field; add e.g. 'version: 1' at the top.", source, 1))
+    elif isinstance(data["version"], bool) or not isinstance(data["version"], str | int | float):
+        problems.append(Problem(f"version {show(data['version'])} must be a number or a short text such as "
+                                "'1' or '2024-05'.", source, 1))
+    for key in ("name", "description"):
+        if data.get(key) is not None and not isinstance(data[key], str | int | float):
+            problems.append(Problem(f"'{key}' must be text; got {show(data[key])}.", source, 1))
+    codes = data.get("codes")
+    if not isinstance(codes, list) or not codes:
+        problems.append(Problem("needs a non-empty 'codes' list.", source, data.get("__line__")))
+        return problems
+    seen: dict[str, int | None] = {}
+    for entry in codes:
+        problems.extend(_check_code(entry, seen, source))
+    problems.extend(_check_parents(codes, seen, source))
+    return problems
+
+
+def _check_code(entry: Any, seen: dict[str, int | None], source: str | None) -> list[Problem]:
+    if not isinstance(entry, dict):
+        return [Problem(f"each code must be a mapping with an 'id'; got {show(entry)}.", source)]
+    line = entry.get("__line__")
+    code_id = entry.get("id")
+    if not isinstance(code_id, str) or not _ID.match(code_id):
+        return [Problem(f"invalid code id {show(code_id)}: use letters, digits, '_', '-' or '.', starting with a "
+                        "letter (e.g. family_engagement).", source, line)]
+    out: list[Problem] = []
+
+    def problem(message: str, at: int | None = line) -> None:
+        out.append(Problem(message, source, at, code_id))
+
+    if code_id in seen:
+        problem(f"duplicate id (first defined at line {seen[code_id]}); give each code its own id.")
+    seen.setdefault(code_id, line)
+    unknown = set(entry) - _CODE_KEYS - {"__line__"}
+    if unknown:
+        problem(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}; allowed: {', '.join(sorted(_CODE_KEYS))}.")
+    parent = entry.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        problem(f"parent {show(parent)} must be the id of another code.")
+    for key in ("name", "definition", "inclusion", "exclusion"):
+        if not _text_or_languages(entry.get(key)):
+            problem(f"'{key}' must be text, or a mapping of languages to texts such as {{fr: ..., en: ...}}; "
+                    f"got {show(entry.get(key))}.")
+    examples = entry.get("examples")
+    if examples is not None and not (isinstance(examples, str) or (
+            isinstance(examples, list) and all(isinstance(e, str | int | float) for e in examples))):
+        problem(f"'examples' must be a list of texts; got {show(examples)}.")
+    color = entry.get("color")
+    if color is not None and not (isinstance(color, str) and _COLOR.match(color)):
+        problem(f"color {show(color)} is not of the form '#RRGGBB'.")
+    rules = entry.get("rules")
+    if rules is None:
+        return out
+    if not isinstance(rules, dict) or not set(rules) - {"__line__"}:
+        problem("'rules' must map languages (fr, en, any) to rules; it is empty or not a mapping.")
+        return out
+    for lang, body in rules.items():
+        if lang == "__line__":
+            continue
+        where = body.get("__line__", line) if isinstance(body, dict) else line
+        if not _LANG.match(str(lang)):
+            problem(f"rules language {show(lang)} is not a language code such as 'fr', 'en' or 'any'.", where)
+        out.extend(Problem(m, source, where, code_id) for m in _check_rules(body, lang))
+    return out
+
+
+def _text_or_languages(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | float):
+        return True
+    return isinstance(value, dict) and all(
+        isinstance(v, str | int | float) for k, v in value.items() if k != "__line__"
+    )
+
+
+def _check_rules(body: Any, lang: str) -> list[str]:
+    if not isinstance(body, dict) or not any(body.get(k) for k in _RULE_KINDS):
+        return [f"rules for {show(lang)} are empty; give terms, patterns, near or regex rules, or remove them."]
+    out = [f"unknown rule kind {show(k)}; allowed: {', '.join(_RULE_KINDS)}." for k in body
+           if k not in _RULE_KINDS and k != "__line__"]
+    for kind in ("terms", "exclude"):
+        for term in _as_list(body.get(kind), kind, out):
+            if not isinstance(term, str) or not any(ch.isalnum() for ch in term):
+                out.append(f"{kind} entry {show(term)} in {show(lang)} has no letter or digit; remove it.")
+    for p in _as_list(body.get("patterns"), "patterns", out):
+        out.extend(_check_pattern(p))
+    for n in _as_list(body.get("near"), "near", out):
+        out.extend(_check_near(n))
+    for r in _as_list(body.get("regex"), "regex", out):
+        if isinstance(r, dict) and not isinstance(r.get("id"), str | None):
+            out.append(f"regex rule id {show(r.get('id'))} must be text.")
+        out.extend(check_regex(r if isinstance(r, str) else (r or {}).get("pattern") if isinstance(r, dict) else r))
+    if not any(body.get(k) for k in ("terms", "patterns", "near", "regex")):
+        out.append(f"rules for {show(lang)} have only exclusions; an exclusion needs something to cancel.")
+    return out
+
+
+def _as_list(value: Any, kind: str, out: list[str]) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        out.append(f"'{kind}' must be a list; got {type(value).__name__}.")
+        return []
+    if not value:
+        out.append(f"'{kind}' is an empty list; remove it or add entries.")
+    return value
+
+
+def _check_pattern(p: Any) -> list[str]:
+    if not isinstance(p, dict) or not isinstance(p.get("pattern"), list) or not p["pattern"]:
+        return [f"a token pattern must be a mapping with 'id' and a non-empty 'pattern' list; got {show(p)}."]
+    pid = p.get("id")
+    if not isinstance(pid, str) or not pid:
+        return ["a token pattern has no 'id'; give it one so codings can name the rule."]
+    out = []
+    for i, token in enumerate(p["pattern"], start=1):
+        if not isinstance(token, dict):
+            out.append(f"pattern {show(pid)}: token {i} must be a mapping such as {{'LEMMA': 'temps'}}.")
+            continue
+        bad = set(token) - _TOKEN_KEYS - {"__line__"}
+        if bad:
+            out.append(f"pattern {show(pid)}: token {i} has unknown attribute(s) {', '.join(sorted(map(str, bad)))}; "
+                       "use spaCy token attributes such as LEMMA, LOWER, NORM, POS, OP.")
+        op = token.get("OP")
+        if op is not None and not (isinstance(op, str) and _OP.match(op)):
+            out.append(f"pattern {show(pid)}: token {i} has OP {show(op)}; allowed: !, ?, +, *, {{n}}, {{n,m}}.")
+        elif isinstance(op, str) and set(token) - {"__line__"} == {"OP"} and _unbounded_gap(op):
+            out.append(f"pattern {show(pid)}: token {i} is a wildcard with OP {show(op)}; an open or long gap makes "
+                       f"matching exponentially slow: use {{0,N}} with N <= {_MAX_GAP}, or a near rule.")
+        for key in _TEXT_KEYS & set(token):
+            if not _text_value(token[key]):
+                out.append(f"pattern {show(pid)}: token {i} {key} must be text or {{IN: [texts]}}; got "
+                           f"{show(token[key])} (quote words such as 'no', 'yes', 'on' that YAML reads as booleans).")
+    if all(set(t) - {"__line__"} <= {"OP"} for t in p["pattern"] if isinstance(t, dict)):
+        out.append(f"pattern {show(pid)} has only wildcard tokens and would match everything.")
+    return out
+
+
+_TEXT_KEYS = {"ORTH", "TEXT", "LOWER", "NORM", "LEMMA"}
+_MAX_GAP = 10
+
+
+def _unbounded_gap(op: str) -> bool:
+    if op in ("*", "+"):
+        return True
+    bounds = re.findall(r"\d+", op)
+    return op.startswith("{") and (op.endswith(",}") or (bool(bounds) and int(bounds[-1]) > _MAX_GAP))
+
+
+def _text_value(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(value)
+    if isinstance(value, dict):
+        lists = [v for k, v in value.items() if k != "__line__"]
+        return bool(lists) and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in lists)
+    return False
+
+
+def _check_near(n: Any) -> list[str]:
+    words = n.get("words") if isinstance(n, dict) else None
+    if not isinstance(words, list) or len(words) < 2 or not all(isinstance(g, list) and g for g in words):
+        return [f"a near rule needs 'id' and 'words': two or more non-empty lists of words; got {show(n)}."]
+    out = []
+    if not isinstance(n.get("id"), str):
+        out.append("a near rule has no 'id'; give it one so codings can name the rule.")
+    window = n.get("window", 4)
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 30:
+        out.append(f"near rule {show(n.get('id'))}: window {show(window)} must be a whole number from 0 to 30.")
+    if any(not isinstance(w, str) or " " in w.strip() or not w.strip() for g in words for w in g):
+        out.append(f"near rule {show(n.get('id'))}: each word must be a single word (a lemma).")
+    return out
+
+
+def check_regex(pattern: Any) -> list[str]:
+    """Problems of one regular expression: not compiling, or backtracking catastrophically on probes."""
+    import regex
+
+    if not isinstance(pattern, str) or not pattern:
+        return [f"a regex must be a non-empty string; got {show(pattern)}."]
+    try:
+        compiled = regex.compile(pattern, regex.IGNORECASE)
+    except regex.error as exc:
+        return [f"regex {show(pattern)} does not compile: {exc}."]
+    if _NESTED_QUANTIFIER.search(pattern):
+        return [f"regex {show(pattern)} can backtrack catastrophically (a repeated group that itself repeats, "
+                "such as '(a+)+'); rewrite it, e.g. '(a+)+' as 'a+'."]
+    if compiled.search(""):
+        return [f"regex {show(pattern)} matches the empty string and would code every segment."]
+    for probe in _PROBES:
+        try:
+            compiled.search(probe * 4, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            return [f"regex {show(pattern)} can backtrack catastrophically (it ran too long on a short test "
+                    "string); rewrite it without overlapping alternatives or repeated groups that repeat."]
+    return []
+
+
+def _check_parents(codes: list[Any], seen: dict[str, int | None], source: str | None) -> list[Problem]:
+    entries = [c for c in codes if isinstance(c, dict) and isinstance(c.get("id"), str)
+               and isinstance(c.get("parent"), str | None)]
+    out = [Problem(f"parent {show(c['parent'])} is not a code of this codebook.", source, c.get("__line__"), c["id"])
+           for c in entries if c.get("parent") is not None and c["parent"] not in seen]
+    parents = {c["id"]: c.get("parent") for c in entries}
+    reported: set[str] = set()
+    for start in parents:
+        chain, node = [], start
+        while node in parents and node not in chain:
+            chain.append(node)
+            node = parents[node]
+        if node in chain and node not in reported:
+            cycle = chain[chain.index(node):]
+            reported.update(cycle)
+            out.append(Problem(f"parents form a cycle: {' -> '.join([*cycle, node])}; break it.", source,
+                               seen.get(node), node))
+    return out
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
