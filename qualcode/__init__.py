@@ -28,6 +28,7 @@ from qualcode.model.results import CodingResult
 from qualcode.model.transcript import Segment, Span, Transcript
 from qualcode.model.version import __version__
 from qualcode.project.store import Project, ProjectError, code_into_project, open_project
+from qualcode.run.folder import FolderRun, code_folder
 from qualcode.views.plots import (
     plot_cooccurrence,
     plot_theme_by_attribute,
@@ -44,6 +45,7 @@ __all__ = [
     "Coder",
     "CodingResult",
     "Corpus",
+    "FolderRun",
     "Project",
     "ProjectError",
     "QualcodeError",
@@ -53,6 +55,7 @@ __all__ = [
     "Span",
     "Transcript",
     "__version__",
+    "code_folder",
     "code_into_project",
     "cooccurrence",
     "cooccurrence_matrix",

@@ -16,6 +16,8 @@ EXPECTED = {
     "plot_theme_by_attribute", "plot_theme_frequency", "plot_theme_heatmap", "read_attributes", "read_codebook",
     "read_corpus", "read_transcript", "retrieve", "save_chart", "theme_by_attribute", "theme_frequency",
     "theme_matrix", "validate_codebook", "write_codebook",
+    # the main job, as `qualcode code`
+    "FolderRun", "code_folder",
     # REFI-QDA exchange
     "RefiError", "export_qdc", "export_qdpx", "import_qdc", "import_qdpx", "read_qdc",
 }

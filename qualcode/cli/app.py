@@ -31,7 +31,6 @@ app.command()(agree)
 app.command("export")(export_command)
 app.command("import")(import_command)
 
-_STATE: dict[str, object] = {"debug": False, "current": None}
 UNEXPECTED = 3
 
 
@@ -61,7 +60,15 @@ LanguageOpt = Annotated[Language, typer.Option("--language", help="Language of t
 
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False):
-    _STATE["debug"] = debug
+    del debug  # read where it is needed (_debug, main): nothing happens before a command
+
+
+def _debug() -> bool:
+    """Whether --debug was given (before the command name)."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    return bool(context and context.find_root().params.get("debug"))
 
 
 def _echo_err(message: str) -> None:
@@ -82,7 +89,7 @@ def _load(paths: list[Path], attributes: Path | None, language: Language):
 def _report_problems(corpus) -> None:
     for error in corpus.errors:
         _echo_err(f"error: {error}")
-        if _STATE["debug"] and error.kind == "unexpected":
+        if error.kind == "unexpected" and _debug():
             import traceback
 
             cause = error.__cause__
@@ -143,97 +150,41 @@ def code(
     if out is None and project is None:
         _echo_err("error: give --out DIR (tables and charts), --project FILE (a project database), or both.")
         raise typer.Exit(2)
-    from qualcode.coding.coder import Coder
-    from qualcode.ingest.codebook_io import default_codebook, read_codebook
-    from qualcode.model.errors import CodebookError
-    from qualcode.run.outputs import check_output_folder, write_outputs
-
-    if out is not None:  # before anything is read: a folder of someone else's files is never replaced
-        from qualcode.coding.cache import default_cache_dir
-
-        kept = [] if project is None else [project, Path(f"{project}-wal"), Path(f"{project}-shm")]
-        if cache:
-            kept.append(cache_dir or default_cache_dir())
-        try:
-            check_output_folder(out, inputs=paths, keep=kept)
-        except OutputError as exc:
-            _echo_err(f"error: {exc}")
-            raise typer.Exit(2) from exc
-    from qualcode.coding.engine import auto_jobs
-
-    try:
-        book = read_codebook(codebook) if codebook else default_codebook()
-    except CodebookError as exc:
-        _echo_err(f"error: {exc}")
-        raise typer.Exit(2) from exc
-    coder = Coder(book, unit=unit.value, language=None if language == Language.auto else language.value, model=model)
-    if out is None:
-        corpus, coded = _load(paths, attributes, language), []
-    else:
-        frame = _attributes(attributes)
-        corpus, coded = _read_and_code(paths, coder, language, jobs, cache, cache_dir, engine, scheduler)
-        if frame is not None:
-            from qualcode.ingest.corpus import _join_attributes
-
-            _join_attributes(corpus, frame)
-    status = 1 if corpus.errors else 0
-    if project is not None:  # documents coded for --out are stored as they are, not coded again
-        _STATE["current"] = project
-        status = max(status, _code_into_project(project, coder, coded if out is not None else corpus))
-    if out is not None:
-        result = coder.result(coded, corpus.errors)
-        _STATE["current"] = out
-        try:
-            write_outputs(result, out, charts=("png", "svg") if svg else ("png",), documents=corpus.summary(),
-                          by=tuple(by or ()), transcripts=coded,
-                          jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)))
-        except ValueError as exc:
-            _echo_err(f"error: {exc}")
-            raise typer.Exit(2) from exc
-        except OSError as exc:
-            _echo_err(f"error: cannot write the outputs to {out}: {_os_reason(exc)} Nothing was written there; "
-                      "the previous outputs, if any, are as they were.")
-            raise typer.Exit(1) from exc
-        _summary(result, out)
-        for warning in result.warnings:
-            _echo_err(f"warning: {warning}")
-    _report_problems(corpus)
-    raise typer.Exit(status)
-
-
-def _attributes(path: Path | None):
-    if path is None:
-        return None
-    from qualcode.ingest.corpus import read_attributes
-    from qualcode.model.errors import AttributesError
-
-    try:
-        return read_attributes(path)
-    except AttributesError as exc:
-        _echo_err(f"error: {exc}")
-        raise typer.Exit(2) from exc
-
-
-def _read_and_code(paths, coder, language: Language, jobs: int, cache: bool, cache_dir, engine: Engine, scheduler):
-    """Read and code the files on this machine's processes or a Dask cluster, with a progress bar."""
     from qualcode.coding.cache import Cache
-    from qualcode.coding.engine import code_files
-    from qualcode.views.report import render_coded
+    from qualcode.model.errors import AttributesError, CodebookError
+    from qualcode.run.folder import code_folder
 
-    options = {"language": None if language == Language.auto else language.value,
-               "cache": Cache(cache_dir) if cache else None, "render": render_coded}
-    client = None
-    if engine == Engine.dask:
-        client = _dask_client(scheduler)
-        options["client"] = client
-    else:
-        options["jobs"] = jobs
+    client = _dask_client(scheduler) if engine == Engine.dask else None
     try:
-        corpus, coded = code_files(paths, coder, progress=True, **options)
+        run = code_folder(
+            paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
+            language=None if language == Language.auto else language.value, attributes=attributes,
+            by=tuple(by or ()), charts=("png", "svg") if svg else ("png",), jobs=jobs,
+            cache=Cache(cache_dir) if cache else None, client=client, progress=True,
+        )
+    except (CodebookError, AttributesError, OutputError, ValueError) as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
+    except OSError as exc:
+        _echo_err(f"error: cannot write the outputs to {out}: {_os_reason(exc)} Nothing was written there; "
+                  "the previous outputs, if any, are as they were.")
+        raise typer.Exit(1) from exc
     finally:
         if client is not None:
             client.close()
-    return corpus, coded
+    if run.project_error is not None:
+        _echo_err(f"error: {run.project_error}")
+    elif run.project is not None:
+        _project_summary(project, run.project)
+    if out is not None:
+        _summary(run.result, out)
+    shown = set()
+    for warning in [*run.result.warnings, *(run.project.warnings if run.project else [])]:
+        if warning not in shown:
+            shown.add(warning)
+            _echo_err(f"warning: {warning}")
+    _report_problems(run.corpus)
+    raise typer.Exit(0 if run.complete else 1)
 
 
 def _dask_client(scheduler: str | None):
@@ -266,23 +217,11 @@ def _os_reason(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}. Check the folder's permissions and free space."
 
 
-def _code_into_project(path: Path, coder, documents) -> int:
-    from qualcode.project.store import ProjectError, open_project
-
-    try:
-        with open_project(path) as project:
-            summary = project.code(coder, documents)
-    except ProjectError as exc:
-        _echo_err(f"error: {exc}")
-        return 1
+def _project_summary(path: Path, summary) -> None:
     typer.echo(f"Project {path}: {summary}")
-    for warning in summary.warnings:
-        _echo_err(f"warning: {warning}")
     if summary.unplaced:
         _echo_err(f"warning: {summary.unplaced} human coding(s) could not be placed in the changed text; "
                   f"see 'qualcode project unplaced {path}'.")
-        return 1
-    return 0
 
 
 def _summary(result, out: Path) -> None:
@@ -372,12 +311,13 @@ def main() -> None:
         _echo_err(f"error: {exc}")
         sys.exit(getattr(exc, "exit_status", 1))
     except Exception as exc:  # the last resort: a message, not a traceback
-        if _STATE["debug"] or "--debug" in sys.argv:
+        if "--debug" in sys.argv[1:]:
             import traceback
 
             traceback.print_exc()
             sys.exit(UNEXPECTED)
-        where = f" while processing {_STATE['current']}" if _STATE["current"] else ""
+        notes = getattr(exc, "__notes__", None)
+        where = f" {notes[0]}" if notes else ""  # where it happened: code_folder notes the file being written
         _echo_err(f"error: unexpected {type(exc).__name__}{where}: {str(exc).rstrip('.')}. This is a bug in qualcode: re-run "
                   "with --debug (before the command name) to see the traceback, and please report it.")
         sys.exit(UNEXPECTED)

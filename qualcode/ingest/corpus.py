@@ -20,7 +20,7 @@ from qualcode.model.transcript import Transcript
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Corpus", "discover", "read_attributes", "read_corpus", "read_transcript"]
+__all__ = ["Corpus", "discover", "join_attributes", "read_attributes", "read_corpus", "read_transcript"]
 
 PathLike = str | os.PathLike[str]
 
@@ -298,7 +298,7 @@ def read_corpus(
     transcripts, errors, skipped = _collect(iter_corpus(paths, language=language))
     corpus = Corpus(transcripts, errors, skipped)
     if attributes is not None:
-        _join_attributes(corpus, attributes)
+        join_attributes(corpus, attributes)
     return corpus
 
 
@@ -355,7 +355,9 @@ def _collect(items: Iterable[Transcript | ReadError | str]) -> tuple[list, list,
     return transcripts, errors, skipped
 
 
-def _join_attributes(corpus: Corpus, attributes: PathLike | pd.DataFrame) -> None:
+def join_attributes(corpus: Corpus, attributes: PathLike | pd.DataFrame) -> None:
+    """Give each transcript of ``corpus`` its row of ``attributes`` (a file or its DataFrame); warn in
+    ``corpus.warnings`` about transcripts without a row and rows naming no transcript."""
     import pandas as pd
 
     frame = attributes if isinstance(attributes, pd.DataFrame) else read_attributes(attributes)

@@ -1,0 +1,143 @@
+"""The main job: code a folder of transcripts into an output folder and/or a project, as ``qualcode code`` does.
+
+:func:`code_folder` is the whole of ``qualcode code`` as a library call, so that a notebook gets the same
+outputs as the command: the codebook, the attributes and the output folder are checked before anything is
+read; every file is read and coded once (in worker processes, from the cache where it can); the documents
+go into the project (re-coded only where needed, human codings kept) and the tables, charts and report
+into the output folder. A file that cannot be read is recorded, not raised: the others are still coded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode.coding.coder import Coder
+from qualcode.coding.engine import auto_jobs, code_files
+from qualcode.ingest.codebook_io import default_codebook, read_codebook
+from qualcode.ingest.corpus import Corpus, join_attributes, read_attributes
+from qualcode.model.codebook import Codebook
+from qualcode.project.store import ProjectError, ProjectSummary, open_project
+from qualcode.run.outputs import check_output_folder, write_outputs
+from qualcode.views.report import render_coded
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualcode.coding.cache import Cache
+    from qualcode.model.results import CodingResult
+
+__all__ = ["FolderRun", "code_folder"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass
+class FolderRun:
+    """What :func:`code_folder` did.
+
+    ``corpus`` holds the transcripts read, the files that could not be read (``errors``), those skipped and
+    the warnings; ``result`` the tidy tables of the coding; ``project`` the project's summary, or
+    ``project_error`` when the project could not be written (the output folder was still written).
+    """
+
+    corpus: Corpus
+    result: CodingResult
+    out: Path | None = None
+    project: ProjectSummary | None = None
+    project_error: ProjectError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when every file was read and coded, the project written, and no human coding left unplaced."""
+        unplaced = self.project is not None and self.project.unplaced
+        return not (self.corpus.errors or self.project_error or unplaced)
+
+
+def code_folder(
+    paths: PathLike | Iterable[PathLike],
+    *,
+    out: PathLike | None = None,
+    project: PathLike | None = None,
+    codebook: Codebook | PathLike | None = None,
+    unit: str = "paragraph",
+    language: str | None = None,
+    model: str | None = None,
+    attributes: PathLike | pd.DataFrame | None = None,
+    by: Iterable[str] = (),
+    charts: tuple[str, ...] = ("png",),
+    jobs: int = 0,
+    cache: Cache | None = None,
+    client: Any = None,
+    progress: bool = False,
+) -> FolderRun:
+    """Code the transcripts under ``paths`` and write them to ``out`` (tables, charts, report) and/or ``project``.
+
+    Parameters
+    ----------
+    paths : transcript files and folders (read recursively).
+    out : the output folder: new, empty or one of qualcode's outputs (see
+        :func:`qualcode.run.outputs.check_output_folder`); it is replaced as a whole.
+    project : a project file to code into (created if absent): only documents whose text or codebook
+        changed are coded again, human codings are kept and follow the text.
+    codebook : a Codebook or a codebook file; qualcode's default codebook when None.
+    unit, language, model : as for :class:`~qualcode.Coder`.
+    attributes : a participant-attributes CSV (or its DataFrame) with a ``document`` column.
+    by : attributes to compare groups by (``theme_by_<attribute>`` tables and charts).
+    charts : the chart formats (``"png"``, ``"svg"``).
+    jobs, cache, client : as for :func:`qualcode.coding.engine.iter_coded` (0 jobs: one per core, fewer
+        for few files).
+    progress : show a progress bar on a terminal.
+
+    Raises
+    ------
+    ValueError : neither ``out`` nor ``project``, or an unknown attribute in ``by``.
+    CodebookError, AttributesError : an invalid codebook or attributes file (before anything is read).
+    OutputError : ``out`` would destroy files qualcode did not write (before anything is read).
+    OSError : the outputs could not be written (the previous ones are left as they were).
+    """
+    if out is None and project is None:
+        raise ValueError("Give code_folder an output folder (out=...), a project file (project=...), or both.")
+    book = codebook if isinstance(codebook, Codebook) else read_codebook(codebook) if codebook else default_codebook()
+    frame = read_attributes(attributes) if isinstance(attributes, str | os.PathLike) else attributes
+    if out is not None:
+        kept = [] if project is None else [project, f"{project}-wal", f"{project}-shm"]
+        kept += [cache.folder] if cache is not None else []
+        check_output_folder(out, inputs=[paths] if isinstance(paths, str | os.PathLike) else paths, keep=kept)
+    coder = Coder(book, unit=unit, language=language, model=model)
+    options: dict[str, Any] = {"client": client} if client is not None else {"jobs": jobs}
+    corpus, coded = code_files(paths, coder, language=language, cache=cache, progress=progress,
+                               render=render_coded if out is not None else None, **options)
+    if frame is not None:
+        join_attributes(corpus, frame)
+    run = FolderRun(corpus, coder.result(coded, corpus.errors))
+    if project is not None:
+        try:
+            with _noted(f"while processing {project}"), open_project(project) as opened:
+                run.project = opened.code(coder, coded)
+        except ProjectError as exc:
+            run.project_error = exc
+    if out is not None:
+        with _noted(f"while processing {out}"):
+            run.out = write_outputs(run.result, out, charts=charts, documents=corpus.summary(), by=tuple(by),
+                                    transcripts=coded, jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)))
+    return run
+
+
+class _noted:
+    """Add a note (where it happened) to an unexpected exception passing through; the CLI prints it."""
+
+    def __init__(self, note: str) -> None:
+        self.note = note
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> bool:
+        if exc is not None and not getattr(exc, "__notes__", None):
+            exc.add_note(self.note)
+        return False
