@@ -85,6 +85,8 @@ ACCENTS = "Été : « déjà » vu, ça va."
         (b"\xff\xfe\x00\x00" + FRENCH.encode("utf-32-le"), FRENCH, "utf-32-le"),
         (FRENCH.encode("utf-16-le"), FRENCH, "utf-16-le"),
         (FRENCH.encode("utf-16-be"), FRENCH, "utf-16-be"),
+        ("pas Ā".encode("utf-16-le"), "pas Ā", "utf-16-le"),  # U+0100's low byte is NUL too
+        ("pas Ā".encode("utf-16-be"), "pas Ā", "utf-16-be"),
         (FRENCH.encode("cp1252"), FRENCH, "cp1252"),
         (ACCENTS.encode("latin-1"), ACCENTS, "cp1252"),
         ("élève".encode("cp1252"), "élève", "cp1252"),
@@ -99,6 +101,8 @@ ACCENTS = "Été : « déjà » vu, ça va."
         "utf32-bom",
         "utf16le",
         "utf16be",
+        "short-utf16le-with-nul-low-byte",
+        "short-utf16be-with-nul-low-byte",
         "cp1252",
         "latin1",
         "short-cp1252",

@@ -166,15 +166,19 @@ def _binary(path: str | Path, problem: str) -> BinaryFileError:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """'utf-16-le' or 'utf-16-be' when every other byte is NUL, as in ASCII-range UTF-16 text."""
+    """'utf-16-le' or 'utf-16-be' when most of every other byte is NUL, as in Latin-script UTF-16 text.
+
+    The other half may hold a few NULs too: U+0100 (Ā), U+0200... have a NUL low byte, and a short text
+    with one of them must still be seen as UTF-16 (the decoded text is checked for control characters).
+    """
     sample = data[:_SAMPLE]
     if len(sample) < 4 or len(sample) % 2:
         return None
     even, odd = sample[0::2], sample[1::2]
     even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
-    if odd_nul > 0.7 and even_nul < 0.1:
+    if odd_nul > 0.5 and odd_nul - even_nul > 0.4:
         return "utf-16-le"
-    if even_nul > 0.7 and odd_nul < 0.1:
+    if even_nul > 0.5 and even_nul - odd_nul > 0.4:
         return "utf-16-be"
     return None
 
