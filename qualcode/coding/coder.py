@@ -203,20 +203,32 @@ def _fold_token(token: Any) -> dict[str, Any]:
 def _near(hits: list[tuple[int, int]], groups: int, window: int) -> list[tuple[int, int]]:
     """Token spans (first, last) where a word of every group occurs, at most ``window`` tokens apart.
 
-    ``hits`` are (token index, group) pairs sorted by token; from each hit, the following hits are
-    taken while each is within ``window`` tokens of the previous one, until every group is present.
+    ``hits`` are (token index, group) pairs sorted by token. For each hit, the span runs from it to the
+    first later hit by which every group has been met, going on only while each hit is within ``window``
+    tokens of the previous one. Linear: hits are cut into chains at every gap wider than ``window``, and in
+    each chain two pointers move forward only (the end of the shortest span never moves back).
     """
-    out = []
-    for i, (first, group) in enumerate(hits):
-        seen, last = {group}, first
-        for token, other in hits[i + 1 :]:
-            if token - last - 1 > window:
-                break
-            seen.add(other)
-            last = token
-            if len(seen) == groups:
-                out.append((first, last))
-                break
+    out: list[tuple[int, int]] = []
+    start, n = 0, len(hits)
+    while start < n:
+        end = start + 1
+        while end < n and hits[end][0] - hits[end - 1][0] - 1 <= window:
+            end += 1
+        counts: dict[int, int] = {}
+        covered, j = 0, start
+        for i in range(start, end):
+            while covered < groups and j < end:
+                group = hits[j][1]
+                counts[group] = counts.get(group, 0) + 1
+                covered += counts[group] == 1
+                j += 1
+            if covered < groups:
+                break  # no later start in this chain can meet every group either
+            out.append((hits[i][0], hits[j - 1][0]))
+            group = hits[i][1]
+            counts[group] -= 1
+            covered -= counts[group] == 0
+        start = end
     return out
 
 

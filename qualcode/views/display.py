@@ -360,8 +360,12 @@ def _block_ranges(transcript: Transcript) -> list[tuple[int, int]]:
     """Paragraphs and headings, plus any text that no paragraph, heading or speaker label covers."""
     ranges = {(s.start, s.end) for s in transcript.spans if s.kind == "paragraph"}
     covered = sorted(ranges | {(s.start, s.end) for s in transcript.spans if s.kind in ("heading", "label")})
+    paragraphs = sorted(ranges)
+    starts = [a for a, _ in paragraphs]
+    reach = list(accumulate((b for _, b in paragraphs), max))  # the furthest paragraph end so far
     for s in transcript.spans:
-        if s.kind == "heading" and not any(a < s.end and s.start < b for a, b in ranges):
+        before = bisect_left(starts, s.end)  # paragraphs starting before the heading ends
+        if s.kind == "heading" and not (before and reach[before - 1] > s.start):  # none of them overlaps it
             ranges.add((s.start, s.end))
     position, text = 0, transcript.text
     for start, end in [*covered, (len(text), len(text))]:

@@ -1,0 +1,43 @@
+"""Adversarial shapes run in time proportional to their size (issue 17): each bound is generous for a linear
+version (which takes about a second here) and missed by far by the quadratic ones these replaced."""
+
+from __future__ import annotations
+
+import time
+
+from qualcode.ingest.segments import segment
+from qualcode.model.transcript import Span, Transcript
+from qualcode.views.display import _block_ranges
+
+HEADINGS = 50_000
+
+
+def _many_sections() -> Transcript:
+    """A transcript of 50,000 interview-guide questions, each with one answer paragraph."""
+    parts, spans, position = [], [], 0
+    for i in range(HEADINGS):
+        question, answer = f"Question {i} ?", f"Answer {i}."
+        q0, a0 = position, position + len(question) + 1
+        end = a0 + len(answer)
+        spans += [Span(q0, q0 + len(question), "heading", question), Span(q0, end, "section", question),
+                  Span(a0, end, "paragraph")]
+        parts.append(f"{question}\n{answer}")
+        position = end + 1
+    return Transcript("many", "\n".join(parts), sorted(spans, key=lambda s: (s.start, -s.end)), {"language": "en"})
+
+
+def test_segments_find_their_section_in_one_sweep():
+    transcript = _many_sections()
+    started = time.perf_counter()
+    segments = segment(transcript, "paragraph")
+    assert time.perf_counter() - started < 15  # the scan of every section per segment: about 80 s
+    assert [s.section for s in segments[:2]] == ["Question 0 ?", "Question 1 ?"]
+    assert segments[-1].section == f"Question {HEADINGS - 1} ?"
+
+
+def test_report_blocks_of_many_headings_in_one_sweep():
+    transcript = _many_sections()
+    started = time.perf_counter()
+    ranges = _block_ranges(transcript)
+    assert time.perf_counter() - started < 15  # every paragraph per heading: about five minutes
+    assert len(ranges) == 2 * HEADINGS  # each heading is a block of its own, beside its answer
