@@ -134,7 +134,7 @@ class _Merge:
 
     def _codes(self) -> dict[str, str]:
         """Canonical code GUID -> code id; new codes are added with a codebook holding them."""
-        from qualcode.exchange.qdc import codebook_from_refi
+        from qualcode.ingest.refi.qdc import codebook_from_refi
 
         ours = {c.id: c for c in project_codes(self.project, self.guids)}
         lookup = self.guids.lookup("code", ours)
