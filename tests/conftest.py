@@ -6,6 +6,7 @@ absent, but under ``CI=true`` such a skip fails instead: CI must never go green 
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -36,6 +37,15 @@ def require_shared(relative: str | Path = "") -> Path:
     if not path.exists():
         skip_or_fail(f"{path} is absent: the shared third-party material is needed for this test")
     return path
+
+
+@functools.cache
+def shared_transcript(relative: str):
+    """``qc.read_transcript`` of ``../shared/<relative>``, read once per test session (PDFs take a second
+    each); skips (or fails under CI) where it is absent. Tests must not change what it returns."""
+    import qualcode as qc
+
+    return qc.read_transcript(require_shared(relative))
 
 
 @pytest.fixture(autouse=True, scope="session")

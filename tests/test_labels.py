@@ -15,7 +15,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import require_shared
+from conftest import shared_transcript
 
 import qualcode as qc
 
@@ -35,14 +35,14 @@ def _rows(name: str) -> dict[str, list[dict[str, str]]]:
     return by_source
 
 
-def _path(source: str) -> Path:
-    return LABELS / source if source.startswith("heldout/") else require_shared(source)
+def _read(source: str):
+    return qc.read_transcript(LABELS / source) if source.startswith("heldout/") else shared_transcript(source)
 
 
 @pytest.mark.parametrize("name", ANCHORED)
 def test_anchored_labels_still_hold_their_words(name):
     for source, rows in _rows(name).items():
-        transcript = qc.read_transcript(_path(source))
+        transcript = _read(source)
         check(Projection.of(transcript.text), rows, source)
         spans = [(int(r["cstart"]), int(r["cend"])) for r in rows]
         assert spans == sorted(spans) and all(a < b for a, b in spans), f"{source}: units out of order"

@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
-from conftest import require_shared
+from conftest import require_shared, shared_transcript
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -675,14 +675,13 @@ def test_read_pdf_real_transcript() -> None:
 
 def test_pdf_finds_the_human_coded_segments() -> None:
     """At least 95% of the 262 coded segments are found in the loaded text, whitespace aside (measured: 260)."""
-    from qualcode import read_transcript
     folder = require_shared(PDPILOT)
     with open(folder / "coded_segments_parsed.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 262
     squeezed = {}
     for pdf in sorted((folder / "transcripts_pdf").glob("P*.pdf")):
-        squeezed[pdf.stem] = re.sub(r"\s+", "", read_transcript(pdf).text)
+        squeezed[pdf.stem] = re.sub(r"\s+", "", shared_transcript(f"{PDPILOT}/transcripts_pdf/{pdf.name}").text)
     found = sum(re.sub(r"\s+", "", row["segment_text"]) in squeezed[row["document"]] for row in rows)
     assert found >= 0.95 * len(rows), f"{found}/{len(rows)} coded segments found"
 
