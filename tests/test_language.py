@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import require_shared
 
+import qualcode as qc
 from qualcode.ingest.language import detect_language, stop_words
 
 SEED = "seeds/000_c0c839df2532a9e7.txt"
@@ -69,3 +70,34 @@ def test_only_the_first_words_count() -> None:
     french = "je pense que les parents ne viennent pas " * 1000
     english = "I think that the parents do not come here " * 2000
     assert detect_language(french + english) == "fr"
+
+
+@pytest.mark.parametrize(("given", "code"), [("fr-FR", "fr"), ("French", "fr"), ("français", "fr"),
+                                             ("en_GB", "en"), ("EN", "en"), ("de-CH", "de")])
+def test_front_matter_languages_are_normalised(tmp_path, given, code):
+    path = tmp_path / "note.md"
+    path.write_text(f"---\nlang: {given}\n---\n\nLes parents viennent peu aux réunions de l'école.\n", encoding="utf-8")
+    transcript = qc.read_transcript(path)
+    assert transcript.language == code and not transcript.metadata["warnings"]
+
+
+def test_an_unknown_front_matter_language_is_detected_with_a_warning(tmp_path):
+    path = tmp_path / "note.md"
+    path.write_text("---\nlanguage: Klingon\n---\n\nLes parents ne viennent jamais aux réunions de l'école, "
+                    "ils n'ont pas le temps.\n", encoding="utf-8")
+    transcript = qc.read_transcript(path)
+    assert transcript.language == "fr"
+    assert any("'Klingon' names no language" in w for w in transcript.metadata["warnings"])
+
+
+def test_pandoc_languages_code_into_a_project(tmp_path):
+    """A Pandoc `lang: fr-FR` went to spacy.blank() as it was: the note failed, and with --project the run
+    stored none of the three documents."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, lang in (("a", "fr-FR"), ("b", "French"), ("c", "fr")):
+        (folder / f"{name}.md").write_text(f"---\nlang: {lang}\n---\n\nLes familles nous font confiance.\n",
+                                           encoding="utf-8")
+    run = qc.code_folder(folder, project=tmp_path / "p.qcproj", jobs=1)
+    assert run.complete and sorted(run.project.added) == ["a", "b", "c"]
+    assert set(run.result.codings["document"]) == {"a", "b", "c"}

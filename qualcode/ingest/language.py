@@ -15,7 +15,7 @@ from functools import cache
 from itertools import islice
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "detect_language", "stop_words"]
+__all__ = ["LANGUAGES", "detect_language", "language_code", "stop_words"]
 
 LANGUAGES = ("fr", "en")
 MAX_WORDS = 5000
@@ -24,6 +24,31 @@ MIN_WORDS = 5
 MIN_HITS = 3
 RATIO = 1.5
 ACCENT_RATE = 0.02
+
+# Names of languages as metadata writes them (Pandoc's `lang: fr-FR`, `language: French`), in English and in
+# the language itself, for the languages spaCy tokenises; BCP 47 tags are cut to their primary subtag.
+_NAMES = {
+    "french": "fr", "français": "fr", "francais": "fr", "english": "en", "anglais": "en", "german": "de",
+    "deutsch": "de", "spanish": "es", "español": "es", "espanol": "es", "italian": "it", "italiano": "it",
+    "portuguese": "pt", "português": "pt", "dutch": "nl", "nederlands": "nl", "catalan": "ca", "català": "ca",
+}
+_TAG = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*")
+
+
+def language_code(value: object) -> str | None:
+    """The spaCy language code of a language as metadata gives it (``"fr"``, ``"fr-FR"``, ``"fr_CA"``,
+    ``"French"``, ``"français"``), or None when it names no language spaCy knows."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().casefold()
+    if text in _NAMES:
+        return _NAMES[text]
+    match = _TAG.fullmatch(text)
+    if match is None:
+        return None
+    code = match.group(1)
+    return code if importlib.util.find_spec(f"spacy.lang.{code}") is not None else None
+
 
 _WORD = re.compile(r"[^\W\d_]+['’]?")
 _ACCENTS = frozenset("àâäçéèêëîïôöùûüÿœæ")

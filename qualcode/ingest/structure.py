@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from qualcode.ingest.language import detect_language, stop_words
+from qualcode.ingest.language import detect_language, language_code, stop_words
 from qualcode.ingest.normalize import clean_text, describe_repairs, is_hard_wrapped, join_lines
 from qualcode.model.transcript import Block, RawDocument, Span, Transcript
 
@@ -445,7 +445,11 @@ def build_transcript(
     _find_labels(lines)
     text = "\n".join(line.text for line in lines)
     front_matter = dict(raw.metadata.get("front_matter") or {})
-    language = language or front_matter.get("language") or front_matter.get("lang") or detect_language(text)
+    warnings = [*raw.warnings, *describe_repairs(repairs)]
+    if language is None:
+        language, warning = _front_matter_language(front_matter)
+        warnings += [warning] if warning else []
+    language = language or detect_language(text)
     metadata = {
         **raw.metadata,
         "source": source,
@@ -453,6 +457,19 @@ def build_transcript(
         "encoding": raw.encoding,
         "language": language,
         "front_matter": front_matter,
-        "warnings": [*raw.warnings, *describe_repairs(repairs)],
+        "warnings": warnings,
     }
     return Transcript(doc_id, text, _spans(text, lines), metadata)
+
+
+def _front_matter_language(front_matter: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The language the front matter gives (``lang: fr-FR``, ``language: French``), normalised, and a warning
+    when it gives one that names no known language (the language is then detected from the text)."""
+    given = front_matter.get("language", front_matter.get("lang"))
+    if given is None:
+        return None, None
+    code = language_code(given)
+    if code is None:
+        return None, (f"the front matter's language {str(given)[:40]!r} names no language qualcode knows "
+                      "(use a code such as fr or en-GB); the language was detected from the text instead.")
+    return code, None
