@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualcode as qc
+from qualcode.coding.coder import Coder
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.codebook import Code, Codebook, NearRule, Rules, TokenRule
 from qualcode.model.transcript import Block, RawDocument
@@ -200,3 +201,27 @@ def test_near_is_linear_in_the_hits_of_a_paragraph():
     started = time.perf_counter()
     assert _near(hits, 2, 4) == []
     assert time.perf_counter() - started < 20  # linear: about 0.3 s; the scan would take hours
+
+
+def test_a_slow_regex_is_skipped_in_its_document_then_switched_off(caplog):
+    """(e|ee)+z backtracks exponentially on a run of e's: it used to time out on every paragraph of every
+    document, with warnings only at the end. It is now dropped for the rest of a document at its first
+    timeout, switched off for the run after three documents, and each time logged at once."""
+    import logging
+    import time
+
+    from qualcode.coding.coder import MAX_TIMEOUTS
+    from qualcode.model.codebook import RegexRule
+
+    slow = Codebook("b", [Code("slow", rules={"en": Rules(regex=(RegexRule("ees", "(e|ee)+z"),))})])
+    paragraphs = ["e" * 40 + "!"] * 20
+    transcripts = [build_transcript(RawDocument([Block("\n\n".join(paragraphs))], "txt"), f"d{i}", language="en")
+                   for i in range(6)]
+    coder = Coder(slow, regex_timeout=0.05)
+    started = time.perf_counter()
+    with caplog.at_level(logging.WARNING, logger="qualcode"):
+        warnings = [w for t in transcripts for w in coder.code_transcript(t).warnings]
+    assert time.perf_counter() - started < 20 * MAX_TIMEOUTS * 0.05  # not one timeout per paragraph
+    assert len(warnings) == MAX_TIMEOUTS and "rest of this document" in warnings[0]
+    assert "switched off for the rest of the run" in warnings[-1]
+    assert [r.getMessage() for r in caplog.records] == warnings

@@ -155,6 +155,7 @@ def code(
     from qualcode.run.folder import code_folder
 
     client = _dask_client(scheduler) if engine == Engine.dask else None
+    _show_warnings_at_once()
     try:
         run = code_folder(
             paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
@@ -178,13 +179,24 @@ def code(
         _project_summary(project, run.project)
     if out is not None:
         _summary(run.result, out)
-    shown = set()
-    for warning in [*run.result.warnings, *(run.project.warnings if run.project else [])]:
-        if warning not in shown:
-            shown.add(warning)
-            _echo_err(f"warning: {warning}")
+    for warning in dict.fromkeys([*run.result.warnings, *(run.project.warnings if run.project else [])]):
+        _echo_err(f"warning: {warning}")
     _report_problems(run.corpus)
     raise typer.Exit(0 if run.complete else 1)
+
+
+def _show_warnings_at_once() -> None:
+    """Print what the library logs on the ``qualcode`` logger (a slow regex rule...) as it happens, in this
+    process and in the worker processes forked from it; the end-of-run list of warnings still holds them."""
+    import logging
+
+    class Echo(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            _echo_err(f"warning: {record.getMessage()}")
+
+    logger = logging.getLogger("qualcode")
+    logger.handlers[:] = [Echo(logging.WARNING)]
+    logger.propagate = False
 
 
 def _dask_client(scheduler: str | None):

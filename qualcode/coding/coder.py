@@ -8,6 +8,7 @@ is kept as evidence with its offsets and the id of the rule that fired, so each 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["Coder"]
 
 _FOLDED_ATTRS = ("LEMMA", "NORM", "LOWER")
+MAX_TIMEOUTS = 3  # documents in which a regex rule may time out before it is switched off for the run
+_LOG = logging.getLogger("qualcode")
 MATCHER_VERSION = "1"  # part of every cached match's key: change it when matching itself changes
 
 
@@ -242,7 +245,9 @@ class Coder:
     language : force a language for every transcript instead of each transcript's own (detected) one.
     model : an installed spaCy model (e.g. ``"fr_core_news_sm"``) for lemmas, instead of lookup tables.
     regex_timeout : seconds a regular expression may run on one paragraph before it is abandoned (a
-        warning names the rule): a user's pattern can never hang a run.
+        warning names the rule, logged at once on the ``qualcode`` logger): a user's pattern can never hang a
+        run. A rule that timed out is skipped for the rest of that document, and switched off for the rest of
+        the run (in this process) once it has timed out in three documents.
 
     Examples
     --------
@@ -376,14 +381,26 @@ class Coder:
         self, compiled: _Compiled, text: str, offset: int, doc_id: str, warnings: list[str], timed_out: set[str]
     ) -> list[tuple[str, int, int]]:
         out = []
+        slow: dict[str, int] = self.__dict__.setdefault("_slow_", {})  # rule -> documents it timed out in
         for rule_id, _, pattern in compiled.regexes:
+            if rule_id in timed_out:
+                continue
+            if slow.get(rule_id, 0) >= MAX_TIMEOUTS:  # switched off: this document's matches are incomplete too
+                timed_out.update((rule_id, _code_of(rule_id)))
+                continue
             try:
                 out += [(rule_id, offset + m.start(), offset + m.end())
                         for m in pattern.finditer(text, timeout=self.regex_timeout) if m.end() > m.start()]
             except TimeoutError:
-                timed_out.add(_code_of(rule_id))
-                warnings.append(f"{doc_id}: regex rule {rule_id!r} took over {self.regex_timeout}s on one "
-                                "paragraph and was skipped there; simplify the pattern.")
+                timed_out.update((rule_id, _code_of(rule_id)))
+                slow[rule_id] = slow.get(rule_id, 0) + 1
+                gone = slow[rule_id] >= MAX_TIMEOUTS
+                message = (f"{doc_id}: regex rule {rule_id!r} took over {self.regex_timeout}s on one paragraph: it "
+                           + (f"is switched off for the rest of the run (timed out in {MAX_TIMEOUTS} documents)"
+                              if gone else "is skipped for the rest of this document")
+                           + "; simplify the pattern (qualcode codebook check finds most slow ones).")
+                warnings.append(message)
+                _LOG.warning(message)  # at once: a slow rule should not be found out only at the end of a long run
         return out
 
     def code(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import reprlib
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ _OP = re.compile(r"^([!?+*]|\{\d*(,\d*)?\})$")
 _PROBES = ("a" * 28 + "!", "ab " * 20 + "!", "x" * 40 + "\n", "aaaa-" * 12 + "!", "1" * 30 + "a")
 REGEX_TIMEOUT = 0.05
 # A group containing a quantifier, itself quantified: (a+)+, (\w*\s?)*, (x+){2,}...
+MAX_REPEAT = 1000  # the largest {n} or {n,m} a regex rule may hold
+_REPEAT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
+_LITERAL = re.compile(r"(?<!\\)([^\W\d_])")  # a letter of the pattern that is not an escape's (\b, \w...)
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\d*\})\)(?:[+*]|\{\d*,\d*\})")
 
 
@@ -303,6 +307,10 @@ def check_regex(pattern: Any) -> list[str]:
 
     if not isinstance(pattern, str) or not pattern:
         return [f"a regex must be a non-empty string; got {show(pattern)}."]
+    counts = [int(n) for match in _REPEAT.finditer(pattern) for n in match.groups() if n]
+    if counts and max(counts) > MAX_REPEAT:
+        return [f"regex {show(pattern)} repeats something {max(counts):,} times; compiling it would take gigabytes "
+                f"of memory. Use a repeat count of at most {MAX_REPEAT:,}, or '+'/'*'."]
     try:
         compiled = regex.compile(pattern, regex.IGNORECASE)
     except regex.error as exc:
@@ -312,13 +320,23 @@ def check_regex(pattern: Any) -> list[str]:
                 "such as '(a+)+'); rewrite it, e.g. '(a+)+' as 'a+'."]
     if compiled.search(""):
         return [f"regex {show(pattern)} matches the empty string and would code every segment."]
-    for probe in _PROBES:
+    for probe in (*(p * 4 for p in _PROBES), *_probes_of(pattern)):
         try:
-            compiled.search(probe * 4, timeout=REGEX_TIMEOUT)
+            compiled.search(probe, timeout=REGEX_TIMEOUT)
         except TimeoutError:
             return [f"regex {show(pattern)} can backtrack catastrophically (it ran too long on a short test "
                     "string); rewrite it without overlapping alternatives or repeated groups that repeat."]
     return []
+
+
+def _probes_of(pattern: str) -> list[str]:
+    """Test strings made of the pattern's own letters: each letter, and each pair of letters that follow each
+    other, repeated, then a character no pattern expects. Ambiguous repeats such as ``(e|ee)+z`` backtrack
+    exponentially on a run of their letter that does not end as the pattern wants."""
+    letters = [m.group(1) for m in _LITERAL.finditer(pattern)]
+    singles = list(dict.fromkeys(letters))[:12]
+    pairs = list(dict.fromkeys(a + b for a, b in pairwise(letters) if a != b))[:12]
+    return [c * 32 + "\u00a7" for c in singles] + [p * 16 + "\u00a7" for p in pairs]
 
 
 def _check_parents(codes: list[Any], seen: dict[str, int | None], source: str | None) -> list[Problem]:

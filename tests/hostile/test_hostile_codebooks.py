@@ -54,6 +54,8 @@ WRONG_TYPES = {
     "window-boolean.yml": (RULES + "        near: [{id: n, words: [[a], [b]], window: true}]\n", "window True must"),
     "regex-number.yml": (RULES + "        regex: [{pattern: 5}]\n", "a regex must be a non-empty string"),
     "regex-id-list.yml": (RULES + "        regex: [{pattern: 'ab+c', id: [1]}]\n", "regex rule id [1] must be text"),
+    "regex-ambiguous.yml": (RULES + "        regex: ['(e|ee)+z']\n", "can backtrack catastrophically"),
+    "regex-huge-repeat.yml": (RULES + "        regex: ['a{4000000000}']\n", "repeats something 4,000,000,000 times"),
     "pattern-id-number.yml": (RULES + "        patterns: [{id: 5, pattern: [{LOWER: a}]}]\n", "has no 'id'"),
     "language-number.yml": (CODE + "    rules:\n      1: {terms: [x]}\n", "rules language 1 is not a language"),
     "color-number.yml": (CODE + "    color: 0x123456\n", "is not of the form '#RRGGBB'"),
