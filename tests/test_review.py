@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qualcode.model.cells import restore
 from qualcode.project.review import (
     ReviewSheetError,
     export_review_sheet,
@@ -101,7 +102,11 @@ def test_export_prefills_the_automatic_codes(tmp_path, suffix):
         [None, 1, 1],
         [None] * 3,
     ]
-    assert [row[5] for row in rows[1:]] == SEGMENTS["text"].tolist()  # text kept as text, formula or not
+    texts = [row[5] for row in rows[1:]]
+    if suffix == ".csv":  # a spreadsheet must not run a text as a formula: a leading quote, read back off
+        assert texts[0].startswith("'=SUM(A1)")
+        texts = [restore(t) for t in texts]
+    assert texts == SEGMENTS["text"].tolist()  # text kept as text, formula or not
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left
 
 
@@ -332,3 +337,32 @@ def test_reviewed_row_needs_its_unit_and_errors_are_qualcode_errors(tmp_path):
     fill(path, {(2, "reviewed"): "x", (2, "unit"): ""})
     with pytest.raises(ReviewSheetError, match=r"row 2, column C \('unit'\): a reviewed row needs its unit"):
         read(path)
+
+
+def test_csv_sheet_neutralises_formulas_and_reads_them_back_exactly(tmp_path):
+    """A text starting with = (or +, -, @) would run as a formula when the CSV is opened in Excel
+    (=HYPERLINK(...&A1) sends the sheet away): it gets a leading quote, which reading the sheet removes."""
+    path = tmp_path / "review.csv"
+    export_review_sheet(SEGMENTS, AUTO, path, codes=CODES)
+    assert all(not cell.startswith(("=", "+", "@")) for row in load(path) for cell in row)
+    fill(path, {(2, "reviewed"): "x", (2, "comment"): "'=pas une formule non plus"})
+    texts = {(d, s): t for d, s, t in SEGMENTS[["document", "segment_id", "text"]].itertuples(index=False)}
+    sheet = read(path, known_texts=texts)  # the text cell matches its segment: the round trip is exact
+    assert sheet.reviewed == {("entretien_é", 0)}
+    assert sheet.comments["comment"].tolist() == ["=pas une formule non plus"]
+
+
+def test_a_sheet_claiming_the_whole_grid_is_read_in_proportion_to_its_cells(tmp_path):
+    """One space typed in cell XFD1048576: openpyxl padded every row to 16,384 cells and the sheet to a
+    million rows (45 s, 5.5 GB)."""
+    import time
+
+    path = tmp_path / "review.xlsx"
+    export_review_sheet(SEGMENTS, AUTO, path, codes=CODES)
+    wb = openpyxl.load_workbook(path)
+    wb.active["XFD1048576"] = " "
+    wb.save(path)
+    started = time.perf_counter()
+    sheet = read(path)
+    assert time.perf_counter() - started < 15  # about 0.5 s
+    assert sheet.reviewed == frozenset()

@@ -145,6 +145,10 @@ def code(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) for --engine dask.")
     ] = None,
+    spreadsheet_safe: Annotated[
+        bool, typer.Option("--spreadsheet-safe", help="Put a quote before table cells that Excel would run as "
+                           "formulas (=, +, -, @): for tables opened in a spreadsheet, not read by programs.")
+    ] = False,
 ) -> None:
     """Code transcripts with a codebook and write segments, codings, evidence, theme frequency and errors."""
     if out is None and project is None:
@@ -161,7 +165,8 @@ def code(
             paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
             language=None if language == Language.auto else language.value, attributes=attributes,
             by=tuple(by or ()), charts=("png", "svg") if svg else ("png",), jobs=jobs,
-            cache=Cache(cache_dir) if cache else None, client=client, progress=True,
+            cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
+            progress=True,
         )
     except (CodebookError, AttributesError, OutputError, ValueError) as exc:
         _echo_err(f"error: {exc}")

@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualcode.model.cells import neutralise, restore
 from qualcode.model.errors import QualcodeError
 from qualcode.model.files import write_atomic_path
 
@@ -174,10 +175,12 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]], delimiter: str) -> None:
+    """The sheet as CSV for a spreadsheet: a text cell that would run as a formula gets a leading quote
+    (:mod:`qualcode.model.cells`); reading the sheet back removes it, so the round trip is exact."""
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, delimiter=delimiter)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([neutralise(v) for v in row] for row in rows)
 
 
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]], n_codes: int) -> None:
@@ -400,26 +403,36 @@ def _flag(value: str, reviewed: bool) -> bool | None:
 
 
 def _load(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the non-empty rows (with their row number, header = 1), every cell as text."""
+    """The header and the non-empty rows (with their row number, header = 1), every cell as text.
+
+    Work is in proportion to the cells that hold something: a sheet whose stated size is the whole grid (one
+    space typed in cell XFD1048576) is not padded out to its 17 billion cells.
+    """
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise ReviewSheetError(path, [SheetProblem("a review sheet must be a .csv or .xlsx file")])
     try:
-        table = _xlsx_rows(path) if suffix != ".csv" else _csv_rows(path.read_bytes())
+        rows = _xlsx_rows(path) if suffix != ".csv" else _csv_rows(path.read_bytes())
+        table = [(number, cells) for number, cells in rows if number == 1 or any(c.strip() for c in cells)]
     except OSError as e:
         raise ReviewSheetError(path, [SheetProblem(f"cannot read the file: {e.strerror or e}")]) from e
     except Exception as e:  # openpyxl and zipfile raise many kinds on a damaged file
         raise ReviewSheetError(path, [SheetProblem(f"not a readable {suffix} file ({e})")]) from e
-    if not table:
+    if not table or table[0][0] != 1:
         raise ReviewSheetError(path, [SheetProblem("the sheet is empty: it needs a header row", 1)])
-    header = [c.strip() for c in table[0]]
-    width = max(len(header), *(len(r) for r in table))
+    header = [c.strip() for c in table[0][1]]
+    while header and not header[-1]:
+        header.pop()
+    records = [(i, [c for c in cells]) for i, cells in table[1:]]
+    for _, cells in records:  # cells past the header only where a row holds something there
+        while len(cells) > len(header) and not cells[-1].strip():
+            cells.pop()
+    width = max([len(header), *(len(cells) for _, cells in records)])
     header += [""] * (width - len(header))
-    records = [(i, cells + [""] * (width - len(cells))) for i, cells in enumerate(table[1:], start=2)]
-    return header, [(i, cells) for i, cells in records if any(c.strip() for c in cells)]
+    return header, [(i, cells + [""] * (width - len(cells))) for i, cells in records]
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16")
     else:
@@ -429,15 +442,21 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             text = data.decode("cp1252", errors="replace")
     header = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=header.count)  # French Excel writes ";"
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for number, row in enumerate(reader, start=1):
+        yield number, [restore(cell) for cell in row]  # a text cell neutralised against formulas, as it was
 
 
-def _xlsx_rows(path: Path) -> list[list[str]]:
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        return [[_cell(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
+        sheet = wb.worksheets[0]
+        sheet.reset_dimensions()  # the rows the file holds, not the size it claims
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number == 1 or any(v is not None for v in row):
+                yield number, [_cell(v) for v in row]
     finally:
         wb.close()
 

@@ -73,6 +73,7 @@ def code_folder(
     jobs: int = 0,
     cache: Cache | None = None,
     client: Any = None,
+    spreadsheet_safe: bool = False,
     progress: bool = False,
 ) -> FolderRun:
     """Code the transcripts under ``paths`` and write them to ``out`` (tables, charts, report) and/or ``project``.
@@ -91,6 +92,7 @@ def code_folder(
     charts : the chart formats (``"png"``, ``"svg"``).
     jobs, cache, client : as for :func:`qualcode.coding.engine.iter_coded` (0 jobs: one per core, fewer
         for few files).
+    spreadsheet_safe : neutralise text cells a spreadsheet would run as formulas in the output tables.
     progress : show a progress bar on a terminal.
 
     Raises
@@ -124,7 +126,8 @@ def code_folder(
     if out is not None:
         with _noted(f"while processing {out}"):
             run.out = write_outputs(run.result, out, charts=charts, documents=corpus.summary(), by=tuple(by),
-                                    transcripts=coded, jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)))
+                                    transcripts=coded, jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)),
+                                    spreadsheet_safe=spreadsheet_safe)
     return run
 
 

@@ -55,6 +55,7 @@ def write_outputs(
     by: tuple[str, ...] = (),
     transcripts: Iterable[Transcript | CodedDocument] | None = None,
     jobs: int = 1,
+    spreadsheet_safe: bool = False,
 ) -> Path:
     """Write the tables and charts of ``result`` into ``out_dir``, replacing the folder whole.
 
@@ -65,7 +66,9 @@ def write_outputs(
     theme_by_<attribute>.csv and its chart. Given the ``transcripts`` (or the coded documents, whose
     rendered HTML is then used), also report.html: the coded transcripts, tables and charts in one
     self-contained page. With ``jobs`` > 1 (where processes can be forked), the report and the charts are
-    each written by another process while this one writes the tables.
+    each written by another process while this one writes the tables. The tables hold the exact texts (for
+    programs); with ``spreadsheet_safe``, a text cell that a spreadsheet would run as a formula gets a leading
+    quote (:mod:`qualcode.model.cells`).
 
     Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and
     ``ValueError`` for an unknown attribute; the previous outputs are then left as they were.
@@ -74,6 +77,12 @@ def write_outputs(
 
     out = Path(out_dir)
     check_output_folder(out)
+    names = [_safe(a) for a in by]
+    clashes = sorted({a for a, name in zip(by, names, strict=True) if names.count(name) > 1})
+    if clashes:
+        raise ValueError(f"The attributes {', '.join(map(repr, clashes))} would all be written to "
+                         f"theme_by_{_safe(clashes[0])}.csv; compare by one of them, or rename a column.")
+    write = _writer(spreadsheet_safe)
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -89,18 +98,18 @@ def write_outputs(
         pairs = cooccurrence(result)
         groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
         drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts)
-        _csv(result.segments, staging / "segments.csv")
+        write(result.segments, staging / "segments.csv")
         kill_point("outputs-writing")
-        _csv(result.codings, staging / "codings.csv")
-        _csv(result.evidence, staging / "evidence.csv")
-        _csv(theme_matrix(frequency).reset_index(), staging / "theme_frequency.csv")
-        _csv(frequency.round(6), staging / "theme_coverage.csv")
-        _csv(pairs.round(6), staging / "cooccurrence.csv")
+        write(result.codings, staging / "codings.csv")
+        write(result.evidence, staging / "evidence.csv")
+        write(theme_matrix(frequency).reset_index(), staging / "theme_frequency.csv")
+        write(frequency.round(6), staging / "theme_coverage.csv")
+        write(pairs.round(6), staging / "cooccurrence.csv")
         for attribute, table in groups.items():
-            _csv(table.round(6), staging / f"theme_by_{_safe(attribute)}.csv")
-        _csv(result.errors, staging / "errors.csv")
+            write(table.round(6), staging / f"theme_by_{_safe(attribute)}.csv")
+        write(result.errors, staging / "errors.csv")
         if documents is not None:
-            _csv(documents, staging / "documents.csv")
+            write(documents, staging / "documents.csv")
         drawing.wait()
         if report is not None:
             report.wait()
@@ -230,6 +239,14 @@ def _safe(name: str) -> str:
 
 def _csv(frame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def _writer(spreadsheet_safe: bool) -> Callable[[Any, Path], None]:
+    if not spreadsheet_safe:
+        return lambda frame, path: _csv(frame, path)  # looked up at each call: tests replace _csv
+    from qualcode.model.cells import neutralise_frame
+
+    return lambda frame, path: _csv(neutralise_frame(frame), path)
 
 
 def _manifest(result: CodingResult, files: list[str]) -> str:
