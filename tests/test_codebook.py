@@ -227,3 +227,10 @@ def _load(text: str):
     import yaml
 
     return yaml.safe_load(text)
+
+
+def test_a_code_id_with_a_trailing_newline_is_refused():
+    """'trust\\n' and 'trust' were two codes ($ matches before a final newline): the project's own review
+    sheet was then refused."""
+    with pytest.raises(CodebookError, match="invalid code id"):
+        codebook_from_dict({"version": 1, "codes": [{"id": "trust\n"}, {"id": "trust"}]})

@@ -17,9 +17,9 @@ from qualcode.model.errors import CodebookError, Problem
 
 __all__ = ["check_regex", "codebook_from_dict", "show", "validate_codebook"]
 
-_ID = re.compile(r"^[A-Za-z][\w.-]*$")
-_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_LANG = re.compile(r"^([a-z]{2,3}|any)$")
+_ID = re.compile(r"^[A-Za-z][\w.-]*\Z")
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}\Z")
+_LANG = re.compile(r"^([a-z]{2,3}|any)\Z")
 _RULE_KINDS = ("terms", "patterns", "near", "regex", "exclude")
 _CODE_KEYS = {"id", "name", "parent", "definition", "inclusion", "exclusion", "examples", "color", "rules"}
 _TOKEN_KEYS = {
@@ -27,7 +27,7 @@ _TOKEN_KEYS = {
     "SUFFIX", "LENGTH", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT",
     "IS_SPACE", "IS_STOP", "IS_SENT_START", "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "SENT_START", "OP",
 }
-_OP = re.compile(r"^([!?+*]|\{\d*(,\d*)?\})$")
+_OP = re.compile(r"^([!?+*]|\{\d*(,\d*)?\})\Z")
 _PROBES = ("a" * 28 + "!", "ab " * 20 + "!", "x" * 40 + "\n", "aaaa-" * 12 + "!", "1" * 30 + "a")
 REGEX_TIMEOUT = 0.05
 # A group containing a quantifier, itself quantified: (a+)+, (\w*\s?)*, (x+){2,}...

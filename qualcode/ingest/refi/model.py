@@ -135,7 +135,7 @@ class RefiProject:
 
 # -- names --------------------------------------------------------------------------------------------------
 
-_VALID_ID = re.compile(r"^[A-Za-z][\w.-]{0,59}$")  # qualcode.project.store.CODE_ID, not too long
+_VALID_ID = re.compile(r"^[A-Za-z][\w.-]{0,59}\Z")  # qualcode.project.store.CODE_ID, not too long
 _NOT_ID = re.compile(r"[^\w.-]+")
 _SEPARATORS = re.compile(r"[._-]*_[._-]*|\.{2,}")
 _MAX_ID = 60
