@@ -14,7 +14,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qualcode.ingest.corpus import Corpus, discover, load_file, unexpected_error
 from qualcode.ingest.readers import file_bytes
@@ -22,13 +22,27 @@ from qualcode.model.errors import ProcessDiedError, ReadError
 
 if TYPE_CHECKING:
     from qualcode.coding.cache import Cache
-    from qualcode.coding.coder import Coder
+    from qualcode.model.codebook import Codebook
     from qualcode.model.results import CodedDocument
+    from qualcode.model.transcript import Transcript
 
 __all__ = ["auto_jobs", "code_files", "iter_coded"]
 
 PathLike = str | os.PathLike[str]
-Render = Callable[["CodedDocument", "Coder", dict[str, Any]], bool]
+
+
+class Coder(Protocol):
+    """What the engine needs of a coder (:class:`qualcode.Coder`): its codebook, and coding one transcript
+    (with a cache of its matches). A protocol, so that the engine does not import the coder that uses it."""
+
+    codebook_: Codebook
+    unit: str
+
+    def code_transcript(self, transcript: Transcript, *, matches: dict[str, list] | None = None) -> CodedDocument:
+        ...
+
+
+Render = Callable[["CodedDocument", Coder, dict[str, Any]], bool]
 _FILES_PER_JOB = 8  # below this many files per extra process, starting it costs more than it saves
 _WORKER: dict[str, Any] = {}  # the coder, cache and language of this worker process
 

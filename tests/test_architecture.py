@@ -1,0 +1,44 @@
+"""The package's shape: data flows one way, with no import circle (issue 15).
+
+import-linter checks the layers contract of pyproject.toml (each layer imports only the layers below it);
+grimp's import graph, with the contract's three declared conveniences left out, must have no cycle at all,
+between layers or inside one, type-checking imports included."""
+
+from __future__ import annotations
+
+import tomllib
+
+from conftest import ROOT
+
+
+def _ignored() -> set[tuple[str, str]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    [contract] = config["tool"]["importlinter"]["contracts"]
+    return {tuple(part.strip() for part in rule.split("->")) for rule in contract.get("ignore_imports", [])}
+
+
+def test_layers_import_only_downward():
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+
+
+def test_no_module_imports_itself_back():
+    import grimp
+
+    graph = grimp.build_graph("qualcode")
+    ignored = _ignored()
+    edges = {m: {n for n in graph.find_modules_directly_imported_by(m) if (m, n) not in ignored}
+             for m in graph.modules}
+    cycles = []
+    for module in sorted(edges):  # a module on a cycle reaches itself
+        seen, stack = set(), list(edges[module])
+        while stack:
+            current = stack.pop()
+            if current == module:
+                cycles.append(module)
+                break
+            if current not in seen:
+                seen.add(current)
+                stack.extend(edges[current])
+    assert cycles == [], f"modules on an import cycle: {cycles}"
