@@ -225,3 +225,56 @@ def test_a_slow_regex_is_skipped_in_its_document_then_switched_off(caplog):
     assert len(warnings) == MAX_TIMEOUTS and "rest of this document" in warnings[0]
     assert "switched off for the rest of the run" in warnings[-1]
     assert [r.getMessage() for r in caplog.records] == warnings
+
+
+def test_a_coder_given_another_codebook_codes_with_its_rules():
+    """coder.codebook = book2 used to return book1's codings under book2's hash: matchers were kept per
+    language and code ids, not per rules."""
+    one = Codebook("b", [Code("theme", rules={"fr": Rules(terms=("parent",))})])
+    two = Codebook("b", [Code("theme", rules={"fr": Rules(terms=("école",))})])
+    corpus = [transcript("Les parents viennent.\n\nL'école est fermée.")]
+    coder = Coder(one)
+    first = coder.code(corpus).codings["matched"].tolist()
+    coder.codebook = two
+    assert first == ["parents"] and coder.code(corpus).codings["matched"].tolist() == ["école"]
+
+
+def test_after_an_edit_only_the_changed_code_is_matched_and_nothing_is_tokenized_again(monkeypatch):
+    from qualcode.coding import coder as coder_module
+    from qualcode.coding import memory
+
+    memory.MATCHES.clear(), memory.TOKENS.clear(), memory.COMPILED.clear()
+    book = qc.default_codebook()
+    corpus = [transcript(f"Les parents viennent peu, faute de temps ({i}).\n\nTout se construit ensemble.")
+              for i in range(3)]
+    first = Coder(book).code(corpus)
+    compiled, tokenized = [], []
+    real_init = coder_module._Compiled.__init__
+
+    def init(self, codes, language, model):
+        compiled.append(sorted(c.id for c in codes))
+        real_init(self, codes, language, model)
+
+    monkeypatch.setattr(coder_module._Compiled, "__init__", init)
+    edited = book.to_dict()
+    trust = next(c for c in edited["codes"] if c["id"] == "trust")
+    trust["rules"]["fr"]["terms"] = [*trust["rules"]["fr"]["terms"], "construit"]
+    from qualcode.ingest.codebook_io import codebook_from_dict
+
+    changed = codebook_from_dict(edited)
+    nlp = coder_module.get_pipeline("fr")
+    real_pipe = nlp.pipe
+    def pipe(texts, *args, **kwargs):
+        texts = list(texts)
+        tokenized.extend(texts)
+        return real_pipe(texts, *args, **kwargs)
+
+    monkeypatch.setattr(nlp, "pipe", pipe)
+    again = Coder(changed).code(corpus)  # a new Coder, as a notebook cell would make
+    assert compiled == [["trust"]]  # only the edited code is compiled...
+    assert not [t for t in tokenized if "viennent" in t]  # ...and the transcripts are not tokenized again
+    fresh_memory = Coder(changed)
+    memory.MATCHES.clear(), memory.TOKENS.clear(), memory.COMPILED.clear()
+    monkeypatch.setattr(coder_module._Compiled, "__init__", real_init)
+    assert again.codings.equals(fresh_memory.code(corpus).codings)  # the same as coding afresh
+    assert "construit" in set(again.codings["matched"]) and "construit" not in set(first.codings["matched"])

@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from qualcode.coding import memory
 from qualcode.ingest.nlp import fold, get_pipeline, pieces
 from qualcode.model.codebook import Code, Codebook, Rules
 from qualcode.model.results import CodedDocument, CodingResult, Evidence, build_result
@@ -303,12 +304,15 @@ class Coder:
         return f"auto:{self.codebook_.name}"
 
     def _compiled(self, language: str, codes: tuple[Code, ...] | None = None) -> _Compiled:
-        """The matchers of every code (or of ``codes``) for ``language``, compiled once."""
-        cache = self.__dict__.setdefault("_compiled_", {})
-        key = (language, None if codes is None else tuple(c.id for c in codes))
-        if key not in cache:
-            cache[key] = _Compiled(self.codebook_ if codes is None else codes, language, self.model)
-        return cache[key]
+        """The matchers of every code (or of ``codes``) for ``language``, compiled once per process for the
+        same rules (keyed on the rules, not the code ids: another codebook with those ids is compiled anew)."""
+        keys = self.rule_keys(language)
+        chosen = self.codebook_.codes if codes is None else codes
+        key = (language, self.model, tuple(keys.get(c.id) for c in chosen), tuple(c.id for c in chosen))
+        compiled = memory.COMPILED.get(key)
+        if compiled is None:
+            compiled = memory.COMPILED.put(key, _Compiled(chosen, language, self.model))
+        return compiled
 
     def rule_keys(self, language: str) -> dict[str, str]:
         """Per code with rules for ``language``: a key of those rules and of the lemmas used (the model).
@@ -328,12 +332,16 @@ class Coder:
             cache[language] = (book, keys)
         return cache[language][1]
 
-    def code_transcript(self, transcript: Transcript, *, matches: dict[str, list] | None = None) -> CodedDocument:
+    def code_transcript(
+        self, transcript: Transcript, *, matches: dict[str, list] | None = None, remember: bool = True
+    ) -> CodedDocument:
         """Segment and code one transcript.
 
         ``matches`` (optional) is a cache of the transcript's matches per code rule key (see
         :meth:`rule_keys`), as :class:`qualcode.coding.cache.Cache` keeps them: codes found there are not matched
-        again, and the matches of the others are added to it.
+        again, and the matches of the others are added to it. Without it, and with ``remember``, this process
+        keeps the matches and the tokens itself (:mod:`qualcode.coding.memory`), so that coding the same
+        transcript again after a codebook edit matches only the codes whose rules changed.
         """
         if self.unit not in UNITS:
             raise ValueError(f"The 'unit' parameter of Coder must be one of {', '.join(UNITS)}. "
@@ -341,10 +349,13 @@ class Coder:
         language = self.language or transcript.language or "en"
         warnings: list[str] = []
         timed_out: set[str] = set()
+        key = memory.transcript_key(transcript, language) if matches is None and remember else None
+        if key is not None:
+            matches = memory.MATCHES.get((key, self.model)) or memory.MATCHES.put((key, self.model), {})
         if matches is None:
             found = self._match(self._compiled(language), transcript, warnings, timed_out)
         else:
-            found = self._match_with_cache(language, transcript, matches, warnings, timed_out)
+            found = self._match_with_cache(language, transcript, matches, warnings, timed_out, key)
         nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
         segments = transcript.segments(self.unit, nlp=nlp)
         evidence = _assign(found, segments, transcript.text)
@@ -352,14 +363,14 @@ class Coder:
 
     def _match_with_cache(
         self, language: str, transcript: Transcript, known: dict[str, list], warnings: list[str],
-        timed_out: set[str],
+        timed_out: set[str], key: str | None = None,
     ) -> list[tuple[str, int, int]]:
         keys = self.rule_keys(language)
         missing = [code for code, key in keys.items() if key not in known]
         fresh: dict[str, list] = {}
         if missing:
             codes = None if len(missing) == len(keys) else tuple(self._code_by_id()[c] for c in missing)
-            for match in self._match(self._compiled(language, codes), transcript, warnings, timed_out):
+            for match in self._match(self._compiled(language, codes), transcript, warnings, timed_out, key):
                 fresh.setdefault(_code_of(match[0]), []).append(match)
             for code in missing:
                 if code not in timed_out:  # a rule abandoned on a timeout is tried again next time
@@ -374,7 +385,8 @@ class Coder:
         return cached[1]
 
     def _match(
-        self, compiled: _Compiled, transcript: Transcript, warnings: list[str], timed_out: set[str]
+        self, compiled: _Compiled, transcript: Transcript, warnings: list[str], timed_out: set[str],
+        key: str | None = None,
     ) -> list[tuple[str, int, int]]:
         """Every match of ``compiled``'s rules in the transcript's paragraphs: (rule id, start, end)."""
         found: list[tuple[str, int, int]] = []
@@ -385,12 +397,24 @@ class Coder:
                 found += self._regex_matches(compiled, text, offset, transcript.id, warnings, timed_out)
         if not compiled.has_token_rules:
             return found
-        skip = ["sentencizer"] if "sentencizer" in compiled.nlp.pipe_names else []
         batches = _batches(texts)
-        docs = compiled.nlp.pipe((_SEPARATOR.join(t for _, t in batch) for batch in batches), disable=skip)
-        for batch, doc in zip(batches, docs, strict=True):
+        for batch, doc in zip(batches, self._docs(compiled.nlp, batches, key), strict=True):
             found += _unjoin(compiled.match(doc, 0), batch)
         return found
+
+    def _docs(self, nlp: Any, batches: list[list[tuple[int, str]]], key: str | None) -> Iterable[Any]:
+        """The batches as spaCy Docs: rebuilt from the tokens this process kept of the transcript (``key``),
+        or tokenized (and kept, with qualcode's lookup lemmas; a model's tags are not kept)."""
+        kept = memory.TOKENS.get((key, BATCH_CHARS)) if key is not None and self.model is None else None
+        if kept is not None:
+            return kept.docs(nlp.vocab)
+        skip = ["sentencizer"] if "sentencizer" in nlp.pipe_names else []
+        docs = nlp.pipe((_SEPARATOR.join(t for _, t in batch) for batch in batches), disable=skip)
+        if key is None or self.model is not None:
+            return docs
+        docs = list(docs)
+        memory.TOKENS.put((key, BATCH_CHARS), memory.Tokens.of(docs))
+        return docs
 
     def _regex_matches(
         self, compiled: _Compiled, text: str, offset: int, doc_id: str, warnings: list[str], timed_out: set[str]

@@ -38,7 +38,9 @@ class Coder(Protocol):
     codebook_: Codebook
     unit: str
 
-    def code_transcript(self, transcript: Transcript, *, matches: dict[str, list] | None = None) -> CodedDocument:
+    def code_transcript(
+        self, transcript: Transcript, *, matches: dict[str, list] | None = None, remember: bool = True
+    ) -> CodedDocument:
         ...
 
 
@@ -154,7 +156,8 @@ def _code_file(
         entry = CacheEntry(loaded)
     known = len(entry.matches)
     try:
-        coded = coder.code_transcript(entry.transcript, matches=entry.matches if cache is not None else None)
+        coded = coder.code_transcript(entry.transcript, matches=entry.matches if cache is not None else None,
+                                      remember=False)  # each file is coded once here
     except Exception as exc:  # a bug met on one file must not lose the others' coding
         return unexpected_error(path, exc, "coded")
     changed = fresh or len(entry.matches) != known
