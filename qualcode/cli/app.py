@@ -64,11 +64,8 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks o
 
 
 def _debug() -> bool:
-    """Whether --debug was given (before the command name)."""
-    import click
-
-    context = click.get_current_context(silent=True)
-    return bool(context and context.find_root().params.get("debug"))
+    """Whether --debug was given (before the command name): read from the command line, as main() does."""
+    return "--debug" in sys.argv[1:]
 
 
 def _echo_err(message: str) -> None:

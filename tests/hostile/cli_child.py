@@ -74,10 +74,12 @@ def _bugs(spec: list[list[str]]) -> None:
 
         readers.READERS[".txt"] = reader
     if "write-bug" in faults:
+        from qualcode.run import folder
+
         def write_outputs(*args, **kwargs):
             raise RuntimeError("a bug while writing")
 
-        outputs.write_outputs = write_outputs
+        folder.write_outputs = write_outputs
     if "worker-dies" in faults:
         doomed, parent, real_code = os.path.abspath(faults["worker-dies"]), os.getpid(), engine._code_file
 
