@@ -184,3 +184,35 @@ def test_entries_read_into_memory_are_capped(tmp_path, monkeypatch):
     monkeypatch.setattr("qualcode.ingest.refi.archive.MAX_ENTRY", 20)
     with pytest.raises(RefiError, match=r"entry 'project.qde' unpacks to [\d,]+ bytes \(limit 20 bytes .*a zip bomb"):
         read_qdpx(good(tmp_path / "x.qdpx"))
+
+
+def _many_sources(path: Path, count: int, text: bytes, shared: bool) -> Path:
+    """An archive of ``count`` text sources, all naming one entry (``shared``) or each its own."""
+    import uuid
+
+    guids = [str(uuid.UUID(int=i + 1000)) for i in range(count)]
+    sources = "".join(f'<TextSource guid="{g}" name="s{i}" plainTextPath="internal://{guids[0] if shared else g}.txt"/>'
+                      for i, g in enumerate(guids))
+    files = {f"sources/{guids[0]}.txt": text} if shared else {f"sources/{g}.txt": text for g in guids}
+    return make_qdpx(path, project_xml(f"<Sources>{sources}</Sources>"), files)
+
+
+def test_an_entry_named_by_many_sources_counts_against_one_budget(tmp_path):
+    """7 KB of archive made 600 documents of 1 MB (655 MB): entries under 1 MiB skip the ratio check, and one
+    entry was inflated again for every source naming it. Each entry is now read once, and all the text an
+    import takes is counted against one budget."""
+    path = _many_sources(tmp_path / "bomb.qdpx", 600, b"a" * (1024 * 1024 - 1), shared=True)
+    assert path.stat().st_size < 20_000
+    with pytest.raises(RefiError, match="more than 512 MB in all"):
+        read_qdpx(path)
+
+
+def test_finding_the_entries_of_many_sources_is_linear(tmp_path):
+    """SafeArchive.find scanned every entry for each source (6,000 sources: 199 s)."""
+    import time
+
+    path = _many_sources(tmp_path / "many.qdpx", 6000, b"Un texte court.", shared=False)
+    started = time.perf_counter()
+    model = read_qdpx(path)
+    assert len(model.sources) == 6000
+    assert time.perf_counter() - started < 30  # about 2 s; the scan took minutes

@@ -14,16 +14,16 @@ import re
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
 from qualcode.model.errors import RefiError
 
-__all__ = ["MAX_ENTRY", "MAX_FILE", "MAX_RATIO", "SafeArchive", "parse_xml"]
+__all__ = ["MAX_ENTRY", "MAX_FILE", "MAX_RATIO", "MAX_TOTAL", "SafeArchive", "parse_xml"]
 
 MAX_ENTRY = 256 * 1024 * 1024  # bytes of one entry read into memory (the .qde, a text source)
+MAX_TOTAL = 512 * 1024 * 1024  # bytes of all the text one import takes from an archive, counted at each use
 MAX_FILE = 2**31 - 1  # the largest internal file the standard allows (media files are never read)
 MAX_RATIO = 200  # compression ratio of an entry larger than _RATIO_MIN_SIZE
 _RATIO_MIN_SIZE = 1024 * 1024
@@ -37,15 +37,21 @@ _PROLOG = [
 _HINT = "Refusing to import it: check where the file comes from, and export it again from its program."
 
 
-@dataclass(frozen=True)
 class SafeArchive:
     """The checked entries of a .qdpx archive, read one at a time into memory.
 
-    Use :meth:`open`, which checks every entry before returning.
+    Use :meth:`open`, which checks every entry before returning. Each entry is inflated once (its bytes are
+    kept), and all the text an import takes from the archive, counted each time it is used, stays within
+    :data:`MAX_TOTAL`: 600 sources naming the same small entry that inflates to 1 MB are refused, not read
+    600 times into 600 documents.
     """
 
-    path: Path
-    infos: dict[str, zipfile.ZipInfo]
+    def __init__(self, path: Path, infos: dict[str, zipfile.ZipInfo]) -> None:
+        self.path, self.infos = path, infos
+        self._zip: zipfile.ZipFile | None = None  # opened at the first read, once: its directory is parsed once
+        self._index = {_folded(name): name for name in reversed(list(infos))}  # the first of equal keys
+        self._read: dict[str, bytes] = {}
+        self._used = 0
 
     @classmethod
     def open(cls, path: str | Path) -> SafeArchive:
@@ -68,28 +74,44 @@ class SafeArchive:
     def names(self) -> list[str]:
         return list(self.infos)
 
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def __enter__(self) -> SafeArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def find(self, name: str) -> str | None:
         """The entry called ``name``, matching the folder part without regard to case (``Sources/``)."""
-        if name in self.infos:
-            return name
-        wanted = PurePosixPath(name)
-        for entry in self.infos:
-            candidate = PurePosixPath(entry)
-            if candidate.name == wanted.name and str(candidate.parent).lower() == str(wanted.parent).lower():
-                return entry
-        return None
+        return name if name in self.infos else self._index.get(_folded(name))
 
     def read(self, name: str) -> bytes:
-        """The bytes of entry ``name``, refusing more than its declared size or :data:`MAX_ENTRY`."""
+        """The bytes of entry ``name``, refusing more than its declared size, :data:`MAX_ENTRY`, or (with what
+        was read before) :data:`MAX_TOTAL`."""
         info = self.infos[name]
         if info.file_size > MAX_ENTRY:
             raise RefiError(self.path, f"entry {name!r} unpacks to {_size(info.file_size)} (limit "
                             f"{_size(MAX_ENTRY)} for a project or text file): a zip bomb?", _HINT)
+        if self._used + info.file_size > MAX_TOTAL:
+            raise RefiError(self.path, f"the text it holds comes to more than {_size(MAX_TOTAL)} in all (entry "
+                            f"{name!r} is used again and again, or the archive is a zip bomb).", _HINT)
+        self._used += info.file_size
+        if name not in self._read:
+            self._read[name] = self._inflate(name, info)
+        return self._read[name]
+
+    def _inflate(self, name: str, info: zipfile.ZipInfo) -> bytes:
         limit = info.file_size
         chunks: list[bytes] = []
         size = 0
         try:
-            with zipfile.ZipFile(self.path) as archive, archive.open(info) as member:
+            if self._zip is None:
+                self._zip = zipfile.ZipFile(self.path)
+            with self._zip.open(info) as member:
                 while chunk := member.read(_CHUNK):
                     size += len(chunk)
                     if size > limit:
@@ -100,6 +122,12 @@ class SafeArchive:
                             "what the archive declares, or it is encrypted.",
                             "The archive is damaged or forged; export the project again.") from exc
         return b"".join(chunks)
+
+
+def _folded(name: str) -> tuple[str, str]:
+    """An entry's name, and its folder without regard to case: what :meth:`SafeArchive.find` matches on."""
+    path = PurePosixPath(name)
+    return str(path.parent).lower(), path.name
 
 
 def _size(count: int) -> str:

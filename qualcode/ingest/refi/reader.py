@@ -42,11 +42,11 @@ def read_project_model(path: str | Path, *, positions: str = "auto") -> RefiProj
     if positions not in ("auto", *POSITIONS):
         raise RefiError(path, f"The 'positions' parameter must be 'auto', 'codepoints' or 'nvivo'. Got "
                         f"{positions!r} instead.")
-    archive = SafeArchive.open(path)
-    qde = _find_qde(archive)
-    root = parse_xml(archive.read(qde), f"entry {qde!r}", path)
-    ns = _namespace(root, PROJECT_NS, "Project", f"entry {qde!r}", path)
-    return _Reader(archive, ns, root).read(positions)
+    with SafeArchive.open(path) as archive:
+        qde = _find_qde(archive)
+        root = parse_xml(archive.read(qde), f"entry {qde!r}", path)
+        ns = _namespace(root, PROJECT_NS, "Project", f"entry {qde!r}", path)
+        return _Reader(archive, ns, root).read(positions)
 
 
 def read_codebook_model(path: str | Path) -> RefiProject:
