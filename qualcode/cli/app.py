@@ -8,6 +8,8 @@ processed); 2 usage errors (unknown option, missing argument, invalid codebook g
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -156,15 +158,15 @@ def code(
     from qualcode.run.folder import code_folder
 
     client = _dask_client(scheduler) if engine == Engine.dask else None
-    _show_warnings_at_once()
     try:
-        run = code_folder(
-            paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
-            language=None if language == Language.auto else language.value, attributes=attributes,
-            by=tuple(by or ()), charts=("png", "svg") if svg else ("png",), jobs=jobs,
-            cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
-            progress=True,
-        )
+        with _warnings_at_once():
+            run = code_folder(
+                paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
+                language=None if language == Language.auto else language.value, attributes=attributes,
+                by=tuple(by or ()), charts=("png", "svg") if svg else ("png",), jobs=jobs,
+                cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
+                progress=True,
+            )
     except (CodebookError, AttributesError, OutputError, ValueError) as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2) from exc
@@ -187,9 +189,11 @@ def code(
     raise typer.Exit(0 if run.complete else 1)
 
 
-def _show_warnings_at_once() -> None:
+@contextmanager
+def _warnings_at_once() -> Iterator[None]:
     """Print what the library logs on the ``qualcode`` logger (a slow regex rule...) as it happens, in this
-    process and in the worker processes forked from it; the end-of-run list of warnings still holds them."""
+    process and in the worker processes forked from it, while the command runs; the end-of-run list of
+    warnings still holds them."""
     import logging
 
     class Echo(logging.Handler):
@@ -197,8 +201,14 @@ def _show_warnings_at_once() -> None:
             _echo_err(f"warning: {record.getMessage()}")
 
     logger = logging.getLogger("qualcode")
-    logger.handlers[:] = [Echo(logging.WARNING)]
+    handler, propagate = Echo(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
     logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _dask_client(scheduler: str | None):
