@@ -130,15 +130,15 @@ BAD = {
     "cycle": ("version: 1\ncodes:\n  - id: a\n    parent: b\n  - id: b\n    parent: a\n", "cycle", None),
     "bad-id": ("version: 1\ncodes:\n  - id: 'two words'\n", "invalid code id", 3),
     "bad-color": ("version: 1\ncodes:\n  - id: a\n    color: red\n", "'#RRGGBB'", 3),
-    "unknown-field": ("version: 1\ncodes:\n  - id: a\n    colour: '#000000'\n", "unknown field(s) colour", 3),
+    "unknown-field": ("version: 1\ncodes:\n  - id: a\n    colour: '#000000'\n", "unknown key 'colour' in a code; did you mean 'color'?", 4),
     "empty-rules": ("version: 1\ncodes:\n  - id: a\n    rules:\n      fr: {}\n", "are empty", None),
     "empty-terms": ("version: 1\ncodes:\n  - id: a\n    rules:\n      fr:\n        terms: []\n", "are empty", 6),
     "punct-term": ("version: 1\ncodes:\n  - id: a\n    rules:\n      fr:\n        terms: [ok, '...']\n",
                    "has no letter or digit", 6),
     "bad-language": ("version: 1\ncodes:\n  - id: a\n    rules:\n      French:\n        terms: [x]\n",
-                     "not a language code", 6),
+                     "is not one qualcode codes in; did you mean 'fr'?", 6),
     "bad-pattern": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        patterns:\n"
-                    "          - {id: p, pattern: [{LEMA: x}]}\n", "unknown attribute(s) LEMA", 6),
+                    "          - {id: p, pattern: [{LEMA: x}]}\n", "unknown attribute 'LEMA'; did you mean 'LEMMA'?", 6),
     "bad-op": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        patterns:\n"
                "          - {id: p, pattern: [{LOWER: x, OP: '++'}]}\n", "has OP '++'", 6),
     "bad-regex": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        regex: ['(unclosed']\n",
@@ -234,3 +234,38 @@ def test_a_code_id_with_a_trailing_newline_is_refused():
     sheet was then refused."""
     with pytest.raises(CodebookError, match="invalid code id"):
         codebook_from_dict({"version": 1, "codes": [{"id": "trust\n"}, {"id": "trust"}]})
+
+
+TYPOS = """\
+version: 1
+nmae: Typos
+codes:
+  - id: trust
+    defintion: confidence
+    rules:
+      fr:
+        term: [confiance]
+        near:
+          - id: n1
+            words: [[parent], [école]]
+            widow: 25
+      es:
+        terms: [confianza]
+"""
+
+
+def test_every_unknown_key_is_named_with_its_line_and_the_key_it_likely_means(tmp_path):
+    """A typo was accepted silently: 'widow: 25' left the window at 4, 'term:' was reported as empty rules,
+    rules for 'es' were never used."""
+    path = tmp_path / "typos.yml"
+    path.write_text(TYPOS, encoding="utf-8")
+    with pytest.raises(CodebookError) as caught:
+        read_codebook(path)
+    found = {(p.line, p.message.split(";")[0], p.message.split("? ")[0].split("; ")[-1]) for p in caught.value.problems}
+    assert found == {
+        (2, "unknown key 'nmae' in the codebook", "did you mean 'name'"),
+        (5, "unknown key 'defintion' in a code", "did you mean 'definition'"),
+        (8, "unknown key 'term' in the rules for 'fr'", "did you mean 'terms'"),
+        (12, "unknown key 'widow' in near rule 'n1'", "did you mean 'window'"),
+        (14, "rules language 'es' is not one qualcode codes in", "did you mean 'en'"),
+    }

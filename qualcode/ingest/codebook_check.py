@@ -6,21 +6,25 @@ spaCy nor pandas, so ``qualcode codebook check`` starts fast.
 
 from __future__ import annotations
 
+import difflib
 import re
 import reprlib
+from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from qualcode.ingest.language import language_code
 from qualcode.model.codebook import Code, Codebook, NearRule, RegexRule, Rules, TokenRule
 from qualcode.model.errors import CodebookError, Problem
 
-__all__ = ["check_regex", "codebook_from_dict", "show", "validate_codebook"]
+__all__ = ["Key", "check_regex", "codebook_from_dict", "show", "unknown_keys", "validate_codebook"]
 
 _ID = re.compile(r"^[A-Za-z][\w.-]*\Z")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}\Z")
-_LANG = re.compile(r"^([a-z]{2,3}|any)\Z")
 _RULE_KINDS = ("terms", "patterns", "near", "regex", "exclude")
+_RULE_LANGUAGES = ("fr", "en", "any")  # qualcode's languages (qualcode.ingest.language.LANGUAGES) and any
+_TOP_KEYS = ("version", "name", "description", "codes")
 _CODE_KEYS = {"id", "name", "parent", "definition", "inclusion", "exclusion", "examples", "color", "rules"}
 _TOKEN_KEYS = {
     "ORTH", "TEXT", "LOWER", "NORM", "LEMMA", "POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "SHAPE", "PREFIX",
@@ -61,6 +65,7 @@ def codebook_from_dict(data: Any, *, source: str | None = None) -> Codebook:
     problems = validate_codebook(data, source=source)
     if problems:
         raise CodebookError(problems)
+    data = _plain_keys(data)
     codes = [_code(c) for c in data["codes"]]
     return Codebook(
         name=str(data.get("name") or Path(source or "codebook").stem),
@@ -93,6 +98,15 @@ def _code(d: dict[str, Any]) -> Code:
     )
 
 
+def _plain_keys(value: Any) -> Any:
+    """The value with the loader's line-aware keys made plain strings again, at any depth."""
+    if isinstance(value, dict):
+        return {str(k) if isinstance(k, Key) else k: _plain_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_keys(v) for v in value]
+    return value
+
+
 def _strip_lines(value: Any) -> Any:
     """The value without the ``__line__`` bookkeeping keys of the YAML loader, at any depth."""
     if isinstance(value, dict):
@@ -122,11 +136,53 @@ def _rules(r: dict[str, Any]) -> Rules:
     )
 
 
+class Key(str):
+    """A mapping key read from a codebook file, which knows its line (equal to, and hashed as, the plain text)."""
+
+    line: int | None
+
+    def __new__(cls, text: str, line: int | None = None) -> Key:
+        key = super().__new__(cls, text)
+        key.line = line
+        return key
+
+
+class _Located(str):
+    """A problem's message that knows its own line (that of the rule's mapping in the file)."""
+
+    line: int | None = None
+
+
+def _at(message: str, mapping: Any) -> _Located:
+    located = _Located(message)
+    located.line = mapping.get("__line__") if isinstance(mapping, dict) else None
+    return located
+
+
+def unknown_keys(mapping: Any, allowed: Iterable[str], what: str) -> list[_Located]:
+    """A message for each key of ``mapping`` (from a codebook file) that is not ``allowed``, naming the known
+    key it most likely stands for: ``widow`` in a near rule -> "did you mean 'window'?"."""
+    if not isinstance(mapping, dict):
+        return []
+    allowed = sorted(allowed)
+    out = []
+    for key in mapping:
+        if key == "__line__" or key in allowed:
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        shown = show(str(key) if isinstance(key, Key) else key)
+        message = _at(f"unknown key {shown} in {what}{hint} (allowed: {', '.join(allowed)}).", mapping)
+        message.line = getattr(key, "line", None) or message.line
+        out.append(message)
+    return out
+
+
 def validate_codebook(data: Any, *, source: str | None = None) -> list[Problem]:
     """Every problem of a codebook given as plain data; an empty list when it is valid."""
     if not isinstance(data, dict):
         return [Problem("must be a mapping with 'version' and 'codes' keys.", source, 1)]
-    problems: list[Problem] = []
+    problems = [Problem(m, source, getattr(m, "line", None) or 1) for m in unknown_keys(data, _TOP_KEYS, "the codebook")]
     if "version" not in data:
         problems.append(Problem("has no 'version' field; add e.g. 'version: 1' at the top.", source, 1))
     elif isinstance(data["version"], bool) or not isinstance(data["version"], str | int | float):
@@ -162,9 +218,8 @@ def _check_code(entry: Any, seen: dict[str, int | None], source: str | None) -> 
     if code_id in seen:
         problem(f"duplicate id (first defined at line {seen[code_id]}); give each code its own id.")
     seen.setdefault(code_id, line)
-    unknown = set(entry) - _CODE_KEYS - {"__line__"}
-    if unknown:
-        problem(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}; allowed: {', '.join(sorted(_CODE_KEYS))}.")
+    for message in unknown_keys(entry, _CODE_KEYS, "a code"):
+        problem(message, getattr(message, "line", None) or line)
     parent = entry.get("parent")
     if parent is not None and not isinstance(parent, str):
         problem(f"parent {show(parent)} must be the id of another code.")
@@ -189,9 +244,14 @@ def _check_code(entry: Any, seen: dict[str, int | None], source: str | None) -> 
         if lang == "__line__":
             continue
         where = body.get("__line__", line) if isinstance(body, dict) else line
-        if not _LANG.match(str(lang)):
-            problem(f"rules language {show(lang)} is not a language code such as 'fr', 'en' or 'any'.", where)
-        out.extend(Problem(m, source, where, code_id) for m in _check_rules(body, lang))
+        if str(lang) not in _RULE_LANGUAGES:
+            named = language_code(lang)  # 'French', 'fr-FR'
+            close = [named] if named in _RULE_LANGUAGES else difflib.get_close_matches(str(lang), _RULE_LANGUAGES, n=1,
+                                                                                         cutoff=0.5)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problem(f"rules language {show(lang)} is not one qualcode codes in; {hint}(allowed: "
+                    f"{', '.join(_RULE_LANGUAGES)}: French, English, or any language).", where)
+        out.extend(Problem(m, source, getattr(m, "line", None) or where, code_id) for m in _check_rules(body, lang))
     return out
 
 
@@ -204,10 +264,11 @@ def _text_or_languages(value: Any) -> bool:
 
 
 def _check_rules(body: Any, lang: str) -> list[str]:
+    unknown = unknown_keys(body, _RULE_KINDS, f"the rules for {show(lang)}")
     if not isinstance(body, dict) or not any(body.get(k) for k in _RULE_KINDS):
-        return [f"rules for {show(lang)} are empty; give terms, patterns, near or regex rules, or remove them."]
-    out = [f"unknown rule kind {show(k)}; allowed: {', '.join(_RULE_KINDS)}." for k in body
-           if k not in _RULE_KINDS and k != "__line__"]
+        return [*unknown, f"rules for {show(lang)} are empty; give terms, patterns, near or regex rules, or "
+                "remove them."]
+    out = list(unknown)
     for kind in ("terms", "exclude"):
         for term in _as_list(body.get(kind), kind, out):
             if not isinstance(term, str) or not any(ch.isalnum() for ch in term):
@@ -217,6 +278,7 @@ def _check_rules(body: Any, lang: str) -> list[str]:
     for n in _as_list(body.get("near"), "near", out):
         out.extend(_check_near(n))
     for r in _as_list(body.get("regex"), "regex", out):
+        out.extend(unknown_keys(r, ("id", "pattern"), "a regex rule"))
         if isinstance(r, dict) and not isinstance(r.get("id"), str | None):
             out.append(f"regex rule id {show(r.get('id'))} must be text.")
         out.extend(check_regex(r if isinstance(r, str) else (r or {}).get("pattern") if isinstance(r, dict) else r))
@@ -242,15 +304,16 @@ def _check_pattern(p: Any) -> list[str]:
     pid = p.get("id")
     if not isinstance(pid, str) or not pid:
         return ["a token pattern has no 'id'; give it one so codings can name the rule."]
-    out = []
+    out = unknown_keys(p, ("id", "pattern"), f"token pattern {show(pid)}")
     for i, token in enumerate(p["pattern"], start=1):
         if not isinstance(token, dict):
             out.append(f"pattern {show(pid)}: token {i} must be a mapping such as {{'LEMMA': 'temps'}}.")
             continue
-        bad = set(token) - _TOKEN_KEYS - {"__line__"}
-        if bad:
-            out.append(f"pattern {show(pid)}: token {i} has unknown attribute(s) {', '.join(sorted(map(str, bad)))}; "
-                       "use spaCy token attributes such as LEMMA, LOWER, NORM, POS, OP.")
+        for key in sorted(str(k) for k in set(token) - _TOKEN_KEYS - {"__line__"}):
+            close = difflib.get_close_matches(key.upper(), sorted(_TOKEN_KEYS), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            out.append(f"pattern {show(pid)}: token {i} has unknown attribute {show(key)}; {hint}use spaCy token "
+                       "attributes such as LEMMA, LOWER, NORM, POS, OP.")
         op = token.get("OP")
         if op is not None and not (isinstance(op, str) and _OP.match(op)):
             out.append(f"pattern {show(pid)}: token {i} has OP {show(op)}; allowed: !, ?, +, *, {{n}}, {{n,m}}.")
@@ -290,7 +353,7 @@ def _check_near(n: Any) -> list[str]:
     words = n.get("words") if isinstance(n, dict) else None
     if not isinstance(words, list) or len(words) < 2 or not all(isinstance(g, list) and g for g in words):
         return [f"a near rule needs 'id' and 'words': two or more non-empty lists of words; got {show(n)}."]
-    out = []
+    out = unknown_keys(n, ("id", "window", "words"), f"near rule {show(n.get('id'))}")
     if not isinstance(n.get("id"), str):
         out.append("a near rule has no 'id'; give it one so codings can name the rule.")
     window = n.get("window", 4)

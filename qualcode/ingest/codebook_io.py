@@ -16,20 +16,26 @@ from typing import Any
 
 import yaml
 
-from qualcode.ingest.codebook_check import codebook_from_dict, show, validate_codebook
+from qualcode.ingest.codebook_check import Key, codebook_from_dict, show, validate_codebook
 from qualcode.model.codebook import ANY_LANGUAGE, Codebook
 from qualcode.model.errors import CodebookError, Problem, ReadError
 
 __all__ = ["codebook_from_dict", "default_codebook", "read_codebook", "validate_codebook", "write_codebook"]
 
+
+
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser: 10x faster
-    """A YAML loader that records the line of every mapping as ``__line__``."""
+    """A YAML loader that records the line of every mapping as ``__line__``, and of every key (its text keys
+    are :class:`~qualcode.ingest.codebook_check.Key` strings, equal to plain ones, that know their line)."""
 
 
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
+    lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    out: dict[Any, Any] = {(Key(key, lines[key]) if isinstance(key, str) and key in lines else key): value
+                           for key, value in mapping.items()}
+    out["__line__"] = node.start_mark.line + 1
+    return out
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)

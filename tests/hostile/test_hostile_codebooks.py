@@ -45,7 +45,7 @@ WRONG_TYPES = {
     "examples-number.yml": (CODE + "    examples: 5\n", "'examples' must be a list of texts"),
     "code-name-list.yml": (CODE + "    name: [x, y]\n", "'name' must be text, or a mapping of languages"),
     "definition-nested.yml": (CODE + "    definition: {en: [x]}\n", "'definition' must be text"),
-    "field-number.yml": ("version: 1\ncodes:\n  - {1: a, id: a}\n", "unknown field(s) 1"),
+    "field-number.yml": ("version: 1\ncodes:\n  - {1: a, id: a}\n", "unknown key 1 in a code"),
     "rules-list.yml": (CODE + "    rules: [en]\n", "'rules' must map languages"),
     "terms-string.yml": (RULES + "        terms: word\n", "'terms' must be a list; got str"),
     "terms-nested.yml": (RULES + "        terms: [[x]]\n", "has no letter or digit"),
@@ -57,7 +57,7 @@ WRONG_TYPES = {
     "regex-ambiguous.yml": (RULES + "        regex: ['(e|ee)+z']\n", "can backtrack catastrophically"),
     "regex-huge-repeat.yml": (RULES + "        regex: ['a{4000000000}']\n", "repeats something 4,000,000,000 times"),
     "pattern-id-number.yml": (RULES + "        patterns: [{id: 5, pattern: [{LOWER: a}]}]\n", "has no 'id'"),
-    "language-number.yml": (CODE + "    rules:\n      1: {terms: [x]}\n", "rules language 1 is not a language"),
+    "language-number.yml": (CODE + "    rules:\n      1: {terms: [x]}\n", "rules language 1 is not one qualcode codes in"),
     "color-number.yml": (CODE + "    color: 0x123456\n", "is not of the form '#RRGGBB'"),
     "python-tag.yml": ("version: 1\ncodes: !!python/object/apply:os.system ['echo hi']\n", "is not valid YAML"),
     "alias-bomb.yml": (
