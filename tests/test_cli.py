@@ -201,3 +201,11 @@ def test_the_same_file_name_in_two_folders_gives_two_documents(tmp_path):
 
     with qc.open_project(project) as opened:
         assert sorted(opened.documents()["document"]) == ["site1/interview01", "site2/interview01"]
+
+
+def test_help_shows_flags_as_flags():
+    """Typer's rich help printed '--svg <bool>' and '--debug <bool>' although they take no value."""
+    for args in (["--help"], ["code", "--help"], ["project", "--help"]):
+        shown = runner.invoke(app, args).output
+        assert "<bool>" not in shown, args
+    assert "--out DIR" in runner.invoke(app, ["code", "--help"]).output

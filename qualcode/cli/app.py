@@ -25,8 +25,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: Typer's rich help shows '<bool>' after every flag
 )
-codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True)
+codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(project_app, name="project")
 app.command()(agree)
@@ -53,9 +54,9 @@ class Language(StrEnum):
     en = "en"
 
 
-Paths = Annotated[list[Path], typer.Argument(help="Transcript files or folders (read recursively).")]
+Paths = Annotated[list[Path], typer.Argument(help="Transcript files or folders (read recursively).", metavar="PATH")]
 AttributesOpt = Annotated[
-    Path | None, typer.Option("--attributes", help="CSV of participant attributes with a 'document' column.")
+    Path | None, typer.Option("--attributes", metavar="FILE", help="CSV of participant attributes with a 'document' column.")
 ]
 LanguageOpt = Annotated[Language, typer.Option("--language", help="Language of the transcripts, or auto-detect.")]
 
@@ -118,31 +119,31 @@ def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt =
 @app.command()
 def code(
     paths: Paths,
-    out: Annotated[Path | None, typer.Option("--out", help="Output folder (replaced as a whole).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Output folder (replaced as a whole).")] = None,
     project: Annotated[
         Path | None,
-        typer.Option("--project", help="SQLite project to code into: re-codes changed documents only, keeps human coding."),
+        typer.Option("--project", metavar="FILE", help="SQLite project to code into: re-codes changed documents only, keeps human coding."),
     ] = None,
-    codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook (.yml or .csv); default: qualcode's.")] = None,
+    codebook: Annotated[Path | None, typer.Option("--codebook", metavar="FILE", help="Codebook (.yml or .csv); default: qualcode's.")] = None,
     unit: Annotated[Unit, typer.Option("--unit", help="Coding unit.")] = Unit.paragraph,
     language: LanguageOpt = Language.auto,
     attributes: AttributesOpt = None,
-    model: Annotated[str | None, typer.Option("--model", help="Installed spaCy model for lemmas, e.g. fr_core_news_sm.")] = None,
+    model: Annotated[str | None, typer.Option("--model", metavar="NAME", help="Installed spaCy model for lemmas, e.g. fr_core_news_sm.")] = None,
     svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
     by: Annotated[
         list[str] | None,
-        typer.Option("--by", help="Attribute to compare groups by (repeatable), e.g. --by role."),
+        typer.Option("--by", metavar="ATTRIBUTE", help="Attribute to compare groups by (repeatable), e.g. --by role."),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0: one per core (fewer for few files).")
+        int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Worker processes; 0: one per core (fewer for few files).")
     ] = 0,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Keep transcripts and matches between runs (see README).")
     ] = True,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Cache folder; default ~/.cache/qualcode.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", metavar="DIR", help="Cache folder; default ~/.cache/qualcode.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="Where to code: this machine, or a Dask cluster.")] = Engine.local,
     scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) for --engine dask.")
+        str | None, typer.Option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) for --engine dask.")
     ] = None,
     spreadsheet_safe: Annotated[
         bool, typer.Option("--spreadsheet-safe", help="Put a quote before table cells that Excel would run as "
@@ -267,7 +268,7 @@ def _summary(result, out: Path) -> None:
 @app.command()
 def report(
     project: Annotated[Path, typer.Option("--project", help="The project file.", exists=True, dir_okay=False)],
-    out: Annotated[Path, typer.Option("--out", help="The HTML file to write, e.g. report.html.")],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="The HTML file to write, e.g. report.html.")],
     coder: Annotated[
         str | None, typer.Option("--coder", help="Whose codings: a person, or auto:<codebook> (default: the last run).")
     ] = None,

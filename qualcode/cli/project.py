@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["agree", "project_app"]
 
 project_app = typer.Typer(
+    rich_markup_mode=None,
     help="Work in a project file: list its contents, code by hand, decide on automatic codings, write memos, "
     "review with spreadsheets.",
     no_args_is_help=True,
