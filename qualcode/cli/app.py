@@ -80,7 +80,8 @@ def _load(paths: list[Path], attributes: Path | None, language: Language):
     from qualcode.model.errors import AttributesError
 
     try:
-        return read_corpus(paths, attributes=attributes, language=None if language == Language.auto else language.value)
+        return read_corpus(paths, attributes=attributes, language=None if language == Language.auto else language.value,
+                           progress=True)
     except AttributesError as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2) from exc

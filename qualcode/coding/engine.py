@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from qualcode.ingest.corpus import Corpus, discover, load_file, unexpected_error
 from qualcode.ingest.readers import file_bytes
 from qualcode.model.errors import ProcessDiedError, ReadError
+from qualcode.model.progress import bar
 
 if TYPE_CHECKING:
     from qualcode.coding.cache import Cache
@@ -67,6 +68,7 @@ def iter_coded(
     client: Any = None,
     cache: Cache | None = None,
     render: Render | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[CodedDocument | ReadError | str]:
     """Read and code every transcript under ``paths``; yield, in file order, each coded document or read
     error, then each skipped path (a file no reader handles), like :func:`qualcode.ingest.corpus.iter_corpus`.
@@ -84,11 +86,14 @@ def iter_coded(
         sets ``coded.body`` (e.g. the report's HTML of the transcript, :func:`qualcode.views.report.render_coded`),
         reusing or replacing what ``views`` (a dict the cache keeps with the file) holds, and says whether it
         drew anew; the cache then keeps the new ``views``.
+    on_total : called once, before the first item, with the number of items to come (for a progress bar).
     """
     if not isinstance(jobs, int) or jobs < 0:
         raise ValueError(f"The 'jobs' parameter must be 0 (automatic) or a positive integer. Got {jobs!r} instead.")
     files, skipped, errors = discover(paths)
     jobs = jobs or auto_jobs(len(files))
+    if on_total is not None:
+        on_total(len(errors) + len(files) + len(skipped))
     yield from errors
     tasks = [(path.as_posix(), doc_id) for path, doc_id in files]
     settings = (cache, language, render)
@@ -115,20 +120,20 @@ def code_files(
     from qualcode.model.results import CodedDocument
 
     corpus, coded = Corpus(), []
-    items = iter_coded(paths, coder, **options)
-    if progress:
-        from tqdm import tqdm
+    with bar(progress, "reading and coding", "file") as shown:
+        def total(count: int) -> None:
+            shown.total = count
+            shown.refresh()
 
-        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked, and threads and fork mix badly
-        items = tqdm(items, desc="coding", unit="file", disable=None, leave=False)
-    for item in items:
-        if isinstance(item, CodedDocument):
-            coded.append(item)
-            corpus.transcripts.append(item.transcript)
-        elif isinstance(item, ReadError):
-            corpus.errors.append(item)
-        else:
-            corpus.skipped.append(item)
+        for item in iter_coded(paths, coder, on_total=total, **options):
+            if isinstance(item, CodedDocument):
+                coded.append(item)
+                corpus.transcripts.append(item.transcript)
+            elif isinstance(item, ReadError):
+                corpus.errors.append(item)
+            else:
+                corpus.skipped.append(item)
+            shown.update(1)
     return corpus, coded
 
 

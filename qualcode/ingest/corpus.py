@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from qualcode.ingest.readers import READERS, read_raw
 from qualcode.ingest.readers.text import decode_bytes
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.errors import AttributesError, ReadError, UnexpectedReadError, UnsupportedFormatError
+from qualcode.model.progress import bar
 from qualcode.model.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -285,6 +286,7 @@ def read_corpus(
     *,
     attributes: PathLike | pd.DataFrame | None = None,
     language: str | None = None,
+    progress: bool = False,
 ) -> Corpus:
     """Read every transcript in folders and/or files, collecting per-file errors instead of stopping.
 
@@ -294,8 +296,19 @@ def read_corpus(
     attributes : a CSV (or DataFrame) of participant attributes with a ``document`` column of transcript
         ids; its other columns go into each transcript's ``attributes``.
     language : set the language of every transcript instead of detecting it.
+    progress : show a progress bar of the files read, with their total, on a terminal.
     """
-    transcripts, errors, skipped = _collect(iter_corpus(paths, language=language))
+    with bar(progress, "reading", "file") as shown:
+        def total(count: int) -> None:
+            shown.total = count
+            shown.refresh()
+
+        def counted() -> Iterator[Transcript | ReadError | str]:
+            for item in iter_corpus(paths, language=language, on_total=total):
+                yield item
+                shown.update(1)
+
+        transcripts, errors, skipped = _collect(counted())
     corpus = Corpus(transcripts, errors, skipped)
     if attributes is not None:
         join_attributes(corpus, attributes)
@@ -303,10 +316,16 @@ def read_corpus(
 
 
 def iter_corpus(
-    paths: PathLike | Iterable[PathLike], *, language: str | None = None
+    paths: PathLike | Iterable[PathLike], *, language: str | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[Transcript | ReadError | str]:
-    """Stream the corpus: yield each Transcript, each ReadError, then each skipped path (a str)."""
+    """Stream the corpus: yield each Transcript, each ReadError, then each skipped path (a str).
+
+    ``on_total`` is called once, before the first item, with the number of items to come.
+    """
     files, skipped, errors = discover(paths)
+    if on_total is not None:
+        on_total(len(errors) + len(files) + len(skipped))
     yield from errors
     for path, doc_id in files:
         yield load_file(path, doc_id, language=language)

@@ -127,7 +127,7 @@ def code_folder(
         with _noted(f"while processing {out}"):
             run.out = write_outputs(run.result, out, charts=charts, documents=corpus.summary(), by=tuple(by),
                                     transcripts=coded, jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)),
-                                    spreadsheet_safe=spreadsheet_safe)
+                                    spreadsheet_safe=spreadsheet_safe, progress=progress)
     return run
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.model.errors import OutputError
+from qualcode.model.progress import bar
 from qualcode.project.store import _kill_point as kill_point  # the crash-test hook (QUALCODE_TEST_KILL_AT)
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def write_outputs(
     transcripts: Iterable[Transcript | CodedDocument] | None = None,
     jobs: int = 1,
     spreadsheet_safe: bool = False,
+    progress: bool = False,
 ) -> Path:
     """Write the tables and charts of ``result`` into ``out_dir``, replacing the folder whole.
 
@@ -68,7 +70,7 @@ def write_outputs(
     self-contained page. With ``jobs`` > 1 (where processes can be forked), the report and the charts are
     each written by another process while this one writes the tables. The tables hold the exact texts (for
     programs); with ``spreadsheet_safe``, a text cell that a spreadsheet would run as a formula gets a leading
-    quote (:mod:`qualcode.model.cells`).
+    quote (:mod:`qualcode.model.cells`). ``progress`` shows a bar of the files written, on a terminal.
 
     Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and
     ``ValueError`` for an unknown attribute; the previous outputs are then left as they were.
@@ -82,7 +84,8 @@ def write_outputs(
     if clashes:
         raise ValueError(f"The attributes {', '.join(map(repr, clashes))} would all be written to "
                          f"theme_by_{_safe(clashes[0])}.csv; compare by one of them, or rename a column.")
-    write = _writer(spreadsheet_safe)
+    shown = bar(progress, "writing outputs", "file", total=9 + len(by) + (transcripts is not None))
+    write = _writer(spreadsheet_safe, shown)
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -111,9 +114,11 @@ def write_outputs(
         if documents is not None:
             write(documents, staging / "documents.csv")
         drawing.wait()
+        shown.update(1)
         if report is not None:
             report.wait()
             report = None
+            shown.update(1)
         files = sorted(p.name for p in staging.iterdir())
         (staging / "run.json").write_text(_manifest(result, files), encoding="utf-8", newline="\n")
         kill_point("outputs-written")
@@ -124,6 +129,8 @@ def write_outputs(
                 task.stop()
         _discard(staging)
         raise
+    finally:
+        shown.close()
     return out
 
 
@@ -241,12 +248,14 @@ def _csv(frame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def _writer(spreadsheet_safe: bool) -> Callable[[Any, Path], None]:
-    if not spreadsheet_safe:
-        return lambda frame, path: _csv(frame, path)  # looked up at each call: tests replace _csv
+def _writer(spreadsheet_safe: bool, shown: Any) -> Callable[[Any, Path], None]:
     from qualcode.model.cells import neutralise_frame
 
-    return lambda frame, path: _csv(neutralise_frame(frame), path)
+    def write(frame: Any, path: Path) -> None:
+        _csv(neutralise_frame(frame) if spreadsheet_safe else frame, path)  # looked up at each call: tests replace _csv
+        shown.update(1)
+
+    return write
 
 
 def _manifest(result: CodingResult, files: list[str]) -> str:
