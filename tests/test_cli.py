@@ -209,3 +209,19 @@ def test_help_shows_flags_as_flags():
         shown = runner.invoke(app, args).output
         assert "<bool>" not in shown, args
     assert "--out DIR" in runner.invoke(app, ["code", "--help"]).output
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error_and_writes_nothing(tmp_path):
+    run = runner.invoke(app, ["code", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")])
+    assert run.exit_code == 2 and "no such file or folder" in run.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_without_transcripts_warns_exits_1_and_keeps_the_previous_outputs(corpus, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["code", str(corpus), "--out", str(out)]).exit_code == 0
+    before = hashes(out)
+    (tmp_path / "empty").mkdir()
+    run = runner.invoke(app, ["code", str(tmp_path / "empty"), "--out", str(out)])
+    assert run.exit_code == 1 and "no transcript found" in run.output and "Coded" not in run.output
+    assert hashes(out) == before

@@ -156,7 +156,7 @@ def code(
         _echo_err("error: give --out DIR (tables and charts), --project FILE (a project database), or both.")
         raise typer.Exit(2)
     from qualcode.coding.cache import Cache
-    from qualcode.model.errors import AttributesError, CodebookError
+    from qualcode.model.errors import AttributesError, CodebookError, InputError
     from qualcode.run.folder import code_folder
 
     client = _dask_client(scheduler) if engine == Engine.dask else None
@@ -169,7 +169,7 @@ def code(
                 cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
                 progress=True,
             )
-    except (CodebookError, AttributesError, OutputError, ValueError) as exc:
+    except (CodebookError, AttributesError, OutputError, InputError, ValueError) as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2) from exc
     except OSError as exc:
@@ -183,9 +183,9 @@ def code(
         _echo_err(f"error: {run.project_error}")
     elif run.project is not None:
         _project_summary(project, run.project)
-    if out is not None:
+    if run.out is not None:
         _summary(run.result, out)
-    for warning in dict.fromkeys([*run.result.warnings, *(run.project.warnings if run.project else [])]):
+    for warning in dict.fromkeys([*run.warnings, *run.result.warnings, *(run.project.warnings if run.project else [])]):
         _echo_err(f"warning: {warning}")
     _report_problems(run.corpus)
     raise typer.Exit(0 if run.complete else 1)

@@ -17,6 +17,7 @@ __all__ = [
     "CorruptFileError",
     "DecodingError",
     "EmptyFileError",
+    "InputError",
     "OutputError",
     "Problem",
     "ProcessDiedError",
@@ -104,6 +105,12 @@ class UnexpectedReadError(ReadError):
 class OutputError(QualcodeError):
     """An output path would destroy something qualcode did not write: a project database, an input, a folder
     of the user's files. Raised before anything is read or written; the CLI exits with status 2."""
+
+    exit_status = 2
+
+
+class InputError(QualcodeError):
+    """A path given to read does not exist: a usage error, found before anything is read or written."""
 
     exit_status = 2
 

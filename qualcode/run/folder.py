@@ -19,7 +19,9 @@ from qualcode.coding.coder import Coder
 from qualcode.coding.engine import auto_jobs, code_files
 from qualcode.ingest.codebook_io import default_codebook, read_codebook
 from qualcode.ingest.corpus import Corpus, join_attributes, read_attributes
+from qualcode.ingest.readers import READERS
 from qualcode.model.codebook import Codebook
+from qualcode.model.errors import InputError
 from qualcode.project.store import ProjectError, ProjectSummary, open_project
 from qualcode.run.outputs import check_output_folder, write_outputs
 from qualcode.views.report import render_coded
@@ -53,9 +55,10 @@ class FolderRun:
 
     @property
     def complete(self) -> bool:
-        """True when every file was read and coded, the project written, and no human coding left unplaced."""
+        """True when transcripts were found, every file was read and coded, the project written, and no human
+        coding left unplaced."""
         unplaced = self.project is not None and self.project.unplaced
-        return not (self.corpus.errors or self.project_error or unplaced)
+        return bool(self.corpus.transcripts) and not (self.corpus.errors or self.project_error or unplaced)
 
 
 def code_folder(
@@ -104,19 +107,27 @@ def code_folder(
     """
     if out is None and project is None:
         raise ValueError("Give code_folder an output folder (out=...), a project file (project=...), or both.")
+    given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    missing = [str(p) for p in given if not os.path.lexists(p)]
+    if missing:
+        raise InputError(f"{', '.join(missing)}: no such file or folder; check the path (nothing was read or written).")
     book = codebook if isinstance(codebook, Codebook) else read_codebook(codebook) if codebook else default_codebook()
     frame = read_attributes(attributes) if isinstance(attributes, str | os.PathLike) else attributes
     if out is not None:
         kept = [] if project is None else [project, f"{project}-wal", f"{project}-shm"]
         kept += [cache.folder] if cache is not None else []
-        check_output_folder(out, inputs=[paths] if isinstance(paths, str | os.PathLike) else paths, keep=kept)
+        check_output_folder(out, inputs=given, keep=kept)
     coder = Coder(book, unit=unit, language=language, model=model)
     options: dict[str, Any] = {"client": client} if client is not None else {"jobs": jobs}
-    corpus, coded = code_files(paths, coder, language=language, cache=cache, progress=progress,
+    corpus, coded = code_files(given, coder, language=language, cache=cache, progress=progress,
                                render=render_coded if out is not None else None, **options)
     if frame is not None:
         join_attributes(corpus, frame)
     run = FolderRun(corpus, coder.result(coded, corpus.errors))
+    if not corpus.transcripts and not corpus.errors:
+        run.warnings.append(f"no transcript found in {', '.join(map(str, given))} (supported suffixes: "
+                            f"{', '.join(sorted(READERS))}); nothing was written.")
+        return run
     if project is not None:
         try:
             with _noted(f"while processing {project}"), open_project(project) as opened:
