@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
+import qualcode as qc
 from qualcode.model.codebook import Code, Codebook
 from qualcode.views.plots import (
     plot_cooccurrence,
@@ -266,3 +267,22 @@ def test_many_documents_draw_those_with_the_highest_totals(plot):
     assert len(every.get_yticklabels()) == 100 and "of 100" not in every.get_title()
     with pytest.raises(ValueError, match="max_documents"):
         plot(table, max_documents=0)
+
+
+def test_document_labels_shortened_in_the_middle_stay_distinct():
+    """Names that differ only in their middle were all drawn as 'Interview transc…on (anonymised)'."""
+    from qualcode.views.plots import _labels
+
+    names = [f"Interview transcript {i:02d} - Station Road youth club (anonymised)" for i in range(1, 4)]
+    labels = _labels([*names, "short"])
+    assert len(set(labels)) == 4 and labels[-1] == "short"
+    assert all(len(label) < len(name) for label, name in zip(labels, names, strict=False))
+
+
+@pytest.mark.parametrize(("value", "said"), [("segments", "coded segments"), ("share", "share of each document's segments"),
+                                            ("coverage", "share of each document's text")])
+def test_the_heatmap_title_says_what_it_colours(value, said):
+    frequency = pd.DataFrame({"document": ["a", "b"], "code": ["trust", "trust"], "segments": [1, 9],
+                              "share": [0.5, 0.1], "coverage": [0.4, 0.05], "present": [True, True]})
+    ax = qc.plot_theme_heatmap(frequency, value=value)
+    assert said in ax.get_title()

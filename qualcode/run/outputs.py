@@ -309,7 +309,7 @@ def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, 
     book = result.codebook
     draw = {
         "theme_frequency": lambda: plots.plot_theme_frequency(frequency, codebook=book),
-        "theme_heatmap": lambda: plots.plot_theme_heatmap(frequency, codebook=book),
+        "theme_heatmap": lambda: plots.plot_theme_heatmap(frequency, codebook=book, value="share"),
         "cooccurrence": lambda: plots.plot_cooccurrence(pairs, codebook=book),
     }
     for attribute, table in groups.items():

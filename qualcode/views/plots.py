@@ -84,7 +84,7 @@ def plot_theme_frequency(
             left += wide[:, i]
         else:
             ax.barh(y - 0.4 + bar * (i + 0.5), wide[:, i], bar, label=label, color=color)
-    ax.set_yticks(y, [_shorten(d) for d in docs])
+    ax.set_yticks(y, _labels(docs))
     ax.set_ylim(len(docs) - 0.5, -0.5)  # first document on top
     ax.set_xlabel(_AXIS_LABELS[value] + (", summed over themes" if stacked and value in _PERCENT else ""))
     _percent_axis(ax.xaxis, value)
@@ -112,7 +112,8 @@ def plot_theme_heatmap(
     ----------
     frequency : the tidy table of :func:`qualcode.theme_frequency`.
     codebook : gives the codes' display names (column labels).
-    value : ``"segments"`` (counts), ``"share"`` or ``"coverage"`` (shown as percentages).
+    value : ``"segments"`` (counts: long interviews dominate), ``"share"`` (of each document's segments) or
+        ``"coverage"`` (of each document's text), shown as percentages; the title says which.
     language : language of the codes' display names.
     max_documents : draw at most this many documents (rows), those with the highest totals; None: all.
     ax : the Axes to draw on; a new figure sized to the data when None.
@@ -121,11 +122,12 @@ def plot_theme_heatmap(
     if frequency.empty:
         return _nothing(ax, "Theme frequency across interviews")
     docs, codes, wide = _wide(frequency, "document", "code", value)
-    docs, wide, title = _top_documents(docs, wide, max_documents, "Theme frequency across interviews")
+    title = f"Theme frequency across interviews ({_HEATMAP_VALUES[value]})"
+    docs, wide, title = _top_documents(docs, wide, max_documents, title)
     ax = ax or _axes(3.5 + 1.1 * len(codes), 1.6 + 0.4 * len(docs))
     _heatmap(ax, wide, value, texts=[[_format(v, value) for v in row] for row in wide])
     ax.set_xticks(range(len(codes)), [_wrap(_style(c, 0, codebook, language)[0]) for c in codes])
-    ax.set_yticks(range(len(docs)), [_shorten(d) for d in docs])
+    ax.set_yticks(range(len(docs)), _labels(docs))
     ax.set_title(title)
     return ax
 
@@ -378,6 +380,27 @@ def _fallback(i: int) -> str:
 
     i %= len(_FALLBACK) + 20
     return _FALLBACK[i] if i < len(_FALLBACK) else to_hex(matplotlib.colormaps["tab20"](i - len(_FALLBACK)))
+
+
+_HEATMAP_VALUES = {"segments": "coded segments", "share": "share of each document's segments",
+                   "coverage": "share of each document's text"}
+
+
+def _labels(names: list[Any], width: int = _NAME_WIDTH) -> list[str]:
+    """Document names shortened in the middle, but never to the same label: names that would collide (they
+    differ only in the part cut out) keep more of their middle, as much as they need to differ."""
+    names = [str(n) for n in names]
+    widths = [width] * len(names)
+    while True:
+        labels = [_shorten(n, w) for n, w in zip(names, widths, strict=True)]
+        seen: dict[str, list[int]] = {}
+        for i, label in enumerate(labels):
+            seen.setdefault(label, []).append(i)
+        clashes = [i for group in seen.values() if len(group) > 1 for i in group if len(names[i]) > widths[i]]
+        if not clashes:
+            return labels
+        for i in clashes:
+            widths[i] += 4
 
 
 def _shorten(name: str, width: int = _NAME_WIDTH) -> str:
