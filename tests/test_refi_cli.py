@@ -74,7 +74,7 @@ def test_a_refused_archive_leaves_an_existing_project_unchanged(template, tmp_pa
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["export", "out.txt", "--project", "{study}"], "--format qdpx or --format qdc"),
+    (["export", "out.txt", "--project", "{study}"], "--format qdpx, qdc or csv"),
     (["export", "out.qdpx"], "give --project FILE"),
     (["export", "out.qdpx", "--project", "{study}", "--codebook", "{study}"], "not both"),
     (["import", "file.csv", "--project", "p.qualcode"], "give a .qdpx project or a .qdc codebook"),
@@ -89,3 +89,16 @@ def test_usage_errors_exit_2(template, tmp_path, args, message):
 def test_help_lists_the_commands():
     out = run("--help").output
     assert "export" in out and "import" in out
+
+
+def test_a_codebook_exports_as_the_tag_description_csv_taguette_imports(tmp_path):
+    import csv
+
+    book = tmp_path / "book.yml"
+    book.write_text("version: 1\ncodes:\n  - id: parents\n    name: Parents\n    definition: '=families'\n"
+                    "  - id: absent\n    name: Absent\n    parent: parents\n", encoding="utf-8")
+    run = runner.invoke(app, ["export", str(tmp_path / "tags.csv"), "--codebook", str(book)])
+    assert run.exit_code == 0, run.output
+    with open(tmp_path / "tags.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [["tag", "description"], ["Parents", "'=families"], ["Parents/Absent", ""]]

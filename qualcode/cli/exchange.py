@@ -18,6 +18,7 @@ __all__ = ["export_command", "import_command"]
 class Format(StrEnum):
     qdpx = "qdpx"
     qdc = "qdc"
+    csv = "csv"
 
 
 class ExportPositions(StrEnum):
@@ -37,16 +38,18 @@ def _fail(message: str, status: int = 1) -> typer.Exit:
 
 
 def export_command(
-    out: Annotated[Path, typer.Argument(help="The file to write: a .qdpx project or a .qdc codebook.")],
+    out: Annotated[Path, typer.Argument(help="The file to write: a .qdpx project, a .qdc codebook, or a .csv "
+                                        "codebook of tag,description rows (for Taguette).")],
     project: Annotated[
         Path | None, typer.Option("--project", help="The project file to export.", exists=True, dir_okay=False)
     ] = None,
     format: Annotated[
-        Format | None, typer.Option("--format", help="qdpx (project) or qdc (codebook); default: OUT's suffix.")
+        Format | None, typer.Option("--format", help="qdpx (project), qdc (codebook) or csv (codebook as "
+                                    "tag,description, which Taguette imports); default: OUT's suffix.")
     ] = None,
     codebook: Annotated[
-        Path | None, typer.Option("--codebook", help="With --format qdc: a codebook file (.yml, .csv) to export "
-                                  "instead of a project's codes.", exists=True, dir_okay=False)
+        Path | None, typer.Option("--codebook", help="With --format qdc or csv: a codebook file (.yml, .csv, "
+                                  ".qdc) to export instead of a project's codes.", exists=True, dir_okay=False)
     ] = None,
     positions: Annotated[
         ExportPositions, typer.Option("--positions", help="codepoints (the REFI-QDA standard) or nvivo (UTF-16 "
@@ -60,27 +63,34 @@ def export_command(
         bool, typer.Option("--automatic/--no-automatic", help="Include the automatic coders' codings.")
     ] = True,
 ) -> None:
-    """Export a project (.qdpx) or a codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder, Taguette."""
+    """Export a project (.qdpx) or its codes (.qdc) for NVivo, ATLAS.ti, MAXQDA and QualCoder, or a codebook as
+    a tag,description CSV for Taguette (which imports neither .qdc nor .qdpx)."""
     chosen = format.value if format else out.suffix.lower().lstrip(".")
-    if chosen not in ("qdpx", "qdc"):
-        raise _fail(f"say what to write with --format qdpx or --format qdc (OUT {out} has neither suffix).", 2)
-    if (project is None) == (codebook is None) or (codebook is not None and chosen != "qdc"):
-        raise _fail("give --project FILE (for .qdpx or .qdc), or --codebook FILE (for .qdc only), not both.", 2)
+    if chosen not in ("qdpx", "qdc", "csv"):
+        raise _fail(f"say what to write with --format qdpx, qdc or csv (OUT {out} has none of these suffixes).", 2)
+    if (project is None) == (codebook is None) or (codebook is not None and chosen == "qdpx"):
+        raise _fail("give --project FILE (for .qdpx, .qdc or .csv), or --codebook FILE (for .qdc or .csv), "
+                    "not both.", 2)
     from qualcode.model.errors import CodebookError, RefiError
     from qualcode.project.store import ProjectError, open_project
 
     try:
+        from qualcode.exchange import export_qdc, export_qdpx
+        from qualcode.exchange.qdc import export_tags_csv
+
         if codebook is not None:
-            from qualcode.exchange import export_qdc
             from qualcode.ingest.codebook_io import read_codebook
 
-            summary = export_qdc(read_codebook(codebook), out, schema=schema)
+            book = read_codebook(codebook)
+            summary = export_tags_csv(book, out) if chosen == "csv" else export_qdc(book, out, schema=schema)
         else:
-            from qualcode.exchange import export_qdc, export_qdpx
-
             with open_project(project) as opened:
-                summary = (export_qdpx(opened, out, positions=positions.value, include_automatic=automatic,
-                                       schema=schema) if chosen == "qdpx" else export_qdc(opened, out, schema=schema))
+                if chosen == "qdpx":
+                    summary = export_qdpx(opened, out, positions=positions.value, include_automatic=automatic,
+                                          schema=schema)
+                else:
+                    write = export_tags_csv if chosen == "csv" else export_qdc
+                    summary = write(opened, out) if chosen == "csv" else write(opened, out, schema=schema)
     except (RefiError, ProjectError, CodebookError) as exc:
         raise _fail(str(exc)) from exc
     except OSError as exc:

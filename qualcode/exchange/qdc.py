@@ -6,11 +6,11 @@ import os
 
 from qualcode.exchange.export import ExportSummary, project_codes
 from qualcode.exchange.guids import Guids
-from qualcode.ingest.refi.qdc import codebook_codes, read_qdc, write_qdc
+from qualcode.ingest.refi.qdc import codebook_codes, read_qdc, write_qdc, write_tags_csv
 from qualcode.model.codebook import Codebook
 from qualcode.project.store import Project
 
-__all__ = ["export_qdc", "read_qdc"]
+__all__ = ["export_qdc", "export_tags_csv", "read_qdc"]
 
 
 def export_qdc(
@@ -34,3 +34,14 @@ def export_qdc(
     else:
         codes = codebook_codes(codebook, language)
     return ExportSummary(str(path), "qdc", codes=write_qdc(codes, path, schema=schema))
+
+
+def export_tags_csv(
+    codebook: Codebook | Project, path: str | os.PathLike[str], *, language: str | None = None
+) -> ExportSummary:
+    """Write a codebook's codes, or a project's, as the ``tag,description`` CSV Taguette imports."""
+    if isinstance(codebook, Project):
+        codes = project_codes(codebook, Guids.of(codebook.db), language)
+    else:
+        codes = codebook_codes(codebook, language)
+    return ExportSummary(str(path), "qdc", codes=write_tags_csv(codes, path))

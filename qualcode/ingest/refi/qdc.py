@@ -24,7 +24,7 @@ from qualcode.model.codebook import Codebook
 from qualcode.model.errors import CodebookError, Problem, RefiError
 from qualcode.model.version import __version__
 
-__all__ = ["codebook_codes", "codebook_from_refi", "derived_codebook_guid", "read_qdc", "write_qdc"]
+__all__ = ["codebook_codes", "codebook_from_refi", "derived_codebook_guid", "read_qdc", "write_qdc", "write_tags_csv"]
 
 
 def derived_codebook_guid(codebook_name: str, code_id: str) -> str:
@@ -104,4 +104,34 @@ def write_qdc(
         validate(root, schema, path)
     data = serialise(root)
     write_atomic(path, lambda handle: handle.write(data))
+    return len(codes)
+
+
+def write_tags_csv(codes: list[ExportCode], path: str | os.PathLike[str]) -> int:
+    """Write ``codes`` as the ``tag,description`` CSV that Taguette imports as a codebook (it reads neither
+    .qdc nor .qdpx), atomically; a child code's tag is its path from the top (``Parent/Child``). Return how
+    many codes were written."""
+    import csv
+    import io
+
+    from qualcode.model.cells import neutralise
+    from qualcode.model.files import write_atomic
+
+    if not codes:
+        raise RefiError(path, "cannot be written: the codebook has no codes.")
+    by_id = {c.id: c for c in codes}
+
+    def tag(code: ExportCode) -> str:
+        parts, seen = [code.name], {code.id}
+        while code.parent in by_id and code.parent not in seen:
+            code = by_id[code.parent]
+            seen.add(code.id)
+            parts.append(code.name)
+        return "/".join(reversed(parts))
+
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["tag", "description"])
+    writer.writerows([neutralise(tag(c)), neutralise(c.description)] for c in codes)  # it opens in Excel too
+    write_atomic(path, lambda handle: handle.write(text.getvalue().encode("utf-8")))
     return len(codes)
