@@ -58,3 +58,12 @@ def test_an_unreadable_file_is_recorded_and_the_others_coded(interviews, tmp_pat
     run = qc.code_folder(interviews, out=tmp_path / "o", jobs=1)
     assert not run.complete and [e.kind for e in run.corpus.errors] == ["empty"]
     assert run.result.documents == ["en", "fr"]
+
+
+def test_an_unknown_by_attribute_names_the_flag_in_the_command(interviews, tmp_path):
+    """The command printed "The 'attribute' parameter of theme_by_attribute must be ...": a Python call."""
+    run = CliRunner().invoke(app, ["code", str(interviews), "--out", str(tmp_path / "out"), "--by", "rle",
+                                   "--attributes", str(tmp_path / "attributes.csv"), "--no-cache"])
+    assert run.exit_code == 2
+    assert "--by rle: no transcript has this attribute; give one of language, role with --by" in run.output
+    assert "parameter" not in run.output and not (tmp_path / "out").exists()

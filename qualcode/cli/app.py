@@ -157,7 +157,7 @@ def code(
         raise typer.Exit(2)
     from qualcode.coding.cache import Cache
     from qualcode.model.errors import AttributesError, CodebookError, InputError
-    from qualcode.run.folder import code_folder
+    from qualcode.run.folder import UnknownAttributeError, code_folder
 
     client = _dask_client(scheduler) if engine == Engine.dask else None
     try:
@@ -169,6 +169,10 @@ def code(
                 cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
                 progress=True,
             )
+    except UnknownAttributeError as exc:
+        _echo_err(f"error: --by {', '.join(exc.attributes)}: no transcript has this attribute; give one of "
+                  f"{', '.join(exc.known) or '(none)'} with --by, or add the column to the --attributes file.")
+        raise typer.Exit(2) from exc
     except (CodebookError, AttributesError, OutputError, InputError, ValueError) as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2) from exc

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from qualcode.coding.cache import Cache
     from qualcode.model.results import CodingResult
 
-__all__ = ["FolderRun", "code_folder"]
+__all__ = ["FolderRun", "UnknownAttributeError", "code_folder"]
 
 PathLike = str | os.PathLike[str]
 
@@ -100,7 +100,8 @@ def code_folder(
 
     Raises
     ------
-    ValueError : neither ``out`` nor ``project``, or an unknown attribute in ``by``.
+    ValueError : neither ``out`` nor ``project``; :class:`UnknownAttributeError` for an attribute in ``by``
+        that no transcript has (found once the files are read, before anything is written).
     CodebookError, AttributesError : an invalid codebook or attributes file (before anything is read).
     OutputError : ``out`` would destroy files qualcode did not write (before anything is read).
     OSError : the outputs could not be written (the previous ones are left as they were).
@@ -128,6 +129,10 @@ def code_folder(
         run.warnings.append(f"no transcript found in {', '.join(map(str, given))} (supported suffixes: "
                             f"{', '.join(sorted(READERS))}); nothing was written.")
         return run
+    usable = _attributes(run.result)
+    unknown = [a for a in by if a not in usable]
+    if unknown:  # before the project or the outputs are written
+        raise UnknownAttributeError(unknown, [a for a in usable if a not in ("document", "chars", "words")])
     if project is not None:
         try:
             with _noted(f"while processing {project}"), open_project(project) as opened:
@@ -140,6 +145,21 @@ def code_folder(
                                     transcripts=coded, jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)),
                                     spreadsheet_safe=spreadsheet_safe, progress=progress)
     return run
+
+
+class UnknownAttributeError(ValueError):
+    """Attributes to compare groups by that no transcript has; ``attributes`` and ``known`` name them."""
+
+    def __init__(self, attributes: list[str], known: list[str]) -> None:
+        self.attributes, self.known = attributes, known
+        super().__init__(f"no transcript has the attribute(s) {', '.join(map(repr, attributes))} to compare groups "
+                         f"by; their attributes are: {', '.join(known) or '(none: give an attributes file)'}.")
+
+
+def _attributes(result: CodingResult) -> list[str]:
+    from qualcode.analysis.tables import GROUP_COLUMNS
+
+    return [c for c in result.document_table.columns if c not in GROUP_COLUMNS]
 
 
 class _noted:
