@@ -316,9 +316,8 @@ def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, 
         draw[f"theme_by_{_safe(attribute)}"] = lambda t=table, a=attribute: plots.plot_theme_by_attribute(
             t, a, codebook=book
         )
-    for name, plot in draw.items():
-        for fmt in formats:
-            plots.save_chart(plot(), folder / f"{name}.{fmt}")
+    for name, plot in draw.items():  # drawn once, saved in each format
+        plots.save_chart(plot(), folder / f"{name}.{formats[0]}", also=tuple(f".{f}" for f in formats[1:]))
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -231,21 +231,24 @@ def plot_theme_by_attribute(
     return ax
 
 
-def save_chart(ax: Axes, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
+def save_chart(ax: Axes, path: str | os.PathLike[str], *, dpi: int = 120, also: tuple[str, ...] = ()) -> Path:
     """Save the figure of ``ax`` to PNG or SVG (by the suffix of ``path``), then close the figure.
 
-    The file holds no date, software version or random id: the same chart gives the same bytes.
+    ``also`` gives more formats to save the same drawing in, beside ``path`` (``also=(".svg",)``): the chart
+    is drawn once, whatever the number of formats. The files hold no date, software version or random id:
+    the same chart gives the same bytes.
     """
     import matplotlib.pyplot as plt
 
     path = Path(path)
     figure = _root(ax)
     try:
-        if path.suffix.lower() not in (".png", ".svg"):
-            raise ValueError(f"{path}: charts are saved as .png or .svg, not {path.suffix or 'no suffix'!r}.")
-        metadata = {"Date": None} if path.suffix.lower() == ".svg" else {"Software": None}
-        with plt.rc_context({"svg.hashsalt": "qualcode", "svg.fonttype": "path"}):
-            figure.savefig(path, dpi=dpi, metadata=metadata)
+        for target in (path, *(path.with_suffix(suffix) for suffix in also)):
+            if target.suffix.lower() not in (".png", ".svg"):
+                raise ValueError(f"{target}: charts are saved as .png or .svg, not {target.suffix or 'no suffix'!r}.")
+            metadata = {"Date": None} if target.suffix.lower() == ".svg" else {"Software": None}
+            with plt.rc_context({"svg.hashsalt": "qualcode", "svg.fonttype": "path"}):
+                figure.savefig(target, dpi=dpi, metadata=metadata)
     finally:
         plt.close(figure)
     return path
