@@ -35,6 +35,7 @@ app.command("export")(export_command)
 app.command("import")(import_command)
 
 UNEXPECTED = 3
+INTERRUPTED = 130  # as a shell reports a program stopped by Ctrl-C
 
 
 class Unit(StrEnum):
@@ -333,8 +334,15 @@ def codebook_show(
 
 def main() -> None:
     """Entry point: run the app, turning unexpected errors into one line unless --debug is given."""
+    from typer.exceptions import TyperException
+
     try:
-        app()
+        status = app(standalone_mode=False)  # the status comes back here: Typer turns Ctrl-C into 130, silently
+    except (KeyboardInterrupt, typer.Abort):
+        status = INTERRUPTED
+    except TyperException as exc:  # usage errors: click's own message and status
+        exc.show()
+        sys.exit(getattr(exc, "exit_code", 2))
     except SystemExit:
         raise
     except QualcodeError as exc:  # an error the library explains itself, met outside a command's own handling
@@ -351,3 +359,6 @@ def main() -> None:
         _echo_err(f"error: unexpected {type(exc).__name__}{where}: {str(exc).rstrip('.')}. This is a bug in qualcode: re-run "
                   "with --debug (before the command name) to see the traceback, and please report it.")
         sys.exit(UNEXPECTED)
+    if status == INTERRUPTED:
+        _echo_err("interrupted: nothing was left half-written (an output folder is as it was; a project keeps the documents stored so far, each whole).")
+    sys.exit(status if isinstance(status, int) else 0)

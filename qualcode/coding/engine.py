@@ -253,6 +253,9 @@ def _alone(task: tuple[str, str], coder: Coder, settings: tuple[Any, ...]) -> An
 
 
 def _init_worker(coder: Coder, settings: tuple[Any, ...]) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     _WORKER.update(coder=coder, settings=settings)
 
 

@@ -226,6 +226,9 @@ def _start(jobs: int, function: Callable[..., Any], *args: Any) -> _Task:
 
 
 def _child(pipe: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops this process
     try:
         function(*args)
     except BaseException as exc:

@@ -11,7 +11,8 @@ raise them:
 - ``reader-bug``: the reader of ``path`` fails with a RuntimeError, as a bug in a library would;
 - ``write-bug`` (no path): writing the outputs fails with a RuntimeError (a bug outside any file);
 - ``worker-dies``: the worker process coding ``path`` is killed with SIGKILL, as the out-of-memory killer
-  does (in this process, with ``--jobs 1``, nothing happens).
+  does (in this process, with ``--jobs 1``, nothing happens);
+- ``slow`` (no path): reading each file takes a second, so that the run can be interrupted midway.
 """
 
 from __future__ import annotations
@@ -89,6 +90,16 @@ def _bugs(spec: list[list[str]]) -> None:
             return real_code(task, *args, **kwargs)
 
         engine._code_file = code_file
+    if "slow" in faults:
+        import time
+
+        real_slow = engine._code_file
+
+        def slow_code_file(task, *args, **kwargs):
+            time.sleep(1)
+            return real_slow(task, *args, **kwargs)
+
+        engine._code_file = slow_code_file
 
 
 if __name__ == "__main__":

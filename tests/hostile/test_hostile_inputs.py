@@ -325,3 +325,26 @@ def test_a_bad_attributes_file_is_a_usage_error_naming_it(tmp_path, two_files, n
     assert result.exit_code == 2, result.output
     assert str(attributes) in result.output and expected in result.output
     assert tree(tmp_path) == before
+
+
+
+def test_ctrl_c_prints_one_line_and_no_worker_noise(tmp_path, two_files):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) printed click's 'Aborted!' and a
+    traceback from every worker process."""
+    import signal
+    import time
+
+    for i in range(6):
+        GOOD["good fr.txt"](two_files / f"more{i}.txt")
+    env = child_env(tmp_path, QUALCODE_TEST_FAULTS='[["slow", ""]]')
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, str(CHILD), "code", str(two_files), "--out", str(out), "--jobs", "2",
+                              "--no-cache"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    time.sleep(4)  # the workers are started and coding
+    os.killpg(child.pid, signal.SIGINT)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1].startswith("interrupted:")
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and "Aborted" not in stderr
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
