@@ -93,7 +93,7 @@ def agreement_table(
     """
     import pandas as pd
 
-    coders, codes, covered, coded = _prepare(codings, segments, coders, codes, coverage)
+    coders, codes, covered, coded = coded_units(codings, segments, coders, codes, coverage)
     rows = [_row(code, coded[i], covered, coders) for i, code in enumerate(codes)]
     pooled = coded.transpose(1, 0, 2).reshape(len(coders), -1)
     rows.append(_row(ALL_CODES, pooled, np.tile(covered, len(codes)), coders))
@@ -148,14 +148,15 @@ def _reasons(
     return "; ".join(f"{', '.join(stats)} {text}" for text, stats in reasons.items())
 
 
-def _prepare(
+def coded_units(
     codings: pd.DataFrame,
     segments: pd.DataFrame,
     coders: Sequence[str] | None,
     codes: Sequence[str] | None,
     coverage: Any,
 ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Check the input; return coders, codes, covered (coders x units) and coded (codes x coders x units)."""
+    """Check the input; return coders, codes, covered (coders x units: the units each coder has coded or
+    reviewed) and coded (codes x coders x units: 1 coded, 0 not, NaN not covered), for agreement and evaluation."""
     problems = _missing_columns(codings, "codings", ["document", "coder", "code", "start", "end"])
     problems += _missing_columns(segments, "segments", ["document", "segment_id", "start", "end"])
     if problems:
