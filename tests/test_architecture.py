@@ -18,9 +18,14 @@ def _ignored() -> set[tuple[str, str]]:
 
 
 def test_layers_import_only_downward():
-    from importlinter.cli import lint_imports
+    """In a child process: import-linter reconfigures logging, which would leak into the other tests."""
+    import subprocess
+    import sys
 
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            f"sys.exit(lint_imports(config_filename={str(ROOT / 'pyproject.toml')!r}, no_cache=True))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stdout[-3000:]
 
 
 def test_no_module_imports_itself_back():
