@@ -19,6 +19,7 @@ from odf import table as odf_table
 from odf import text as odf_text
 from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
 
+import qualcode as qc
 from qualcode.ingest.readers import read_raw
 from qualcode.ingest.readers.office import read_docx, read_odt, read_rtf
 from qualcode.ingest.readers.pdf import read_pdf
@@ -968,3 +969,77 @@ def test_not_a_textgrid(tmp_path: Path) -> None:
 def test_damaged_textgrid(tmp_path: Path) -> None:
     with pytest.raises(CorruptFileError, match="is a damaged TextGrid"):
         read_str(read_textgrid, tmp_path, "a.TextGrid", LONG_TEXTGRID[:700])
+
+
+# --- inputs whose cost would not be in proportion to their size (issue 14, items 6 and 9) -----------------
+
+
+def test_a_pdf_stream_inflating_beyond_the_budget_is_refused(tmp_path, monkeypatch):
+    """A 1 MB PDF can state 1 GB of content, which pdfminer built in memory and read as fine."""
+    import zlib as _zlib
+
+    from qualcode.ingest.readers import pdf as pdf_reader
+    from qualcode.model.errors import TooLargeError
+    from tests.hostile.bad_inputs import _stream
+
+    monkeypatch.setattr(pdf_reader, "MAX_INFLATED", 2**20)
+    content = _zlib.compress(b"BT /F1 11 Tf 72 700 Td (x) Tj ET\n" + b" " * (8 * 2**20), 9)
+    bomb = pdf_bytes({
+        1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        4: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+           b"/Contents 5 0 R >>",
+        5: _stream(content, b"/Filter /FlateDecode "),
+    })
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(bomb)
+    assert len(bomb) < 20_000
+    with pytest.raises(TooLargeError, match="inflates to more than 1 MB"):
+        read_pdf(path)
+
+
+def test_an_odt_stating_billions_of_spaces_reads_as_one_space_run(tmp_path):
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P, S
+
+    document = OpenDocumentText()
+    paragraph = P(text="Les parents")
+    paragraph.addElement(S(c="2000000000"))
+    paragraph.addText("viennent.")
+    document.text.addElement(paragraph)
+    document.save(str(tmp_path / "spaces.odt"))
+    [block] = read_odt(tmp_path / "spaces.odt").blocks
+    assert block.text.startswith("Les parents ") and block.text.endswith("viennent.") and len(block.text) < 200
+
+
+def test_a_huge_sparse_text_file_is_refused_before_it_is_read(tmp_path):
+    from qualcode.model.errors import TooLargeError
+
+    path = tmp_path / "sparse.txt"
+    with open(path, "wb") as handle:
+        handle.truncate(2 * 2**30)  # 2 GB of holes: nothing on disk, 4 GB in memory once read
+    with pytest.raises(TooLargeError, match=r"is 2\.0 GB"):
+        qc.read_transcript(path)
+
+
+def test_a_docx_of_empty_paragraphs_reads_in_proportion_to_its_size(tmp_path):
+    """1.65 M empty paragraphs (a 15 KB file) took 128 s, a python-docx object each."""
+    import time
+    import zipfile
+
+    import docx
+
+    base = tmp_path / "base.docx"
+    document = docx.Document()
+    document.add_paragraph("Les parents viennent.")
+    document.save(str(base))
+    with zipfile.ZipFile(base) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    files["word/document.xml"] = files["word/document.xml"].replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * 300_000, 1)
+    with zipfile.ZipFile(tmp_path / "empty.docx", "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    started = time.perf_counter()
+    blocks = read_docx(tmp_path / "empty.docx").blocks
+    assert time.perf_counter() - started < 20  # about 1 s; an object per paragraph took about 25 s
+    assert [b.text for b in blocks if b.text.strip()] == ["Les parents viennent."]

@@ -24,6 +24,7 @@ __all__ = [
     "QualcodeError",
     "ReadError",
     "RefiError",
+    "TooLargeError",
     "UnexpectedReadError",
     "UnsupportedFormatError",
 ]
@@ -81,6 +82,12 @@ class DecodingError(ReadError):
     """The file's bytes could not be decoded as text in any known encoding."""
 
     kind = "undecodable"
+
+
+class TooLargeError(ReadError):
+    """The file, or what it unpacks to, is beyond what qualcode reads of one transcript."""
+
+    kind = "too-large"
 
 
 class CorruptFileError(ReadError):

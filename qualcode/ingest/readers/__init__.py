@@ -13,10 +13,10 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from qualcode.model.errors import ReadError, UnsupportedFormatError
+from qualcode.model.errors import ReadError, TooLargeError, UnsupportedFormatError
 from qualcode.model.transcript import RawDocument
 
-__all__ = ["READERS", "file_bytes", "read_raw", "supported_suffixes"]
+__all__ = ["MAX_FILE", "READERS", "file_bytes", "read_raw", "supported_suffixes"]
 
 Reader = Callable[[Path], RawDocument]
 
@@ -83,8 +83,12 @@ def file_bytes(path: str | Path) -> bytes:
         raise os_read_error(path, exc) from exc
 
 
+MAX_FILE = 256 * 2**20  # bytes of one transcript file: a million spoken words are about 6 MB of text
+
+
 def _check_regular_file(path: Path) -> None:
-    mode = path.stat().st_mode
+    info = path.stat()
+    mode = info.st_mode
     if stat.S_ISDIR(mode):
         raise ReadError(path, "is a folder, not a file.", "Give the folder itself to read every transcript in it.")
     if not stat.S_ISREG(mode):
@@ -92,6 +96,13 @@ def _check_regular_file(path: Path) -> None:
             path,
             "is not a regular file (a pipe, socket or device): reading it could wait forever.",
             "Give the transcript file itself.",
+        )
+    if info.st_size > MAX_FILE:
+        raise TooLargeError(
+            path,
+            f"is {info.st_size / 2**30:.1f} GB; qualcode reads transcript files of up to {MAX_FILE // 2**20} MB (a "
+            "transcript of a million words is about 6 MB of text).",
+            "Check that this is a transcript (not a recording or a disk image), or split it into several files.",
         )
 
 

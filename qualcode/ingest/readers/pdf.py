@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import re
 import statistics
+import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -30,7 +33,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from qualcode.ingest.normalize import join_lines
-from qualcode.model.errors import CorruptFileError, EmptyFileError, ReadError
+from qualcode.model.errors import CorruptFileError, EmptyFileError, ReadError, TooLargeError
 from qualcode.model.transcript import Block, RawDocument
 
 __all__ = ["read_pdf"]
@@ -83,10 +86,14 @@ def _extract(path: Path) -> list[list[_Line]]:
     if b"%PDF-" not in head:
         raise CorruptFileError(path, "is not a PDF file (no %PDF header).", _RESAVE)
     try:
-        with pdfplumber.open(path) as pdf:
+        with _inflation_budget(path), pdfplumber.open(path) as pdf:
             pages = [_page_rows(page) for page in pdf.pages]
+    except TooLargeError:
+        raise
     except PdfminerException as exc:
         cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, TooLargeError):  # pdfplumber wraps what pdfminer raised
+            raise cause from exc
         if isinstance(cause, PDFPasswordIncorrect):
             raise ReadError(
                 path,
@@ -97,6 +104,48 @@ def _extract(path: Path) -> list[list[_Line]]:
     except Exception as exc:  # pdfminer raises many unrelated types on damaged files
         raise CorruptFileError(path, f"is a damaged PDF ({exc!r}).", _RESAVE) from exc
     return _lines(pages)
+
+
+MAX_INFLATED = 256 * 2**20  # bytes all of a PDF's compressed streams may inflate to (qualcode.ingest.readers.MAX_FILE)
+
+
+class _Inflater:
+    """Stands for :mod:`zlib` in pdfminer while one PDF is read: the same ``decompress``, within a budget."""
+
+    error = zlib.error
+    decompressobj = staticmethod(zlib.decompressobj)
+
+    def __init__(self, path: Path, budget: int) -> None:
+        self.path, self.left = path, budget
+
+    def decompress(self, data: bytes, wbits: int = zlib.MAX_WBITS, bufsize: int = zlib.DEF_BUF_SIZE) -> bytes:
+        inflater = zlib.decompressobj(wbits)
+        out = inflater.decompress(data, self.left + 1)
+        if len(out) <= self.left and not inflater.unconsumed_tail:
+            out += inflater.flush()
+        if len(out) > self.left or inflater.unconsumed_tail:
+            raise TooLargeError(
+                self.path,
+                f"holds compressed content that inflates to more than {MAX_INFLATED // 2**20} MB: a forged file "
+                "(a 'decompression bomb'), or not a transcript.",
+                "Check where the file comes from; export the transcript again as PDF, or as .docx or .txt.",
+            )
+        self.left -= len(out)
+        return out
+
+
+@contextmanager
+def _inflation_budget(path: Path) -> Iterator[None]:
+    """While a PDF is read, its streams inflate to at most :data:`MAX_INFLATED` in all (a 1 MB file can state
+    1 GB of content, which pdfminer would build in memory): pdfminer's zlib is the guarded one."""
+    from pdfminer import pdftypes
+
+    real = pdftypes.zlib
+    pdftypes.zlib = _Inflater(path, MAX_INFLATED)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pdftypes.zlib = real
 
 
 Row = list[dict[str, Any]]

@@ -9,6 +9,7 @@ speaker merge into one turn; without any speaker, cues merge into paragraphs tha
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ _LABEL = re.compile(rf"^([A-ZÀ-ÖØ-Þ][\w'’.-]*(?:[ \t]+{_NAME_WORD}){{0,3}}
 _SENTENCE_END = re.compile(r"[.?!…][\"'”’»)\]]*$")
 
 
-@dataclass
+@dataclass(slots=True)  # a long recording has a million cues
 class _Cue:
     start: float
     end: float
@@ -60,7 +61,7 @@ def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
     """Blank-line-separated blocks of lines, with the 1-based number of their first line."""
     lines: list[str] = []
     first = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(io.StringIO(text, newline=None), start=1):  # one line at a time, not a list of all
         if line.strip():
             if not lines:
                 first = number
