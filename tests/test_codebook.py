@@ -157,7 +157,7 @@ BAD = {
     "bad-near": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        near: [{id: n, words: [[a]]}]\n",
                  "two or more non-empty lists", 6),
     "only-exclude": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        exclude: [x]\n",
-                     "have only exclusions", 6),
+                     "have only guards", 6),
     "overlapping-alternatives": ("version: 1\ncodes:\n  - id: a\n    rules:\n      en:\n        regex: ['(a|aa)+$']\n",
                                  "ran too long", 6),
 }

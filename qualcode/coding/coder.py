@@ -31,7 +31,7 @@ _FOLDED_ATTRS = ("LEMMA", "NORM", "LOWER")
 BATCH_CHARS = 5_000  # characters of paragraphs joined into one spaCy Doc (see _batches)
 MAX_TIMEOUTS = 3  # documents in which a regex rule may time out before it is switched off for the run
 _LOG = logging.getLogger("qualcode")
-MATCHER_VERSION = "1"  # part of every cached match's key: change it when matching itself changes
+MATCHER_VERSION = "2"  # part of every cached match's key: change it when matching itself changes
 
 
 class _Compiled:
@@ -67,6 +67,10 @@ class _Compiled:
         prefix = f"{code}:{language}"
         phrases = [(code, f"{prefix}:term:{t}", t) for t in rules.terms]
         phrases += [(f"!{code}", f"{prefix}:exclude:{t}", t) for t in rules.exclude]
+        phrases += [(f"~{code}", f"{prefix}:unless:{t}", t) for t in rules.unless]
+        for c in rules.context:  # one key per rule: a phrase may be in two rules of one code
+            phrases += [(f"@{code}:{c.id}", f"{prefix}:context:{c.id}:{t}", t) for t in c.terms]
+            phrases += [(f"+{code}:{c.id}", f"{prefix}:with:{c.id}:{t}", t) for t in c.context]
         for p in rules.patterns:
             rule_id = f"{prefix}:pattern:{p.id}"
             self.code_of[rule_id] = code
@@ -95,7 +99,7 @@ class _Compiled:
         exact: dict[str, list[Any]] = {}
         for key, rule_id, text in phrases:
             doc = docs[text]
-            code = key.lstrip("!")
+            code = _code_of(rule_id)
             if text.startswith("="):  # an exact form: matched on the folded form only, not on the lemma
                 doc = doc[1:].as_doc() if len(doc) > 1 and doc[0].text == "=" else doc
                 exact.setdefault(key, []).append(doc)
@@ -103,7 +107,7 @@ class _Compiled:
                 by_key.setdefault(key, []).append(doc)
                 self.rule_of.setdefault((strings.add(key), "L", tuple(t.lemma for t in doc)), rule_id)
             self.rule_of.setdefault((strings.add(key), "N", tuple(t.norm for t in doc)), rule_id)
-            (self.excluding if key.startswith("!") else self.code_of)[rule_id] = code
+            (self.code_of if key == code or key.startswith("@") else self.excluding)[rule_id] = code
         for key, key_docs in by_key.items():
             self.lemma.add(key, key_docs)
             self.norm.add(key, key_docs)
@@ -358,7 +362,7 @@ class Coder:
             found = self._match_with_cache(language, transcript, matches, warnings, timed_out, key)
         nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
         segments = transcript.segments(self.unit, nlp=nlp)
-        evidence = _assign(found, segments, transcript.text)
+        evidence = _assign(found, segments, transcript.text, self._speakers(language))
         return CodedDocument(transcript, segments, evidence, warnings, self.codebook_)
 
     def _match_with_cache(
@@ -376,6 +380,10 @@ class Coder:
                 if code not in timed_out:  # a rule abandoned on a timeout is tried again next time
                     known[keys[code]] = fresh.get(code, [])
         return [m for code, key in keys.items() for m in (fresh.get(code) or known.get(key, ()))]
+
+    def _speakers(self, language: str) -> dict[str, frozenset[str]]:
+        """Per code whose rules for ``language`` name ``speakers``, the roles it may be given in."""
+        return {c.id: frozenset(r.speakers) for c in self.codebook_ for r in c.rules_for(language) if r.speakers}
 
     def _code_by_id(self) -> dict[str, Code]:
         book = self.codebook_
@@ -476,15 +484,18 @@ class Coder:
         return build_result(documents, codebook=self.codebook_, unit=self.unit, coder=self.name, errors=errors)
 
 
-_RULES: dict[str, tuple[str, bool]] = {}  # rule id -> (code, is an exclusion), parsed once
+_RULES: dict[str, tuple[str, str, str]] = {}  # rule id -> (code, kind, context rule id), parsed once
+_GUARDS = frozenset(("exclude", "unless", "with"))  # kinds whose matches are never evidence themselves
 
 
-def _rule(rule_id: str) -> tuple[str, bool]:
-    """The code of a rule id (``code:language:kind:...``; code ids have no colon), and whether it excludes."""
+def _rule(rule_id: str) -> tuple[str, str, str]:
+    """The code of a rule id (``code:language:kind:...``; code ids have no colon), its kind, and for the
+    ``context`` and ``with`` parts of a context rule, that rule's id."""
     info = _RULES.get(rule_id)
     if info is None:
-        parts = rule_id.split(":", 3)
-        info = _RULES[rule_id] = (parts[0], len(parts) > 2 and parts[2] == "exclude")
+        parts = rule_id.split(":", 4)
+        kind = parts[2] if len(parts) > 2 else "term"
+        info = _RULES[rule_id] = (parts[0], kind, parts[3] if kind in ("context", "with") else "")
     return info
 
 
@@ -492,8 +503,16 @@ def _code_of(rule_id: str) -> str:
     return _rule(rule_id)[0]
 
 
-def _assign(found: list[tuple[str, int, int]], segments: list[Segment], text: str) -> dict[int, list[Evidence]]:
-    """Group matches by segment, applying exclusions and dropping duplicates and nested matches."""
+def _assign(
+    found: list[tuple[str, int, int]], segments: list[Segment], text: str,
+    speakers: dict[str, frozenset[str]] | None = None,
+) -> dict[int, list[Evidence]]:
+    """Group matches by segment, applying the guards and dropping duplicates and nested matches.
+
+    In a segment: an ``exclude`` match cancels its code; an ``unless`` match cancels the matches of its code
+    that it overlaps; a ``context`` match counts only beside a ``with`` match of the same rule; a code with
+    ``speakers`` (per code, the roles allowed) is kept only in segments of those roles.
+    """
     starts = [s.start for s in segments]
     ends = [s.end for s in segments]
     per_segment: dict[int, set[tuple[int, int, str]]] = {}
@@ -506,14 +525,29 @@ def _assign(found: list[tuple[str, int, int]], segments: list[Segment], text: st
     for i in sorted(per_segment):
         matches = sorted(per_segment[i])  # by start, longest first, then rule id
         infos = [rule(r) for _, _, r in matches]
-        cancelled = {code for code, excludes in infos if excludes}
+        cancelled = {code for code, kind, _ in infos if kind == "exclude"}
+        if speakers:
+            role = getattr(segments[i], "speaker_role", None) or "unknown"
+            cancelled |= {code for code, allowed in speakers.items() if role not in allowed}
+        unless: dict[str, list[tuple[int, int]]] = {}
+        contexts: set[tuple[str, str]] = set()
+        for (start, neg_end, _), (code, kind, context) in zip(matches, infos, strict=True):
+            if kind == "unless":
+                unless.setdefault(code, []).append((start, -neg_end))
+            elif kind == "with":
+                contexts.add((code, context))
         kept: list[Evidence] = []
         reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
-        for (start, neg_end, rule_id), (code, excludes) in zip(matches, infos, strict=True):
-            if excludes or code in cancelled or -neg_end <= reach.get(code, -1):
+        for (start, neg_end, rule_id), (code, kind, context) in zip(matches, infos, strict=True):
+            end = -neg_end
+            if kind in _GUARDS or code in cancelled or end <= reach.get(code, -1):
                 continue
-            reach[code] = -neg_end
-            kept.append(Evidence(code, start, -neg_end, rule_id, text[start:-neg_end]))
+            if kind == "context" and (code, context) not in contexts:
+                continue
+            if code in unless and any(a < end and start < b for a, b in unless[code]):
+                continue
+            reach[code] = end
+            kept.append(Evidence(code, start, end, rule_id, text[start:end]))
         if kept:
             out[segments[i].segment_id] = kept
     return out

@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.ingest.language import language_code
-from qualcode.model.codebook import Code, Codebook, NearRule, RegexRule, Rules, TokenRule
+from qualcode.model.codebook import SPEAKER_ROLES, Code, Codebook, ContextRule, NearRule, RegexRule, Rules, TokenRule
 from qualcode.model.errors import CodebookError, Problem
 
 __all__ = ["Key", "check_regex", "codebook_from_dict", "show", "unknown_keys", "validate_codebook"]
 
 _ID = re.compile(r"^[A-Za-z][\w.-]*\Z")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}\Z")
-_RULE_KINDS = ("terms", "patterns", "near", "regex", "exclude")
+_RULE_KINDS = ("terms", "patterns", "near", "regex", "context", "exclude", "unless", "speakers")
+_FINDING = ("terms", "patterns", "near", "regex", "context")  # the kinds that find passages; the rest guard them
 _RULE_LANGUAGES = ("fr", "en", "any")  # qualcode's languages (qualcode.ingest.language.LANGUAGES) and any
 _TOP_KEYS = ("version", "name", "description", "codes")
 _CODE_KEYS = {"id", "name", "parent", "definition", "inclusion", "exclusion", "examples", "color", "rules"}
@@ -132,7 +133,13 @@ def _rules(r: dict[str, Any]) -> Rules:
             RegexRule(x, x) if isinstance(x, str) else RegexRule(x.get("id") or x["pattern"], x["pattern"])
             for x in r.get("regex") or ()
         ),
+        context=tuple(
+            ContextRule(str(c["id"]), tuple(str(t) for t in c["terms"]), tuple(str(t) for t in c["context"]))
+            for c in r.get("context") or ()
+        ),
         exclude=tuple(str(t) for t in r.get("exclude") or ()),
+        unless=tuple(str(t) for t in r.get("unless") or ()),
+        speakers=tuple(str(t) for t in r.get("speakers") or ()),
     )
 
 
@@ -266,10 +273,10 @@ def _text_or_languages(value: Any) -> bool:
 def _check_rules(body: Any, lang: str) -> list[str]:
     unknown = unknown_keys(body, _RULE_KINDS, f"the rules for {show(lang)}")
     if not isinstance(body, dict) or not any(body.get(k) for k in _RULE_KINDS):
-        return [*unknown, f"rules for {show(lang)} are empty; give terms, patterns, near or regex rules, or "
-                "remove them."]
+        return [*unknown, f"rules for {show(lang)} are empty; give terms, patterns, near, regex or context "
+                "rules, or remove them."]
     out = list(unknown)
-    for kind in ("terms", "exclude"):
+    for kind in ("terms", "exclude", "unless"):
         for term in _as_list(body.get(kind), kind, out):
             if not isinstance(term, str) or not any(ch.isalnum() for ch in term):
                 out.append(f"{kind} entry {show(term)} in {show(lang)} has no letter or digit; remove it.")
@@ -282,8 +289,31 @@ def _check_rules(body: Any, lang: str) -> list[str]:
         if isinstance(r, dict) and not isinstance(r.get("id"), str | None):
             out.append(f"regex rule id {show(r.get('id'))} must be text.")
         out.extend(check_regex(r if isinstance(r, str) else (r or {}).get("pattern") if isinstance(r, dict) else r))
-    if not any(body.get(k) for k in ("terms", "patterns", "near", "regex")):
-        out.append(f"rules for {show(lang)} have only exclusions; an exclusion needs something to cancel.")
+    for c in _as_list(body.get("context"), "context", out):
+        out.extend(_check_context(c))
+    for role in _as_list(body.get("speakers"), "speakers", out):
+        if role not in SPEAKER_ROLES:
+            out.append(f"speakers entry {show(role)} in {show(lang)} is not a speaker role; use "
+                       f"{', '.join(SPEAKER_ROLES)}.")
+    if not any(body.get(k) for k in _FINDING):
+        out.append(f"rules for {show(lang)} have only guards (exclude, unless, speakers); a guard needs "
+                   "terms, patterns, near, regex or context rules to narrow.")
+    return out
+
+
+def _check_context(c: Any) -> list[str]:
+    if not isinstance(c, dict):
+        return [f"a context rule is a mapping with 'id', 'terms' and 'context' (lists of words or phrases); "
+                f"got {show(c)}."]
+    out = unknown_keys(c, ("id", "terms", "context"), f"context rule {show(c.get('id'))}")
+    if not isinstance(c.get("id"), str):
+        out.append("a context rule has no 'id'; give it one so codings can name the rule.")
+    for kind in ("terms", "context"):
+        entries = c.get(kind)
+        if not isinstance(entries, list) or not entries:
+            out.append(f"context rule {show(c.get('id'))}: '{kind}' must be a non-empty list of words or phrases.")
+        elif any(not isinstance(t, str) or not any(ch.isalnum() for ch in t) for t in entries):
+            out.append(f"context rule {show(c.get('id'))}: every '{kind}' entry must be text with a letter or digit.")
     return out
 
 

@@ -87,7 +87,8 @@ def _from_yaml_text(text: str, source: str) -> Codebook:
     return codebook_from_dict(data, source=source)
 
 
-_CSV_LISTS = ("terms", "exclude", "regex")
+_CSV_LISTS = ("terms", "exclude", "unless", "speakers", "regex")
+_CSV_JSON = ("patterns", "near", "context")
 
 
 def _from_csv_text(text: str, source: str) -> Codebook:
@@ -117,7 +118,7 @@ def _csv_codebook(reader: csv.DictReader, source: str) -> Codebook:
         try:
             codes.append(_csv_code(row, line))
         except json.JSONDecodeError as exc:
-            problems.append(Problem(f"a patterns/near cell is not valid JSON: {exc}.", source, line))
+            problems.append(Problem(f"a patterns, near or context cell is not valid JSON: {exc}.", source, line))
     data = {"version": "1", "name": Path(source).stem, "codes": codes, "__line__": 1}
     problems += validate_codebook(data, source=source)
     if problems:
@@ -135,9 +136,9 @@ def _csv_code(row: dict[str, str], line: int) -> dict[str, Any]:
     rules: dict[str, Any] = {}
     for key, value in row.items():
         kind, _, lang = key.partition("_")
-        if kind in (*_CSV_LISTS, "patterns", "near") and value:
+        if kind in (*_CSV_LISTS, *_CSV_JSON) and value:
             body = rules.setdefault(lang or ANY_LANGUAGE, {"__line__": line})
-            body[kind] = json.loads(value) if kind in ("patterns", "near") else _split(value)
+            body[kind] = json.loads(value) if kind in _CSV_JSON else _split(value)
     if rules:
         code["rules"] = {**rules, "__line__": line}
     return code
@@ -174,7 +175,10 @@ def _to_csv(codebook: Codebook) -> str:
     if not name_langs:
         columns.insert(2, "name")
     for lang in langs:
+        used = {k for c in codebook.codes if lang in c.rules for k in ("unless", "speakers", "context")
+                if getattr(c.rules[lang], k)}
         columns += [f"{k}_{lang}" for k in ("terms", "exclude", "regex", "patterns", "near")]
+        columns += [f"{k}_{lang}" for k in ("context", "unless", "speakers") if k in used]
     rows = []
     for code, data in zip(codebook.codes, codebook.to_dict()["codes"], strict=True):
         row = {"code": code.id, "parent": code.parent or "", "color": code.color or ""}
@@ -185,9 +189,9 @@ def _to_csv(codebook: Codebook) -> str:
         for key in ("definition", "inclusion", "exclusion"):
             row[key] = _first(getattr(code, key))
         for lang, body in data.get("rules", {}).items():
-            for kind in _CSV_LISTS:
+            for kind in (k for k in _CSV_LISTS if k in body or k in ("terms", "exclude", "regex")):
                 row[f"{kind}_{lang}"] = " | ".join(x if isinstance(x, str) else x["pattern"] for x in body.get(kind, []))
-            for kind in ("patterns", "near"):
+            for kind in _CSV_JSON:
                 if body.get(kind):
                     row[f"{kind}_{lang}"] = json.dumps(body[kind], ensure_ascii=False)
         rows.append(row)

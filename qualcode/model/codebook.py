@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Code", "Codebook", "NearRule", "RegexRule", "Rules", "TokenRule"]
+__all__ = ["Code", "Codebook", "ContextRule", "NearRule", "RegexRule", "Rules", "TokenRule"]
+SPEAKER_ROLES = ("interviewer", "participant", "unknown")
 
 Text = str | Mapping[str, str]
 ANY_LANGUAGE = "any"
@@ -43,6 +44,19 @@ class NearRule:
 
 
 @dataclass(frozen=True)
+class ContextRule:
+    """Terms that count only with a word of context in the same segment.
+
+    ``terms=("parents",), context=("école", "enseignant")`` codes "les parents viennent à l'école" but
+    not "les parents de mon mari" (terms and context words are matched like ``terms``: lemmas, folded).
+    """
+
+    id: str
+    terms: tuple[str, ...]
+    context: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RegexRule:
     """A regular expression (``regex`` module syntax, case-insensitive) searched in the segment's text."""
 
@@ -54,18 +68,24 @@ class RegexRule:
 class Rules:
     """The detection rules of one code in one language.
 
-    ``terms`` are words and phrases matched on lemmas and on folded forms; ``exclude`` are phrases that,
-    found in the same segment, cancel the code there.
+    ``terms`` are words and phrases matched on lemmas and on folded forms; ``context`` rules are terms that
+    count only with a context word in the same segment. Three guards narrow what the others find:
+    ``unless`` phrases cancel only the matches they overlap (« à partir de » cancels "partir", "my mum"
+    cancels "mum"); ``exclude`` phrases, found anywhere in the segment, cancel the code there; ``speakers``
+    (roles: interviewer, participant, unknown), when given, keep the code only in those speakers' segments.
     """
 
     terms: tuple[str, ...] = ()
     patterns: tuple[TokenRule, ...] = ()
     near: tuple[NearRule, ...] = ()
     regex: tuple[RegexRule, ...] = ()
+    context: tuple[ContextRule, ...] = ()
     exclude: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.patterns or self.near or self.regex)
+        return bool(self.terms or self.patterns or self.near or self.regex or self.context)
 
 
 @dataclass(frozen=True)
@@ -223,6 +243,12 @@ def _rules_to_dict(rules: Rules) -> dict[str, Any]:
         out["near"] = [{"id": n.id, "words": [list(w) for w in n.words], "window": n.window} for n in rules.near]
     if rules.regex:
         out["regex"] = [{"id": r.id, "pattern": r.pattern} for r in rules.regex]
+    if rules.context:
+        out["context"] = [{"id": c.id, "terms": list(c.terms), "context": list(c.context)} for c in rules.context]
     if rules.exclude:
         out["exclude"] = list(rules.exclude)
+    if rules.unless:
+        out["unless"] = list(rules.unless)
+    if rules.speakers:
+        out["speakers"] = list(rules.speakers)
     return out

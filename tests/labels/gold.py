@@ -79,13 +79,13 @@ def all_units() -> list[Unit]:
     return file_units("seed.csv") + file_units("dossiersco.csv") + quote_units()
 
 
-def predict(units: list[Unit], codebook=None) -> list[frozenset[str]]:
+def predict(units: list[Unit], codebook=None, coder=None) -> list[frozenset[str]]:
     """The codes qualcode gives each unit, coding all units of a source as one transcript's paragraphs."""
     import qualcode as qc
     from qualcode.ingest.structure import build_transcript
     from qualcode.model.transcript import Block, RawDocument
 
-    coder = qc.Coder(codebook or qc.default_codebook())
+    coder = coder or qc.Coder(codebook or qc.default_codebook())
     out: list[frozenset[str]] = []
     for source in dict.fromkeys(u.source for u in units):
         group = [u for u in units if u.source == source]
