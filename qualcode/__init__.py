@@ -27,6 +27,7 @@ from qualcode.model.errors import CodebookError, QualcodeError, ReadError, RefiE
 from qualcode.model.results import CodingResult
 from qualcode.model.transcript import Segment, Span, Transcript
 from qualcode.model.version import __version__
+from qualcode.project.results import evaluate
 from qualcode.project.store import Project, ProjectError, code_into_project, open_project
 from qualcode.run.folder import FolderRun, code_folder
 from qualcode.views.plots import (
@@ -58,6 +59,7 @@ __all__ = [
     "code_folder",
     "code_into_project",
     "cooccurrence",
+    "evaluate",
     "cooccurrence_matrix",
     "default_codebook",
     "export_qdc",

@@ -193,3 +193,29 @@ def test_agree_prints_the_table_and_writes_csv(study, tmp_path):
     run("agree", "--project", study, "--coders", "marie", AUTO, "--level", "word", code=2)
     assert "at least two coders" in run("agree", "--project", study, "--coders", "marie", code=1).stderr
     assert "Did you mean 'auto:t'" in run("agree", "--project", study, "marie", "auto:tt", code=1).stderr
+
+
+def test_evaluate_prints_precision_and_recall_and_writes_the_passages(study, tmp_path):
+    run("project", "code", study, "d1", "turnover", "--coder", "marie", "--segment", "2")
+    run("project", "code", study, "d1", "temps", "--coder", "marie", "--segment", "1")
+    table, passages = tmp_path / "evaluation.csv", tmp_path / "passages.csv"
+    result = run("evaluate", "--project", study, "--auto", AUTO, "--human", "marie", "--output", str(table),
+                 "--passages", str(passages))
+    assert "precision" in result.output and "cohen_kappa" in result.output
+    frame = pd.read_csv(table).set_index("code")
+    assert frame.loc["turnover", ["tp", "fp", "fn", "units"]].tolist() == [1, 0, 0, 3]  # d1 only: marie's
+    assert frame.loc["temps", ["tp", "fp", "fn"]].tolist() == [0, 1, 1]
+    rows = pd.read_csv(passages)
+    assert sorted(zip(rows["segment_id"], rows["kind"], strict=True)) == [(1, "missed"), (3, "wrong")]
+    assert rows.loc[rows["kind"] == "wrong", "text"].iloc[0] == "Il faudrait agir dans la durée."
+    # the same through the API
+    evaluation = qc.evaluate(study, auto=AUTO, human="marie")
+    assert evaluation.table.set_index("code").loc["temps", "fn"] == 1
+
+
+def test_evaluate_refuses_unknown_or_identical_coders(study):
+    run("project", "code", study, "d1", "turnover", "--coder", "marie", "--segment", "2")
+    assert "Did you mean 'marie'" in run("evaluate", "--project", study, "--auto", AUTO, "--human", "mari",
+                                         code=1).stderr
+    assert "both 'marie'" in run("evaluate", "--project", study, "--auto", "marie", "--human", "marie",
+                                 code=1).stderr

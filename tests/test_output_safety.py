@@ -161,6 +161,8 @@ def _main(monkeypatch, *args):
     ["project", "codings", "{p}", "--output", "{p}"],
     ["project", "codings", "{p}", "--output", "{p}-wal"],
     ["agree", "--project", "{p}", "Ana", "auto:qualcode-default", "--output", "{p}"],
+    ["evaluate", "--project", "{p}", "--auto", "auto:qualcode-default", "--human", "Ana", "--output", "{p}"],
+    ["evaluate", "--project", "{p}", "--auto", "auto:qualcode-default", "--human", "Ana", "--passages", "{p}-shm"],
     ["export", "{p}", "--project", "{p}", "--format", "qdpx"],
 ])
 def test_no_output_overwrites_the_project(project, monkeypatch, capsys, command):

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.exchange import export_command, import_command
-from qualcode.cli.project import agree, project_app
+from qualcode.cli.project import agree, evaluate, project_app
 from qualcode.model.errors import OutputError, QualcodeError
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=Tru
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(project_app, name="project")
 app.command()(agree)
+app.command()(evaluate)
 app.command("export")(export_command)
 app.command("import")(import_command)
 

@@ -353,3 +353,35 @@ def agree(
     with _opened(project) as opened:
         table = project_agreement(opened, coders, level=level, unit=unit)
     _table(table, output, "No agreement to report.")
+
+
+# --- evaluation ---------------------------------------------------------------------------------------
+
+
+def evaluate(
+    project: Annotated[
+        Path,
+        typer.Option("--project", help="The project file.", exists=True, dir_okay=False, show_default=False),
+    ],
+    auto: Annotated[str, typer.Option("--auto", help="The automatic coder, e.g. auto:qualcode-default.")],
+    human: Annotated[str, typer.Option("--human", help="The person whose coding is taken as the truth.")],
+    unit: UnitOpt = "paragraph",
+    output: Output = None,
+    passages: Annotated[
+        Path | None,
+        typer.Option("--passages", help="Also write the missed and wrongly coded passages to this CSV file."),
+    ] = None,
+) -> None:
+    """Precision, recall, F1 and kappa per code of an automatic coder against a person's coding."""
+    from qualcode.project.results import project_evaluation
+
+    with _opened(project) as opened:
+        result = project_evaluation(opened, auto=auto, human=human, unit=unit)
+    _table(result.table, output, "Nothing to evaluate.", columns=[c for c in result.table.columns if c != "reason"])
+    if passages is not None:
+        with _reporting(passages):
+            _write_csv(result.passages, passages)
+        typer.echo(f"{len(result.passages)} passages (missed or wrongly coded) written to {passages}")
+    notes = [f"{row.code}: {row.reason}" for row in result.table.itertuples() if row.reason]
+    for note in notes:
+        typer.echo(note)

@@ -37,9 +37,11 @@ from qualcode.project.store import Project, ProjectError, _coder_problems
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qualcode.analysis.evaluation import Evaluation
     from qualcode.model.results import CodingResult
 
-__all__ = ["ReviewExport", "ReviewImport", "export_review", "import_review", "project_agreement"]
+__all__ = ["ReviewExport", "ReviewImport", "export_review", "import_review", "project_agreement",
+           "evaluate", "project_evaluation"]
 
 LEVELS = ("segment", "character")
 SEGMENT_FRAME = ["document", "segment_id", "unit", "start", "end", "speaker", "section", "text"]
@@ -448,6 +450,76 @@ def project_agreement(
         [vars(s) for d in documents for s in project.segments(d, unit)], columns=SEGMENT_FRAME
     )
     return agreement_table(codings, segments, list(coders), codes=codes, coverage=coverage)
+
+
+def project_evaluation(
+    project: Project,
+    *,
+    auto: str,
+    human: str,
+    codes: Sequence[str] | None = None,
+    unit: str = "paragraph",
+) -> Evaluation:
+    """An automatic coder measured against a person's coding of the same documents of a project.
+
+    The units and coverage are those of :func:`project_agreement` (one agreement function): the person's
+    segments count only in documents they coded or reviewed, the automatic coder's in documents it coded in
+    their current text. Returns :class:`qualcode.analysis.evaluation.Evaluation`: per code precision, recall,
+    F1 and Cohen's kappa, and the passages missed or coded wrongly, with their text.
+
+    Raises
+    ------
+    ProjectError : an unknown coder or unit, the same coder twice, or no document both coders covered.
+    """
+    import pandas as pd
+
+    from qualcode.analysis.evaluation import evaluate_coding
+
+    problems = _unit_problems(unit)
+    known = _coders(project)
+    if auto == human:
+        problems.append(f"--auto and --human are both {auto!r}; give the automatic coder and the person.")
+    for role, coder in (("automatic coder", auto), ("person", human)):
+        if coder not in known:
+            close = difflib.get_close_matches(coder, known, n=3)
+            hint = f"Did you mean {', '.join(map(repr, close))}?" if close else f"Coders: {', '.join(known)}."
+            problems.append(f"The {role} {coder!r} has no codings or decisions in this project. {hint}")
+    if problems:
+        raise ProjectError(problems)
+    coverage = {human: _coverage(project, human), auto: _coverage(project, auto)}
+    shared = sorted(coverage[human] & coverage[auto])
+    if not shared:
+        raise ProjectError([f"No document is covered by both {auto!r} and {human!r}: code the person's documents "
+                            f"with the automatic coder (qualcode code ... --project), or code some of its "
+                            f"documents by hand, then evaluate again."])
+    codings = project.codings()
+    codings = codings[codings["coder"].isin([auto, human])]
+    documents = sorted(coverage[human] | coverage[auto])
+    segments = pd.DataFrame(
+        [vars(s) for d in documents for s in project.segments(d, unit)], columns=SEGMENT_FRAME
+    )
+    return evaluate_coding(codings, segments, auto=auto, human=human, codes=codes, coverage=coverage)
+
+
+def evaluate(
+    project: Project | str | os.PathLike[str],
+    *,
+    auto: str,
+    human: str,
+    codes: Sequence[str] | None = None,
+    unit: str = "paragraph",
+) -> Evaluation:
+    """:func:`project_evaluation` of a :class:`Project` or of the project file at that path.
+
+    >>> ev = qc.evaluate("study.qcproj", auto="auto:qualcode-default", human="ana")  # doctest: +SKIP
+    >>> ev.table, ev.passages  # doctest: +SKIP
+    """
+    if isinstance(project, Project):
+        return project_evaluation(project, auto=auto, human=human, codes=codes, unit=unit)
+    from qualcode.project.store import open_project
+
+    with open_project(project) as opened:
+        return project_evaluation(opened, auto=auto, human=human, codes=codes, unit=unit)
 
 
 def _coders(project: Project) -> list[str]:
