@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.ingest.language import language_code
-from qualcode.model.codebook import SPEAKER_ROLES, Code, Codebook, ContextRule, NearRule, RegexRule, Rules, TokenRule
+from qualcode.model.codebook import (
+    SPEAKER_ROLES,
+    Code,
+    Codebook,
+    ContextRule,
+    NearRule,
+    RegexRule,
+    Rules,
+    TokenRule,
+)
 from qualcode.model.errors import CodebookError, Problem
 
 __all__ = ["Key", "check_regex", "codebook_from_dict", "show", "unknown_keys", "validate_codebook"]

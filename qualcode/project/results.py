@@ -40,8 +40,15 @@ if TYPE_CHECKING:
     from qualcode.analysis.evaluation import Evaluation
     from qualcode.model.results import CodingResult
 
-__all__ = ["ReviewExport", "ReviewImport", "export_review", "import_review", "project_agreement",
-           "evaluate", "project_evaluation"]
+__all__ = [
+    "ReviewExport",
+    "ReviewImport",
+    "evaluate",
+    "export_review",
+    "import_review",
+    "project_agreement",
+    "project_evaluation",
+]
 
 LEVELS = ("segment", "character")
 SEGMENT_FRAME = ["document", "segment_id", "unit", "start", "end", "speaker", "section", "text"]
