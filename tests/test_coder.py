@@ -99,7 +99,8 @@ def test_result_tables_follow_the_documented_columns():
               transcript("Les parents viennent.", doc_id="b")]
     result = qc.Coder(qc.default_codebook()).code(corpus)
     assert list(result.codings.columns) == ["document", "segment_id", "unit", "start", "end", "code", "matched",
-                                            "rule", "coder", "codebook_hash", "text"]
+                                            "rule", "coder", "codebook_hash", "text", "score"]
+    assert result.codings["score"].between(0, 1).all()  # every coding has the evidence model's score
     assert list(result.evidence.columns) == ["document", "segment_id", "code", "start", "end", "matched", "rule"]
     assert result.documents == ["a", "b"]
     assert set(result.codings["coder"]) == {"auto:qualcode-default"}

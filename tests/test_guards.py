@@ -82,3 +82,4 @@ def test_a_codebook_with_guards_loads_from_plain_data():
     rules = book.codes[0].rules["fr"]
     assert rules.context == (ContextRule("pe", ("parents",), ("école",)),)
     assert rules.unless == ("mes parents",) and rules.speakers == ("participant", "unknown")
+

@@ -132,6 +132,10 @@ def code(
     language: LanguageOpt = Language.auto,
     attributes: AttributesOpt = None,
     model: Annotated[str | None, typer.Option("--model", metavar="NAME", help="Installed spaCy model for lemmas, e.g. fr_core_news_sm.")] = None,
+    similarity: Annotated[
+        bool, typer.Option("--similarity/--no-similarity", help="Score each coding with the semantic evidence "
+                           "layer (definitions and examples; see README).")
+    ] = True,
     svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
     by: Annotated[
         list[str] | None,
@@ -166,7 +170,7 @@ def code(
         with _warnings_at_once():
             run = code_folder(
                 paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
-                language=None if language == Language.auto else language.value, attributes=attributes,
+                similarity=similarity, language=None if language == Language.auto else language.value, attributes=attributes,
                 by=tuple(by or ()), charts=("png", "svg") if svg else ("png",), jobs=jobs,
                 cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
                 progress=True,

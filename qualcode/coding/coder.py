@@ -264,6 +264,10 @@ class Coder:
     unit : ``"paragraph"`` (default), ``"sentence"`` or ``"turn"``: the segments that receive codes.
     language : force a language for every transcript instead of each transcript's own (detected) one.
     model : an installed spaCy model (e.g. ``"fr_core_news_sm"``) for lemmas, instead of lookup tables.
+    similarity : the semantic evidence layer (:mod:`qualcode.coding.similarity`, on by default): each
+        coding gets a score from its rule hits and the segment's similarity to the code's definition and
+        examples; a rule hit scoring under the model's threshold is dropped, and a segment without a rule hit
+        is coded when its similarity alone scores high enough (``rule`` = ``code:lang:similar:<prototype>``).
     regex_timeout : seconds a regular expression may run on one paragraph before it is abandoned (a
         warning names the rule, logged at once on the ``qualcode`` logger): a user's pattern can never hang a
         run. A rule that timed out is skipped for the rest of that document, and switched off for the rest of
@@ -282,12 +286,14 @@ class Coder:
         unit: str = "paragraph",
         language: str | None = None,
         model: str | None = None,
+        similarity: bool = True,
         regex_timeout: float = 0.5,
     ) -> None:
         self.codebook = codebook
         self.unit = unit
         self.language = language
         self.model = model
+        self.similarity = similarity
         self.regex_timeout = regex_timeout
 
     def __getstate__(self) -> dict[str, Any]:
@@ -362,8 +368,54 @@ class Coder:
             found = self._match_with_cache(language, transcript, matches, warnings, timed_out, key)
         nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
         segments = transcript.segments(self.unit, nlp=nlp)
-        evidence = _assign(found, segments, transcript.text, self._speakers(language))
-        return CodedDocument(transcript, segments, evidence, warnings, self.codebook_)
+        speakers = self._speakers(language)
+        blocked: dict[int, set[str]] = {}
+        evidence = _assign(found, segments, transcript.text, speakers, blocked)
+        scores = self._score(segments, evidence, blocked, speakers, language) if self.similarity else {}
+        return CodedDocument(transcript, segments, evidence, warnings, self.codebook_, scores)
+
+    def _score(
+        self, segments: list[Segment], evidence: dict[int, list[Evidence]], blocked: dict[int, set[str]],
+        speakers: dict[str, frozenset[str]], language: str,
+    ) -> dict[tuple[int, str], float]:
+        """Score every (segment, code) with the evidence model: drop rule hits under its threshold, code the
+        segments whose similarity alone reaches ``similar_threshold`` (never where a guard cancelled the
+        code). Changes ``evidence`` in place; returns the scores of the codings kept."""
+        from qualcode.coding.similarity import Similarity, evidence_model, features
+
+        book = self.codebook_
+        cached = self.__dict__.get("_similarity_")
+        if cached is None or cached.codebook is not book:
+            cached = self.__dict__["_similarity_"] = Similarity(book)
+        model = evidence_model(book)
+        nearest = cached.nearest([s.text for s in segments], language)
+        scores: dict[tuple[int, str], float] = {}
+        for i, seg in enumerate(segments):
+            found = evidence.get(seg.segment_id, [])
+            rules: dict[str, list[str]] = {}
+            for e in found:
+                rules.setdefault(e.code, []).append(e.rule)
+            words = len(seg.text.split())
+            dropped: set[str] = set()
+            for code in book.ids:
+                value, prototype = nearest[code][i] if code in nearest else (0.0, "")
+                score = model.score(features(rules.get(code, ()), value, words))
+                if code in rules:
+                    if score >= model.threshold:
+                        scores[(seg.segment_id, code)] = score
+                    else:
+                        dropped.add(code)
+                elif prototype and score >= model.similar_threshold and code not in blocked.get(i, ()) and (
+                        code not in speakers or (getattr(seg, "speaker_role", None) or "unknown") in speakers[code]):
+                    found.append(Evidence(code, seg.start, seg.end, f"{code}:{language}:similar:{prototype}",
+                                          seg.text))
+                    scores[(seg.segment_id, code)] = score
+            kept = [e for e in found if e.code not in dropped]
+            if kept:
+                evidence[seg.segment_id] = kept
+            else:
+                evidence.pop(seg.segment_id, None)
+        return scores
 
     def _match_with_cache(
         self, language: str, transcript: Transcript, known: dict[str, list], warnings: list[str],
@@ -505,13 +557,14 @@ def _code_of(rule_id: str) -> str:
 
 def _assign(
     found: list[tuple[str, int, int]], segments: list[Segment], text: str,
-    speakers: dict[str, frozenset[str]] | None = None,
+    speakers: dict[str, frozenset[str]] | None = None, blocked: dict[int, set[str]] | None = None,
 ) -> dict[int, list[Evidence]]:
     """Group matches by segment, applying the guards and dropping duplicates and nested matches.
 
     In a segment: an ``exclude`` match cancels its code; an ``unless`` match cancels the matches of its code
     that it overlaps; a ``context`` match counts only beside a ``with`` match of the same rule; a code with
-    ``speakers`` (per code, the roles allowed) is kept only in segments of those roles.
+    ``speakers`` (per code, the roles allowed) is kept only in segments of those roles. ``blocked``, when
+    given, receives per segment index the codes a guard cancelled or narrowed there.
     """
     starts = [s.start for s in segments]
     ends = [s.end for s in segments]
@@ -536,6 +589,8 @@ def _assign(
                 unless.setdefault(code, []).append((start, -neg_end))
             elif kind == "with":
                 contexts.add((code, context))
+        if blocked is not None and (cancelled or unless):
+            blocked[i] = cancelled | set(unless)
         kept: list[Evidence] = []
         reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
         for (start, neg_end, rule_id), (code, kind, context) in zip(matches, infos, strict=True):

@@ -20,7 +20,7 @@ __all__ = ["CodedDocument", "CodingResult", "Evidence", "build_result"]
 
 SEGMENT_COLUMNS = ["document", "segment_id", "unit", "start", "end", "speaker", "section", "text"]
 CODING_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "matched", "rule", "coder",
-                  "codebook_hash", "text"]
+                  "codebook_hash", "text", "score"]
 EVIDENCE_COLUMNS = ["document", "segment_id", "code", "start", "end", "matched", "rule"]
 
 
@@ -36,13 +36,15 @@ class Evidence(NamedTuple):
 
 @dataclass
 class CodedDocument:
-    """A transcript's segments, and for each coded segment its codes with their evidence."""
+    """A transcript's segments, and for each coded segment its codes with their evidence; ``scores`` holds
+    the evidence model's score of each (segment id, code) coded, where the coder computed one."""
 
     transcript: Transcript
     segments: list[Segment]
     evidence: dict[int, list[Evidence]]
     warnings: list[str] = field(default_factory=list)
     codebook: Codebook | None = None
+    scores: dict[tuple[int, str], float] = field(default_factory=dict)
     body: Any = None  # its transcript's report HTML (qualcode.views.report.Body), when rendered where it was coded
 
     def _repr_html_(self) -> str:
@@ -130,7 +132,7 @@ def build_result(
                          seg.text)
             found = doc.evidence.get(seg.segment_id)
             if found:
-                _add_codings(codings, seg, found, order, meta)
+                _add_codings(codings, seg, found, order, meta, doc.scores)
                 evidence.extend(seg.document, seg.segment_id, found)
     error_rows = [{"path": e.path, "error": e.kind, "problem": e.problem, "hint": e.hint} for e in errors]
     return CodingResult(
@@ -193,9 +195,11 @@ def _document_columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _add_codings(
-    table: _Columns, seg: Any, found: list[Any], order: dict[str, int], meta: tuple[str, str]
+    table: _Columns, seg: Any, found: list[Any], order: dict[str, int], meta: tuple[str, str],
+    scores: dict[tuple[int, str], float] | None = None,
 ) -> None:
-    """One coding per code of the segment, with its matches and rules joined by `` | ``."""
+    """One coding per code of the segment, with its matches and rules joined by `` | ``, and its score."""
+    scores = scores or {}
     by_code: dict[str, list[Any]] = {}
     for e in found:
         by_code.setdefault(e.code, []).append(e)
@@ -206,4 +210,5 @@ def _add_codings(
         else:
             matched = " | ".join(dict.fromkeys(e.matched for e in matches))
             rule = " | ".join(dict.fromkeys(e.rule for e in matches))
-        table.add(seg.document, seg.segment_id, seg.unit, seg.start, seg.end, code, matched, rule, *meta, seg.text)
+        table.add(seg.document, seg.segment_id, seg.unit, seg.start, seg.end, code, matched, rule, *meta, seg.text,
+                  scores.get((seg.segment_id, code), float("nan")))

@@ -404,7 +404,7 @@ class Project:
 
     def _start_run(self, coder: Coder) -> _Run:
         book = coder.codebook_
-        settings = _json({"language": coder.language, "model": coder.model})
+        settings = _json({"language": coder.language, "model": coder.model, "similarity": coder.similarity})
         now = _now()
         with self._transaction() as db:
             db.execute(
@@ -468,7 +468,8 @@ class Project:
             rows = _auto_rows(coded, run, now)
             insert = (
                 'INSERT INTO codings (document, coder, code, start, "end", text, unit, segment_id, status, '
-                "rule, matched, codebook_hash, run, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'auto', ?, ?, ?, ?, ?)"
+                "rule, matched, codebook_hash, score, run, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'auto', ?, ?, ?, ?, ?, ?)"
             )
             db.executemany(insert, rows[: len(rows) // 2])
             _kill_point("inside-transaction", count)
@@ -836,7 +837,9 @@ class _Where:
 def _auto_rows(coded: Any, run: _Run, now: str) -> list[tuple[Any, ...]]:
     """The coder's codings of one document (one per segment and code, as in ``qualcode code`` outputs)."""
     columns = ["document", "coder", "code", "start", "end", "text", "unit", "segment_id", "rule", "matched"]
-    frame = run.coder.result([coded]).codings[[*columns, "codebook_hash"]]
+    frame = run.coder.result([coded]).codings
+    frame = frame[[*columns, "codebook_hash", "score"]].astype({"score": object})
+    frame["score"] = frame["score"].where(frame["score"].notna(), None)  # NULL, not NaN, without a model
     return [(*row, run.id, now) for row in frame.to_numpy(dtype=object).tolist()]
 
 

@@ -70,6 +70,7 @@ def code_folder(
     unit: str = "paragraph",
     language: str | None = None,
     model: str | None = None,
+    similarity: bool = True,
     attributes: PathLike | pd.DataFrame | None = None,
     by: Iterable[str] = (),
     charts: tuple[str, ...] = ("png",),
@@ -89,7 +90,7 @@ def code_folder(
     project : a project file to code into (created if absent): only documents whose text or codebook
         changed are coded again, human codings are kept and follow the text.
     codebook : a Codebook or a codebook file; qualcode's default codebook when None.
-    unit, language, model : as for :class:`~qualcode.Coder`.
+    unit, language, model, similarity : as for :class:`~qualcode.Coder`.
     attributes : a participant-attributes CSV (or its DataFrame) with a ``document`` column.
     by : attributes to compare groups by (``theme_by_<attribute>`` tables and charts).
     charts : the chart formats (``"png"``, ``"svg"``).
@@ -118,7 +119,11 @@ def code_folder(
         kept = [] if project is None else [project, f"{project}-wal", f"{project}-shm"]
         kept += [cache.folder] if cache is not None else []
         check_output_folder(out, inputs=given, keep=kept)
-    coder = Coder(book, unit=unit, language=language, model=model)
+    coder = Coder(book, unit=unit, language=language, model=model, similarity=similarity)
+    if similarity:  # a missing embedding package is said once, before anything is read
+        from qualcode.coding.similarity import require_embeddings
+
+        require_embeddings()
     options: dict[str, Any] = {"client": client} if client is not None else {"jobs": jobs}
     corpus, coded = code_files(given, coder, language=language, cache=cache, progress=progress,
                                render=render_coded if out is not None else None, **options)

@@ -17,14 +17,14 @@ import csv
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 from anchors import Anchored, Projection, check, gold_for  # noqa: E402
-from gold import SHARED, THEMES, Unit, file_units, predict, quote_units  # noqa: E402
+from gold import SHARED, THEMES, Unit, file_units, predict_rules, quote_units  # noqa: E402
 
 ANCHORED = ("cfpp2000", "pdpilot", "heldout")
 MATERIALS = ("spoken French", "written French", "English")
@@ -40,6 +40,8 @@ class Judged:
     text: str
     gold: frozenset[str]
     predicted: frozenset[str]
+    rules: dict[str, list[str]] = field(default_factory=dict)  # per code coded, the rules that coded it
+    language: str = "fr"
 
 
 def material_of(source: str) -> str:
@@ -85,8 +87,11 @@ def anchored(name: str, coder, splits: set[str]) -> list[Judged]:
         for segment, verdict in zip(segments, judged, strict=True):
             if verdict is None:
                 continue
-            codes = frozenset(e.code for e in coded.evidence.get(segment.segment_id, []))
-            out.append(Judged(material_of(source), split, source, segment.text, verdict[0], codes))
+            rules: dict[str, list[str]] = {}
+            for e in coded.evidence.get(segment.segment_id, []):
+                rules.setdefault(e.code, []).append(e.rule)
+            out.append(Judged(material_of(source), split, source, segment.text, verdict[0], frozenset(rules), rules,
+                              coded.transcript.language or "en"))
     return out
 
 
@@ -96,9 +101,10 @@ def unit_sets(coder, splits: set[str]) -> list[Judged]:
         return []
     out = []
     units: list[Unit] = file_units("seed.csv") + file_units("dossiersco.csv") + quote_units()
-    for unit, codes in zip(units, predict(units, coder.codebook_, coder=coder), strict=True):
+    for unit, rules in zip(units, predict_rules(units, coder.codebook_, coder=coder), strict=True):
         source = unit.source if unit.source != "autspaces" else "corpora/autspaces-focus-groups"
-        out.append(Judged(material_of(source), "dev", source, unit.text, unit.gold, codes))
+        out.append(Judged(material_of(source), "dev", source, unit.text, unit.gold, frozenset(rules), rules,
+                          "en" if unit.source == "autspaces" else "fr"))
     return out
 
 

@@ -81,12 +81,17 @@ def all_units() -> list[Unit]:
 
 def predict(units: list[Unit], codebook=None, coder=None) -> list[frozenset[str]]:
     """The codes qualcode gives each unit, coding all units of a source as one transcript's paragraphs."""
+    return [frozenset(found) for found in predict_rules(units, codebook, coder)]
+
+
+def predict_rules(units: list[Unit], codebook=None, coder=None) -> list[dict[str, list[str]]]:
+    """Per unit, the rules that coded it, per code (as :func:`predict` codes them)."""
     import qualcode as qc
     from qualcode.ingest.structure import build_transcript
     from qualcode.model.transcript import Block, RawDocument
 
     coder = coder or qc.Coder(codebook or qc.default_codebook())
-    out: list[frozenset[str]] = []
+    out: list[dict[str, list[str]]] = []
     for source in dict.fromkeys(u.source for u in units):
         group = [u for u in units if u.source == source]
         raw = RawDocument([Block(u.text, kind="paragraph") for u in group], "txt")
@@ -95,7 +100,11 @@ def predict(units: list[Unit], codebook=None, coder=None) -> list[frozenset[str]
         if [canonical(s.text) for s in segments] != [canonical(u.text) for u in group]:
             raise AssertionError(f"{source}: units did not survive as one paragraph each")
         coded = coder.code_transcript(transcript)
-        out += [frozenset(e.code for e in coded.evidence.get(s.segment_id, [])) for s in segments]
+        for s in segments:
+            found: dict[str, list[str]] = {}
+            for e in coded.evidence.get(s.segment_id, []):
+                found.setdefault(e.code, []).append(e.rule)
+            out.append(found)
     return out
 
 

@@ -1,0 +1,183 @@
+"""Meaning beside the words: how close a segment is to each code's definition and examples, and a score.
+
+Every code's definition, inclusion text and examples are embedded with WordLlama's static embeddings (256
+dimensions, shipped in its wheel, loaded with no network), per language: an example counts for the language
+it is written in. A segment's similarity to a code is its cosine to the nearest of them, named by
+``prototype`` (``ex3`` for the code's third example, ``definition``, ``inclusion``).
+
+:class:`EvidenceModel` turns a segment's evidence for one code (rule hits, their kinds, the similarity, the
+segment's length) into a score between 0 and 1 with a logistic model: the default codebook's is trained on
+the development split of the hand labels (``tests/labels/train_evidence.py``) and shipped as plain numbers in
+``qualcode/codebooks/default.evidence.json``; any other codebook uses :data:`FIXED_MODEL`, whose
+coefficients and thresholds are written below and documented in README. A segment without a rule hit is
+coded on similarity alone when its score reaches ``similar_threshold``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode.ingest.language import detect_language
+from qualcode.model.codebook import Code, Codebook
+from qualcode.model.errors import QualcodeError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["FEATURES", "FIXED_MODEL", "EmbeddingUnavailable", "EvidenceModel", "Similarity", "evidence_model",
+           "features", "require_embeddings"]
+
+FEATURES = ("rule", "matches", "proximity", "similarity", "length")
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "codebooks" / "default.evidence.json"
+_PROXIMITY = frozenset(("near", "context", "pattern"))
+
+
+class EmbeddingUnavailable(QualcodeError):
+    """The embedding package is missing or cannot load its weights."""
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> Any:
+    try:
+        import wordllama
+    except ImportError as exc:
+        raise EmbeddingUnavailable(
+            "the semantic evidence layer needs the 'wordllama' package, which is not installed: run "
+            "'pip install wordllama' (it ships its weights; no download), or code with similarity off "
+            "(Coder(similarity=False), 'qualcode code --no-similarity')."
+        ) from exc
+    folder = Path(wordllama.__file__).parent
+    try:  # WordLlama.load looks for its tokenizer in the wrong folder and would download it: point it home
+        return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
+    except Exception as exc:  # noqa: BLE001 - any failure to load the shipped weights means the same to the user
+        raise EmbeddingUnavailable(
+            f"wordllama is installed but its shipped weights did not load from {folder} ({exc}); reinstall it "
+            "with 'pip install --force-reinstall wordllama', or code with similarity off (--no-similarity)."
+        ) from exc
+
+
+def require_embeddings() -> None:
+    """Raise :class:`EmbeddingUnavailable`, saying what to install, where the embeddings cannot load."""
+    _embedder()
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-9)
+
+
+def _text_in(text: Any, language: str) -> str:
+    if isinstance(text, str):
+        return text if text and detect_language(text) in (None, language) else ""
+    return str(text.get(language, "")) if text else ""
+
+
+def prototypes(code: Code, language: str) -> list[tuple[str, str]]:
+    """(prototype id, text) of ``code`` in ``language``: its definition, inclusion text and examples."""
+    out = [(key, _text_in(getattr(code, key), language)) for key in ("definition", "inclusion")]
+    out += [(f"ex{i}", e) for i, e in enumerate(code.examples, 1) if detect_language(e) in (None, language)]
+    return [(key, text) for key, text in out if text.strip()]
+
+
+class Similarity:
+    """Cosine similarity of texts to every code's prototypes, per language (embedded once per codebook)."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self._by_language: dict[str, tuple[list[str], list[list[str]], Any]] = {}
+
+    def _prototypes(self, language: str) -> tuple[list[str], list[list[str]], Any]:
+        cached = self._by_language.get(language)
+        if cached is None:
+            codes, ids, texts, owner = [], [], [], []
+            for code in self.codebook:
+                found = prototypes(code, language)
+                if found:
+                    codes.append(code.id)
+                    ids.append([key for key, _ in found])
+                    texts += [text for _, text in found]
+                    owner += [len(codes) - 1] * len(found)
+            matrix = _unit(_embedder().embed(texts)) if texts else None
+            cached = self._by_language[language] = (codes, ids, (matrix, owner))
+        return cached
+
+    def nearest(self, texts: Sequence[str], language: str) -> dict[str, list[tuple[float, str]]]:
+        """Per code with prototypes in ``language``: for each text, (similarity, nearest prototype id)."""
+        import numpy as np
+
+        codes, ids, (matrix, owner) = self._prototypes(language)
+        if not codes or not texts:
+            return {}
+        sims = _unit(_embedder().embed(list(texts))) @ matrix.T  # texts x prototypes
+        owner_array = np.asarray(owner)
+        out: dict[str, list[tuple[float, str]]] = {}
+        for c, code in enumerate(codes):
+            columns = np.flatnonzero(owner_array == c)
+            block = sims[:, columns]
+            best = block.argmax(axis=1)
+            out[code] = [(float(block[t, b]), ids[c][b]) for t, b in enumerate(best)]
+        return out
+
+
+def features(rules: Iterable[str], similarity: float, words: int) -> list[float]:
+    """The model's inputs for one segment and code: whether a rule fired, how many distinct rules (log),
+    whether one of them is a proximity, context or token rule, the similarity, the length in words (log)."""
+    rules = list(dict.fromkeys(rules))
+    kinds = {r.split(":", 3)[2] if r.count(":") >= 2 else "term" for r in rules}
+    return [1.0 if rules else 0.0, math.log1p(len(rules)), 1.0 if _PROXIMITY & kinds else 0.0, similarity,
+            math.log1p(words) / 5.0]
+
+
+@dataclass(frozen=True)
+class EvidenceModel:
+    """A logistic model over :data:`FEATURES`; ``threshold`` is the score from which a segment with a rule
+    hit keeps its code, ``similar_threshold`` the score from which one without gets it on similarity."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    similar_threshold: float
+    trained_on: str = ""
+
+    def score(self, x: Sequence[float]) -> float:
+        z = self.intercept + sum(c * v for c, v in zip(self.coef, x, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> str:
+        return json.dumps({"features": list(FEATURES), **asdict(self)}, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "evidence model") -> EvidenceModel:
+        data = json.loads(text)
+        if data.get("features") != list(FEATURES):
+            raise ValueError(f"{source}: features {data.get('features')} are not {list(FEATURES)}; retrain it.")
+        return cls(tuple(float(c) for c in data["coef"]), float(data["intercept"]), float(data["threshold"]),
+                   float(data["similar_threshold"]), str(data.get("trained_on", "")))
+
+
+# For a codebook without labels: z = 20 * rule + 20 * (similarity - 0.9). Every rule hit keeps its code
+# (scores above 0.5 for any similarity above 0.4), and a segment without one is coded on similarity alone
+# only from 0.9: on our development labels, paragraphs without a rule hit were right far less often than
+# the rules at every lower similarity.
+FIXED_MODEL = EvidenceModel(coef=(20.0, 0.0, 0.0, 20.0, 0.0), intercept=-18.0, threshold=0.5,
+                            similar_threshold=0.5, trained_on="fixed: every rule hit; similarity >= 0.9 alone")
+
+
+@lru_cache(maxsize=4)
+def _shipped(path: str) -> EvidenceModel:
+    return EvidenceModel.from_json(Path(path).read_text(encoding="utf-8"), path)
+
+
+def evidence_model(codebook: Codebook) -> EvidenceModel:
+    """The model trained for the default codebook (by name), else :data:`FIXED_MODEL`."""
+    if codebook.name == "qualcode-default" and DEFAULT_MODEL.exists():
+        return _shipped(str(DEFAULT_MODEL))
+    return FIXED_MODEL
