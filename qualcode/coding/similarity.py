@@ -55,7 +55,7 @@ def _embedder() -> Any:
     folder = Path(wordllama.__file__).parent
     try:  # WordLlama.load looks for its tokenizer in the wrong folder and would download it: point it home
         return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
-    except Exception as exc:  # noqa: BLE001 - any failure to load the shipped weights means the same to the user
+    except Exception as exc:
         raise EmbeddingUnavailable(
             f"wordllama is installed but its shipped weights did not load from {folder} ({exc}); reinstall it "
             "with 'pip install --force-reinstall wordllama', or code with similarity off (--no-similarity)."
