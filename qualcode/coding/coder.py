@@ -388,9 +388,16 @@ class Coder:
         if cached is None or cached.codebook is not book:
             cached = self.__dict__["_similarity_"] = Similarity(book)
         model = evidence_model(book)
-        nearest = cached.nearest([s.text for s in segments], language)
+        # Only segments that can be coded need a similarity: those with a rule hit, and those whose length
+        # would let similarity alone reach the threshold (none, with the shipped thresholds). Same result,
+        # a fraction of the embedding.
+        chosen = [i for i, seg in enumerate(segments) if seg.segment_id in evidence
+                  or model.score(features((), 1.0, len(seg.text.split()))) >= model.similar_threshold]
+        found_near = cached.nearest([segments[i].text for i in chosen], language)
+        nearest = {code: dict(zip(chosen, values, strict=True)) for code, values in found_near.items()}
         scores: dict[tuple[int, str], float] = {}
-        for i, seg in enumerate(segments):
+        for i in chosen:
+            seg = segments[i]
             found = evidence.get(seg.segment_id, [])
             rules: dict[str, list[str]] = {}
             for e in found:
