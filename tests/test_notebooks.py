@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 WITH_CHARTS = ("01_", "02_")
+WITH_SHARED = ("06_",)  # notebooks that read the real material in ../shared/corpora
 CELL_TIMEOUT = 300
 
 
@@ -45,6 +46,10 @@ def test_there_are_notebooks() -> None:
 
 @pytest.mark.parametrize("path", PATHS, ids=ids(PATHS))
 def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+    if path.name.startswith(WITH_SHARED):
+        from conftest import require_shared
+
+        require_shared("corpora")
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
