@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal, NamedTuple
 
 from qualcode.ingest.language import detect_language, language_code
@@ -307,7 +308,7 @@ def build_transcript(
     _find_labels(lines)
     text = "\n".join(line.text for line in lines)
     front_matter = dict(raw.metadata.get("front_matter") or {})
-    warnings = [*raw.warnings, *describe_repairs(repairs)]
+    warnings = [*raw.warnings, *describe_repairs(repairs, file=PurePath(source).name if source else None)]
     if language is None:
         language, warning = _front_matter_language(front_matter)
         warnings += [warning] if warning else []
