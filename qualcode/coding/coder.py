@@ -260,6 +260,9 @@ class Coder:
     unit : ``"paragraph"`` (default), ``"sentence"`` or ``"turn"``: the segments that receive codes.
     language : force a language for every transcript instead of each transcript's own (detected) one.
     model : an installed spaCy model (e.g. ``"fr_core_news_sm"``) for lemmas, instead of lookup tables.
+    speakers : ``"participant"`` (default) leaves the interviewers' turns out of coding and counts: their
+        questions ("Is staff turnover a problem?") are not the participants' themes. Turns of unknown role
+        and text outside any turn (notes without speakers) are still coded. ``"all"`` codes every segment.
     regex_timeout : seconds a regular expression may run on one paragraph before it is abandoned (a
         warning names the rule, logged at once on the ``qualcode`` logger): a user's pattern can never hang a
         run. A rule that timed out is skipped for the rest of that document, and switched off for the rest of
@@ -278,12 +281,14 @@ class Coder:
         unit: str = "paragraph",
         language: str | None = None,
         model: str | None = None,
+        speakers: str = "participant",
         regex_timeout: float = 0.5,
     ) -> None:
         self.codebook = codebook
         self.unit = unit
         self.language = language
         self.model = model
+        self.speakers = speakers
         self.regex_timeout = regex_timeout
 
     def __getstate__(self) -> dict[str, Any]:
@@ -357,7 +362,7 @@ class Coder:
         else:
             found = self._match_with_cache(language, transcript, matches, warnings, timed_out, key)
         nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
-        segments = transcript.segments(self.unit, nlp=nlp)
+        segments = _chosen(transcript.segments(self.unit, nlp=nlp), self.speakers)
         evidence = _assign(found, segments, transcript.text)
         return CodedDocument(transcript, segments, evidence, warnings, self.codebook_)
 
@@ -474,6 +479,17 @@ class Coder:
     def result(self, documents: Iterable[CodedDocument], errors: Iterable[Any] = ()) -> CodingResult:
         """The tidy tables of ``documents`` coded by this coder (and the read ``errors`` of the run)."""
         return build_result(documents, codebook=self.codebook_, unit=self.unit, coder=self.name, errors=errors)
+
+
+SPEAKERS = ("participant", "all")
+
+
+def _chosen(segments: list[Segment], speakers: str) -> list[Segment]:
+    """The segments to code: all, or (``"participant"``) all but those of interviewer turns."""
+    if speakers not in SPEAKERS:
+        raise ValueError(f"The 'speakers' parameter of Coder must be one of {', '.join(SPEAKERS)}. "
+                         f"Got {speakers!r} instead.")
+    return segments if speakers == "all" else [s for s in segments if s.speaker_role != "interviewer"]
 
 
 _RULES: dict[str, tuple[str, bool]] = {}  # rule id -> (code, is an exclusion), parsed once
