@@ -230,9 +230,7 @@ def _plausible(text: str) -> int:
     for match in re.finditer(r"[^\x00-\x7f]", text):
         char, i = match.group(), match.start()
         before, after = text[i - 1 : i], text[i + 1 : i + 2]
-        if char in _LATIN_LETTERS and (before.isalpha() or after.isalpha()):
-            count += 1
-        elif char in _PUNCTUATION:
+        if char in _PUNCTUATION or (char in _LATIN_LETTERS and (before.isalpha() or after.isalpha())):
             count += 1
     return count
 
