@@ -212,7 +212,9 @@ def test_pdf_labels_on_their_own_line(tmp_path: Path) -> None:
         (72, 160, 11, "the analysts rely on"),
         (72, 174, 11, "[00:41] RESEARCHER: And how long have you been doing that"),
         (72, 188, 11, "02:38 ALL PARTICIPANTS:"),
-        (72, 202, 11, "Three years"),
+        (72, 202, 11, "Three years and we are still learning how the business uses what we"),
+        (72, 216, 11, "RESEARCHER:"),
+        (72, 230, 11, "Thank you"),
     ]
     t = read_transcript(make_pdf(tmp_path / "interview.pdf", [lines]))
     assert t.speakers == ["RESEARCHER", "PARTICIPANT 1", "ALL PARTICIPANTS"]
@@ -220,7 +222,8 @@ def test_pdf_labels_on_their_own_line(tmp_path: Path) -> None:
         "Thanks for joining. Could you describe your role and the team you work with at the moment",
         "Sure, I lead a small team of four and we mostly build the data pipelines that the analysts rely on",
         "And how long have you been doing that",
-        "Three years",
+        "Three years and we are still learning how the business uses what we",  # no label glued to it
+        "Thank you",
     ]
     assert not any(parse_label(p) for p in texts(t, "paragraph"))  # no label left inside a paragraph
 
@@ -257,3 +260,8 @@ def test_cli_load_shows_speakers_with_roles_and_turns(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["load", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "session: MODERATOR (interviewer, 3), PARTICIPANT (participant, 3)" in result.output
+
+
+def test_a_lone_participant_heading_is_not_a_turn() -> None:
+    t = from_text("Participant: Mme Martin, directrice\nLa réunion a commencé tard.\nLes parents sont venus.")
+    assert t.turns == []

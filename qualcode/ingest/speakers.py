@@ -241,8 +241,8 @@ def accepted_speakers(labels: list[SpeakerLabel]) -> set[str]:
 
     When two distinct labels recur, the recurring ones and the role- or code-like ones are speakers, and
     so are one-off names if some name recurs. Otherwise the role- or code-like labels are speakers when one
-    of them recurs or there are two distinct ones, and so is a role word met once (``MODERATOR:``), which
-    a document that labels only its moderator's one prompt has. A lone label-like prefix (``Note:``,
+    of them recurs or there are two distinct ones, and so is an interviewer's role word met once
+    (``MODERATOR:``), which a document that labels only its moderator's one prompt has. A lone label-like prefix (``Note:``,
     ``I:``) is never a speaker.
     """
     counts = Counter(label.speaker for label in labels)
@@ -256,8 +256,10 @@ def accepted_speakers(labels: list[SpeakerLabel]) -> set[str]:
 
 
 def _lone_role(name: str) -> bool:
+    """An interviewer's role word (``MODERATOR``, ``Enquêteur``), which may label a document's one prompt; a
+    participant's alone (``Participant: Mme Martin`` heading notes) would make one turn of all that follows."""
     key = _key(name)
-    return len(key) >= 3 and key not in _NOT_ALONE and (key in _INTERVIEWER or key in _PARTICIPANT)
+    return len(key) >= 3 and key not in _NOT_ALONE and key in _INTERVIEWER
 
 
 def is_sparse(labelled: Sequence[str | None]) -> bool:

@@ -228,7 +228,8 @@ def _same_size(a: _Line, b: _Line) -> bool:
 
 def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
     """Group lines into paragraphs: at a vertical gap, a speaker label after a finished sentence, a timestamped
-    speaker label anywhere, after a label alone on its line, or at a page break after a short line."""
+    speaker label or one alone on its line anywhere, after a label alone on its line, or at a page break
+    after a short line."""
     if not lines:
         return []
     height = statistics.median(line.bottom - line.top for line in lines)
@@ -247,8 +248,9 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
         new = new or not _same_size(previous, line)
         alone = label is not None and label.content >= len(previous.text.rstrip())  # a label on its own line
         label = parse_label(line.text)
-        timed = label is not None and label.time is not None  # "[36:53] RESEARCHER:" starts a turn wherever it is
-        if new or alone or timed or (_SPEAKER.match(line.text) and (ended or previous.x1 < short)):
+        # "[36:53] RESEARCHER:" or "RESEARCHER:" alone on its line starts a turn wherever it is
+        sure = label is not None and (label.time is not None or label.content >= len(line.text.rstrip()))
+        if new or alone or sure or (_SPEAKER.match(line.text) and (ended or previous.x1 < short)):
             groups.append([line])
         else:
             groups[-1].append(line)
