@@ -265,3 +265,18 @@ def test_cli_load_shows_speakers_with_roles_and_turns(tmp_path: Path) -> None:
 def test_a_lone_participant_heading_is_not_a_turn() -> None:
     t = from_text("Participant: Mme Martin, directrice\nLa réunion a commencé tard.\nLes parents sont venus.")
     assert t.turns == []
+
+
+def test_cli_code_speakers_option(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("I: Is staff turnover a problem?\nR: Staff turnover is high.\n"
+                                  "I: Do parents come?\nR: The parents come.", encoding="utf-8")
+    counts = {}
+    for speakers in ("participant", "all"):
+        out = tmp_path / speakers
+        result = CliRunner().invoke(app, ["code", str(folder), "--out", str(out), "--speakers", speakers,
+                                          "--no-cache", "--jobs", "1"])
+        assert result.exit_code == 0, result.output
+        counts[speakers] = set(pd.read_csv(out / "codings.csv")["speaker_role"])
+    assert counts == {"participant": {"participant"}, "all": {"interviewer", "participant"}}
