@@ -673,7 +673,7 @@ VALIDATE = [
     ]
     corpus = qc.read_corpus(FILES)
     project = qc.open_project(Path(workdir.name) / "study.qcproj")
-    print(project.code(qc.Coder(), corpus))
+    print(project.code(qc.Coder(speakers="all"), corpus))  # Léa coded every turn, the interviewer's too
     AUTO = "auto:qualcode-default"
     """),
     md("""

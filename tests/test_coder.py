@@ -99,8 +99,10 @@ def test_result_tables_follow_the_documented_columns():
               transcript("Les parents viennent.", doc_id="b")]
     result = qc.Coder(qc.default_codebook()).code(corpus)
     assert list(result.codings.columns) == ["document", "segment_id", "unit", "start", "end", "code", "matched",
-                                            "rule", "coder", "codebook_hash", "text", "score"]
+                                            "rule", "coder", "codebook_hash", "text", "score", "speaker_role"]
     assert result.codings["score"].between(0, 1).all()  # every coding has the evidence model's score
+    assert list(result.segments.columns) == ["document", "segment_id", "unit", "start", "end", "speaker", "section",
+                                             "text", "speaker_role"]
     assert list(result.evidence.columns) == ["document", "segment_id", "code", "start", "end", "matched", "rule"]
     assert result.documents == ["a", "b"]
     assert set(result.codings["coder"]) == {"auto:qualcode-default"}
@@ -124,9 +126,11 @@ def test_units_and_speakers(unit):
             "ENQ : Et les interlocuteurs ?\n"
             "Mme L. : Ils changent tout le temps. Changement d’interlocuteur chaque année.\n")
     t = transcript(text)
-    result = qc.Coder(qc.default_codebook(), unit=unit).code([t])
+    result = qc.Coder(qc.default_codebook(), unit=unit, speakers="all").code([t])
     segments = result.segments
     assert (segments["unit"] == unit).all()
+    assert set(zip(segments["speaker"], segments["speaker_role"], strict=True)) == {
+        ("ENQ", "interviewer"), ("Mme L.", "participant")}
     for row in segments.itertuples():
         assert t.text[row.start:row.end] == row.text
         assert "ENQ" not in row.text and "Mme L." not in row.text
@@ -136,6 +140,11 @@ def test_units_and_speakers(unit):
         assert seg.start <= row.start < row.end <= seg.end
     if unit == "sentence":
         assert len(segments) > 4
+    participant = qc.Coder(qc.default_codebook(), unit=unit).code([t])  # the default: interviewers left out
+    assert set(participant.segments["speaker"]) == {"Mme L."}
+    assert set(participant.codings["speaker_role"]) == {"participant"}
+    kept = segments[segments["speaker"] == "Mme L."]
+    assert participant.segments["segment_id"].tolist() == kept["segment_id"].tolist()  # ids are not renumbered
 
 
 def test_coding_is_deterministic():

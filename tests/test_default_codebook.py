@@ -38,7 +38,8 @@ THEMES = gold.THEMES
 
 @pytest.fixture(scope="module")
 def coder() -> qc.Coder:
-    return qc.Coder(qc.default_codebook())
+    # speakers="all": the hand labels of data/samples cover the interviewers' paragraphs too
+    return qc.Coder(qc.default_codebook(), speakers="all")
 
 
 def sample_units(coder: qc.Coder) -> tuple[list, list[frozenset[str]]]:

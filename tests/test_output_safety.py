@@ -203,9 +203,9 @@ def test_output_tables_keep_exact_text_unless_asked_to_be_spreadsheet_safe(tmp_p
         with open(tmp_path / folder / name, encoding="utf-8", newline="") as handle:
             return [cell for row in csvlib.reader(handle) for cell in row]
 
-    assert qc.code_folder(folder, out=tmp_path / "exact", jobs=1).complete
+    assert qc.code_folder(folder, out=tmp_path / "exact", jobs=1, speakers="all").complete
     assert HOSTILE in cells("exact", "segments.csv") and "=cmd" in cells("exact", "documents.csv")
-    qc.code_folder(folder, out=tmp_path / "safe", jobs=1, spreadsheet_safe=True)
+    qc.code_folder(folder, out=tmp_path / "safe", jobs=1, spreadsheet_safe=True, speakers="all")
     for name in ("segments.csv", "codings.csv", "evidence.csv", "documents.csv", "theme_frequency.csv"):
         assert not [c for c in cells("safe", name) if c[:1] in ("=", "+", "@")], name
     assert "'" + HOSTILE in cells("safe", "segments.csv") and "'=cmd" in cells("safe", "documents.csv")

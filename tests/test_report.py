@@ -145,12 +145,12 @@ def test_overlapping_codes_show_bands_bars_and_names(tiny_html):
 
 
 def test_speakers_and_sections_are_marked(tiny_html):
-    assert '<span class="qc-speaker">I</span>' in tiny_html
+    assert '<span class="qc-speaker" title="interviewer">I</span>' in tiny_html
     assert "qc-role-interviewer" in tiny_html and "qc-role-participant" in tiny_html
     assert re.search(
         r'<div class="qc-block qc-question[^"]*">.*?What brings you to the school\?', tiny_html, re.S
     )
-    assert '<span class="qc-speaker qc-cont">P</span>' in tiny_html  # later paragraphs of a turn
+    assert '<span class="qc-speaker qc-cont" title="participant">P</span>' in tiny_html  # later paragraphs of a turn
 
 
 def test_transcript_text_is_escaped(tiny_html):
@@ -248,7 +248,7 @@ def classes(page: str) -> set[str]:
 def test_transcript_html_shows_structure_and_escapes(tiny):
     page = transcript_html(tiny[0][0])
     assert esc(XSS) in page and XSS not in page
-    assert '<span class="qc-speaker">P</span>' in page and "qc-question" in page
+    assert '<span class="qc-speaker" title="participant">P</span>' in page and "qc-question" in page
     assert "qc-run" not in classes(page) and "<script" not in page
     assert all(c.startswith("qc-") for c in classes(page))
 

@@ -66,7 +66,7 @@ def transcripts() -> list[qc.Transcript]:
 
 @pytest.fixture(scope="module")
 def result(transcripts) -> qc.CodingResult:
-    return qc.Coder(BOOK).code(transcripts)
+    return qc.Coder(BOOK, speakers="all").code(transcripts)  # the interviewer's segments are counted too
 
 
 def cell(frame: pd.DataFrame, **keys) -> pd.Series:

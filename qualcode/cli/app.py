@@ -45,6 +45,11 @@ class Unit(StrEnum):
     turn = "turn"
 
 
+class Speakers(StrEnum):
+    participant = "participant"
+    all = "all"
+
+
 class Engine(StrEnum):
     local = "local"
     dask = "dask"
@@ -108,15 +113,27 @@ def _report_problems(corpus) -> None:
 
 @app.command()
 def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt = Language.auto) -> None:
-    """Load transcripts and print a summary table (format, encoding, language, paragraphs, speakers...)."""
+    """Load transcripts and print a summary table (format, encoding, language, paragraphs, speakers...), then
+    each file's speakers with their roles and turns."""
     corpus = _load(paths, attributes, language)
     summary = corpus.summary()
     if len(summary):
         typer.echo(summary.to_string(index=False))
+    _speakers(corpus.speakers())
     typer.echo(f"\n{len(corpus)} transcript(s) loaded, {len(corpus.errors)} error(s), "
                f"{len(corpus.skipped)} file(s) skipped (no reader for their suffix).")
     _report_problems(corpus)
     raise typer.Exit(1 if corpus.errors else 0)
+
+
+def _speakers(table) -> None:
+    """Per file, one line: its speakers with their roles and turn counts."""
+    if not len(table):
+        return
+    typer.echo("\nSpeakers (role, turns):")
+    for document, rows in table.groupby("document", sort=False):
+        found = ", ".join(f"{r.speaker} ({r.role}, {r.turns})" for r in rows.itertuples())
+        typer.echo(f"  {document}: {found}")
 
 
 @app.command()
@@ -129,6 +146,10 @@ def code(
     ] = None,
     codebook: Annotated[Path | None, typer.Option("--codebook", metavar="FILE", help="Codebook (.yml or .csv); default: qualcode's.")] = None,
     unit: Annotated[Unit, typer.Option("--unit", help="Coding unit.")] = Unit.paragraph,
+    speakers: Annotated[
+        Speakers, typer.Option("--speakers", help="Whose turns to code: the participants' (interviewer turns left "
+                               "out; turns of unknown role kept), or all.")
+    ] = Speakers.participant,
     language: LanguageOpt = Language.auto,
     attributes: AttributesOpt = None,
     model: Annotated[str | None, typer.Option("--model", metavar="NAME", help="Installed spaCy model for lemmas, e.g. fr_core_news_sm.")] = None,
@@ -170,7 +191,8 @@ def code(
         with _warnings_at_once():
             run = code_folder(
                 paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
-                similarity=similarity, language=None if language == Language.auto else language.value, attributes=attributes,
+                similarity=similarity, speakers=speakers.value,
+                language=None if language == Language.auto else language.value, attributes=attributes,
                 by=tuple(by or ()), charts=("png", "svg") if svg else ("png",), jobs=jobs,
                 cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
                 progress=True,

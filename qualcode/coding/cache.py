@@ -24,7 +24,8 @@ from qualcode.model.transcript import Transcript
 
 __all__ = ["Cache", "CacheEntry", "default_cache_dir"]
 
-FORMAT = "2"  # change when the entry's shape changes: old entries then miss instead of failing
+FORMAT = "3"  # change when the entry's shape or the transcript's structure changes: old entries then miss
+# (3: speaker roles per document and the turns of sparse-label documents)
 
 
 def default_cache_dir() -> Path:

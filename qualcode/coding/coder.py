@@ -268,6 +268,9 @@ class Coder:
         coding gets a score from its rule hits and the segment's similarity to the code's definition and
         examples; a rule hit scoring under the model's threshold is dropped, and a segment without a rule hit
         is coded when its similarity alone scores high enough (``rule`` = ``code:lang:similar:<prototype>``).
+    speakers : ``"participant"`` (default) leaves the interviewers' turns out of coding and counts: their
+        questions ("Is staff turnover a problem?") are not the participants' themes. Turns of unknown role
+        and text outside any turn (notes without speakers) are still coded. ``"all"`` codes every segment.
     regex_timeout : seconds a regular expression may run on one paragraph before it is abandoned (a
         warning names the rule, logged at once on the ``qualcode`` logger): a user's pattern can never hang a
         run. A rule that timed out is skipped for the rest of that document, and switched off for the rest of
@@ -287,6 +290,7 @@ class Coder:
         language: str | None = None,
         model: str | None = None,
         similarity: bool = True,
+        speakers: str = "participant",
         regex_timeout: float = 0.5,
     ) -> None:
         self.codebook = codebook
@@ -294,6 +298,7 @@ class Coder:
         self.language = language
         self.model = model
         self.similarity = similarity
+        self.speakers = speakers
         self.regex_timeout = regex_timeout
 
     def __getstate__(self) -> dict[str, Any]:
@@ -367,7 +372,7 @@ class Coder:
         else:
             found = self._match_with_cache(language, transcript, matches, warnings, timed_out, key)
         nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
-        segments = transcript.segments(self.unit, nlp=nlp)
+        segments = _chosen(transcript.segments(self.unit, nlp=nlp), self.speakers)
         speakers = self._speakers(language)
         blocked: dict[int, set[str]] = {}
         evidence = _assign(found, segments, transcript.text, speakers, blocked)
@@ -541,6 +546,17 @@ class Coder:
     def result(self, documents: Iterable[CodedDocument], errors: Iterable[Any] = ()) -> CodingResult:
         """The tidy tables of ``documents`` coded by this coder (and the read ``errors`` of the run)."""
         return build_result(documents, codebook=self.codebook_, unit=self.unit, coder=self.name, errors=errors)
+
+
+SPEAKERS = ("participant", "all")
+
+
+def _chosen(segments: list[Segment], speakers: str) -> list[Segment]:
+    """The segments to code: all, or (``"participant"``) all but those of interviewer turns."""
+    if speakers not in SPEAKERS:
+        raise ValueError(f"The 'speakers' parameter of Coder must be one of {', '.join(SPEAKERS)}. "
+                         f"Got {speakers!r} instead.")
+    return segments if speakers == "all" else [s for s in segments if s.speaker_role != "interviewer"]
 
 
 _RULES: dict[str, tuple[str, str, str]] = {}  # rule id -> (code, kind, context rule id), parsed once

@@ -12,12 +12,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qualcode.ingest.corpus import Corpus, discover, load_file, unexpected_error
 from qualcode.ingest.readers import file_bytes
+from qualcode.ingest.speakers import apply_speaker_settings
 from qualcode.model.errors import ProcessDiedError, ReadError
 from qualcode.model.progress import bar
 
@@ -68,6 +69,7 @@ def iter_coded(
     client: Any = None,
     cache: Cache | None = None,
     render: Render | None = None,
+    roles: Mapping[str, tuple[list[str], list[str]]] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> Iterator[CodedDocument | ReadError | str]:
     """Read and code every transcript under ``paths``; yield, in file order, each coded document or read
@@ -86,6 +88,8 @@ def iter_coded(
         sets ``coded.body`` (e.g. the report's HTML of the transcript, :func:`qualcode.views.report.render_coded`),
         reusing or replacing what ``views`` (a dict the cache keeps with the file) holds, and says whether it
         drew anew; the cache then keeps the new ``views``.
+    roles : per document id, its (interviewer labels, participant labels) from the attributes file,
+        applied to the transcript before it is coded (:func:`qualcode.ingest.speakers.apply_speaker_settings`).
     on_total : called once, before the first item, with the number of items to come (for a progress bar).
     """
     if not isinstance(jobs, int) or jobs < 0:
@@ -96,7 +100,7 @@ def iter_coded(
         on_total(len(errors) + len(files) + len(skipped))
     yield from errors
     tasks = [(path.as_posix(), doc_id) for path, doc_id in files]
-    settings = (cache, language, render)
+    settings = (cache, language, render, dict(roles or {}))
     if client is not None:
         results: Iterable[Any] = _on_dask(client, tasks, coder, settings)
     elif jobs > 1 and len(tasks) > 1:
@@ -138,7 +142,8 @@ def code_files(
 
 
 def _code_file(
-    task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None, render: Render | None = None
+    task: tuple[str, str], coder: Coder, cache: Cache | None, language: str | None, render: Render | None = None,
+    roles: Mapping[str, tuple[list[str], list[str]]] | None = None,
 ) -> Any:
     """Read (or take from the cache) and code one file: its CodedDocument without the codebook, which
     the caller has, or its ReadError. With ``render``, also what it draws of the document (its ``body``),
@@ -161,7 +166,10 @@ def _code_file(
         entry = CacheEntry(loaded)
     known = len(entry.matches)
     try:
-        coded = coder.code_transcript(entry.transcript, matches=entry.matches if cache is not None else None,
+        transcript = entry.transcript  # as read: the cache keeps it so, whatever the attributes say
+        if roles and doc_id in roles:
+            transcript = apply_speaker_settings(transcript, *roles[doc_id])
+        coded = coder.code_transcript(transcript, matches=entry.matches if cache is not None else None,
                                       remember=False)  # each file is coded once here
     except Exception as exc:  # a bug met on one file must not lose the others' coding
         return unexpected_error(path, exc, "coded")

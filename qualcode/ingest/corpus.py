@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.ingest.readers import READERS, read_raw
 from qualcode.ingest.readers.text import decode_bytes
+from qualcode.ingest.speakers import apply_speaker_settings, speaker_counts, speaker_settings
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.errors import AttributesError, ReadError, UnexpectedReadError, UnsupportedFormatError
 from qualcode.model.progress import bar
@@ -88,6 +89,14 @@ class Corpus:
         for row, t in zip(rows, self.transcripts, strict=True):
             row.update({k: v for k, v in t.attributes.items() if k not in columns})
         return pd.DataFrame(rows, columns=columns + [c for c in extra if c not in columns])
+
+    def speakers(self) -> pd.DataFrame:
+        """One row per speaker of each transcript: ``document, speaker, role, turns``, in order of appearance,
+        so that a wrong attribution (a participant's session given to the moderator) shows at once."""
+        import pandas as pd
+
+        rows = [(t.id, name, role, n) for t in self.transcripts for name, role, n in speaker_counts(t)]
+        return pd.DataFrame(rows, columns=["document", "speaker", "role", "turns"])
 
     def errors_frame(self) -> pd.DataFrame:
         """The files that could not be read: path, kind of problem, message and what to do."""
@@ -376,19 +385,26 @@ def _collect(items: Iterable[Transcript | ReadError | str]) -> tuple[list, list,
 
 def join_attributes(corpus: Corpus, attributes: PathLike | pd.DataFrame) -> None:
     """Give each transcript of ``corpus`` its row of ``attributes`` (a file or its DataFrame); warn in
-    ``corpus.warnings`` about transcripts without a row and rows naming no transcript."""
+    ``corpus.warnings`` about transcripts without a row and rows naming no transcript.
+
+    The ``interviewer`` and ``participant`` columns, when present, hold each document's interviewer and
+    participant labels separated by ``;`` (``Dan``, ``Sophie; Marc``): those speakers get these roles,
+    and the first participant's name goes to the unlabelled party of a document that labels only its
+    interviewer (:func:`qualcode.ingest.speakers.apply_speaker_settings`).
+    """
     import pandas as pd
 
     frame = attributes if isinstance(attributes, pd.DataFrame) else read_attributes(attributes)
     corpus.attributes = frame
     by_id = {str(row["document"]): row for row in frame.to_dict("records")}
     ids = set(corpus.ids)
-    for transcript in corpus.transcripts:
+    for index, transcript in enumerate(corpus.transcripts):
         row = by_id.get(transcript.id)
         if row is None:
             corpus.warnings.append(f"transcript {transcript.id!r} has no row in the attributes file.")
             continue
         transcript.attributes.update({k: v for k, v in row.items() if k != "document"})
+        corpus.transcripts[index] = apply_speaker_settings(transcript, *speaker_settings(row))
     for doc_id in by_id:
         if doc_id not in ids:
             corpus.warnings.append(

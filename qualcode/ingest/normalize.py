@@ -20,6 +20,7 @@ __all__ = [
     "join_lines",
     "normalize_text",
     "remove_artefacts",
+    "repair_mojibake",
 ]
 
 _HYPHENATED = re.compile(r"\w-$")
@@ -57,6 +58,8 @@ _REPAIRS = {
     "nul": "dropped {n} NUL character(s): the file may be damaged or UTF-16 read as another encoding.",
     "surrogate": "replaced {n} lone surrogate(s) with U+FFFD: the text was not valid Unicode.",
     "control": "dropped {n} control character(s).",
+    "mojibake": "repaired {n} line(s) of text encoded twice (UTF-8 read as Windows-1252 and saved again, as in "
+                "'lâ€™Ã©cole' for 'l’école') with ftfy; check them, and save the file again as UTF-8.",
 }
 
 
@@ -80,17 +83,47 @@ def _repair(text: str, counts: Counter[str]) -> str:
     return text
 
 
+def repair_mojibake(text: str, counts: Counter[str]) -> str:
+    """Repair the lines of text encoded twice (UTF-8 read as Windows-1252 or Latin-1 and saved again:
+    ``lâ€™Ã©cole`` -> ``l’école``) with ftfy, counting them as ``"mojibake"``.
+
+    Only lines that ftfy's badness measure flags are touched, and only their encoding is fixed (quotes,
+    ligatures and widths stay as written): linear in the text, and a no-op on clean text.
+    """
+    if text.isascii() or not _badness().is_bad(text):
+        return text
+    from ftfy import fix_encoding
+
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not line.isascii() and _badness().is_bad(line):
+            fixed = fix_encoding(line)
+            if fixed != line:
+                lines[i] = fixed
+                counts["mojibake"] += 1
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def _badness():
+    from ftfy import badness
+
+    return badness
+
+
 def clean_text(text: str) -> tuple[str, Counter[str]]:
     """Normalise ``text`` and count the repairs that deserve a warning.
 
     Returns
     -------
-    The normalised text, and a Counter of repairs (``"nul"``, ``"surrogate"``, ``"control"``).
+    The normalised text, and a Counter of repairs (``"nul"``, ``"surrogate"``, ``"control"``,
+    ``"mojibake"``).
     """
     counts: Counter[str] = Counter()
     text = _repair(text, counts)
     for regex, replacement in _REPLACEMENTS:
         text = regex.sub(replacement, text)
+    text = repair_mojibake(text, counts)  # after line breaks: ftfy would read U+0085 as Windows-1252's "…"
     text = remove_artefacts(text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
@@ -99,9 +132,11 @@ def clean_text(text: str) -> tuple[str, Counter[str]]:
     return text.strip("\n"), +counts
 
 
-def describe_repairs(counts: Counter[str]) -> list[str]:
-    """Turn the repair counts of :func:`clean_text` into warning messages."""
-    return [_REPAIRS[key].format(n=n) for key, n in counts.items() if n and key in _REPAIRS]
+def describe_repairs(counts: Counter[str], *, file: str | None = None) -> list[str]:
+    """Turn the repair counts of :func:`clean_text` into warning messages (naming ``file`` where it is
+    the file's own text, not its reading, that was repaired)."""
+    named = {"mojibake": f"{file}: "} if file else {}
+    return [named.get(key, "") + _REPAIRS[key].format(n=n) for key, n in counts.items() if n and key in _REPAIRS]
 
 
 def normalize_text(text: str) -> tuple[str, list[str]]:

@@ -21,7 +21,7 @@ def segment(transcript: Transcript, unit: str = "paragraph", *, nlp: Any = None)
     nlp : the spaCy pipeline used for sentences; by default qualcode's fast pipeline for the transcript's
         language.
 
-    Every segment knows its speaker (from the turn around it) and section (the innermost section around
+    Every segment knows its speaker and the speaker's role (from the turn around it) and section (the innermost section around
     it), and ``transcript.text[segment.start:segment.end] == segment.text``.
     """
     if unit not in UNITS:
@@ -33,19 +33,21 @@ def segment(transcript: Transcript, unit: str = "paragraph", *, nlp: Any = None)
     else:
         spans = _sentences(transcript, nlp)
     locate = _Locator(transcript)
-    return [
-        Segment(
+    out = []
+    for i, (start, end) in enumerate(spans, start=1):
+        turn = locate.turn(start)
+        out.append(Segment(
             document=transcript.id,
             segment_id=i,
             unit=unit,
             start=start,
             end=end,
-            speaker=locate.speaker(start),
+            speaker=turn.label if turn is not None else None,
             section=locate.section(start),
             text=transcript.text[start:end],
-        )
-        for i, (start, end) in enumerate(spans, start=1)
-    ]
+            speaker_role=(turn.data.get("role") or "unknown") if turn is not None else "unknown",
+        ))
+    return out
 
 
 def _turn_units(transcript: Transcript) -> list[tuple[int, int]]:
@@ -91,10 +93,10 @@ class _Locator:
         self._sections: list[Span] = sorted(transcript.sections, key=lambda s: (s.start, -s.end))
         self._next, self._open, self._last = 0, [], -1
 
-    def speaker(self, offset: int) -> str | None:
+    def turn(self, offset: int) -> Span | None:
         i = bisect_right(self._turn_starts, offset) - 1
         if i >= 0 and offset < self._turns[i].end:
-            return self._turns[i].label
+            return self._turns[i]
         return None
 
     def section(self, offset: int) -> str | None:

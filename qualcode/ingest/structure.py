@@ -8,188 +8,34 @@ line in a row), then spans are found on the lines: paragraphs, speaker turns and
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from pathlib import PurePath
 from typing import Any, Literal, NamedTuple
 
-from qualcode.ingest.language import detect_language, language_code, stop_words
+from qualcode.ingest.language import detect_language, language_code
 from qualcode.ingest.normalize import clean_text, describe_repairs, is_hard_wrapped, join_lines
+from qualcode.ingest.speakers import (
+    PARTICIPANT,
+    SpeakerLabel,
+    accepted_speakers,
+    assign_roles,
+    is_sparse,
+    parse_label,
+    speaker_role,
+)
 from qualcode.model.transcript import Block, RawDocument, Span, Transcript
 
 __all__ = ["SpeakerLabel", "build_transcript", "find_quotes", "parse_label", "speaker_role", "text_spans"]
-
-
-def _wordset(words: str) -> frozenset[str]:
-    return frozenset(words.split())
 
 
 QUESTION_LEVEL = 99  # sections from interview-guide questions nest below every heading
 MAX_QUESTION_WORDS = 25
 MAX_QUOTE_CHARS = 3000
 
-_INTERVIEWER = _wordset(
-    "i q int intv interviewer intervieweur intervieweuse moderator moderateur moderatrice animateur "
-    "animatrice enq enqueteur enquetrice researcher chercheur chercheuse facilitator question"
-)
-_PARTICIPANT = _wordset(
-    "r a p e respondent participant interviewee answer reponse repondant repondante enquete enquetee "
-    "speaker locuteur locutrice"
-)
-# Words that start notes ("Note:", "Date :") or transcriber annotations ("[Laughter]"), never speakers.
-_NOT_SPEAKERS = _wordset(
-    "note notes nb ps remarque remarques exemple exemples example examples conclusion resume summary "
-    "contexte context date lieu heure time duree duration objet object subject sujet re source sources "
-    "lien link tel email mail adresse address important attention rappel todo action actions decision "
-    "objectif objectifs goal goals besoin besoins blocage blocages idee idees idea ideas probleme "
-    "problemes problem problems solution solutions total warning tip step etape titre title url fig "
-    "figure tableau table chapitre chapter section partie part annexe appendix agenda theme topic "
-    "participants presents absents laughter laughs laughing inaudible crosstalk pause silence rires rire "
-    "music musique applause noise bruit unclear overlapping incomprehensible"
-)
-_NAMES_NOT_STOP_WORDS = frozenset({"will", "may", "ma", "mo"})
-
-_WORD = r"[^\W\d_][\w'’.\-]*"
-_LABEL = re.compile(
-    r"(?P<lead>[ \t]*)(?:[-–—•*][ \t]+|\*(?=[(\[]))?"
-    r"(?:(?P<time>[\[(]?(?P<clock>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]?)[ \t]+)?"
-    r"(?:(?P<bracket>\[[^\[\]\n]{1,40}\]|\([^()\n]{1,40}\))(?:[ \t]*(?P<bcolon>:)|(?=\s|$))"
-    rf"|(?P<name>{_WORD}(?:[ ]+(?:{_WORD}|\d{{1,3}})){{0,3}}?)[ \t]*:(?=\s|$)"
-    r"|(?P<bare>ENQ|INT|INTERVIEWER|MODERATOR|ENQU[EÊ]TEUR|ENQU[EÊ]TRICE)(?=[ \t]))"
-)
-_CODE = re.compile(r"[A-Za-z]{1,4}\d{1,3}|[A-Z]")
-_SHORT_CODE = re.compile(r"[A-Za-z]{1,3}")
 _SPACES = re.compile(r"\s+")
 _GUILLEMETS = re.compile(rf"«[^«»]{{0,{MAX_QUOTE_CHARS}}}»")
 _CURLY = re.compile(r"“[^“”\n]*”")
-
-
-class SpeakerLabel(NamedTuple):
-    """A speaker label at the start of a line.
-
-    ``start``/``end`` delimit the label (bullet, timestamp and colon included) within the line; ``content``
-    is where the speech starts. ``strong`` says the label looks like a role or code (``I``, ``P4``,
-    ``[id1]``), not merely like a name. ``time`` is a leading timestamp in seconds.
-    """
-
-    speaker: str
-    start: int
-    end: int
-    content: int
-    strong: bool
-    time: float | None = None
-
-
-def _key(name: str) -> str:
-    """Accent-free lower-case label without trailing number (``Enquêteur 2`` -> ``enqueteur``)."""
-    plain = "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
-    return plain.casefold().rstrip("0123456789 ").strip()
-
-
-def speaker_role(speaker: str) -> str:
-    """``"interviewer"`` for I, Q, INT, Interviewer, MODERATOR, ENQ, Enquêteur...; else ``"participant"``."""
-    return "interviewer" if _key(speaker) in _INTERVIEWER else "participant"
-
-
-def _is_role(name: str) -> bool:
-    key = _key(name)
-    return key in _INTERVIEWER or key in _PARTICIPANT
-
-
-@cache
-def _common_words() -> frozenset[str]:
-    return stop_words("fr") | stop_words("en")
-
-
-def _is_name(name: str) -> bool:
-    """1-3 capitalised words (and an optional number), none a function word or a note word."""
-    words = name.split()
-    if words and words[-1].isdigit():
-        words.pop()
-    if not 1 <= len(words) <= 3:
-        return False
-    common = _common_words()
-    for word in words:
-        lower, key = word.casefold().strip("."), _key(word).strip(".")
-        if not word[0].isupper() or key in _NOT_SPEAKERS:
-            return False
-        if (lower in common or key in common) and key not in _NAMES_NOT_STOP_WORDS:
-            return False
-    return True
-
-
-def _is_code_list(name: str) -> bool:
-    """A focus-group code such as ``P F d`` or ``R T g``: a few one-to-three-letter codes."""
-    tokens = name.split()
-    return 1 <= len(tokens) <= 6 and all(_SHORT_CODE.fullmatch(t) for t in tokens) and name != name.lower()
-
-
-def _seconds(clock: str) -> float:
-    seconds = 0.0
-    for part in clock.replace(",", ".").split(":"):
-        seconds = seconds * 60 + float(part)
-    return seconds
-
-
-def _bracket_speaker(inner: str, colon: bool) -> tuple[str, bool] | None:
-    """Speaker name and strength of a bracketed label, or None when it is not one.
-
-    Without a colon only codes with a number (``[id1]``) and role words (``(ENQ)``) count, so that
-    enumerations such as ``(a)`` or ``(B)`` and annotations such as ``[inaudible]`` are left alone.
-    """
-    name = _SPACES.sub(" ", inner.replace("*", " ").replace("_", " ").replace(",", " ")).strip()
-    if not name:
-        return None
-    if _CODE.fullmatch(name) or _is_role(name):
-        return (name, True) if colon or len(name) > 1 else None
-    if colon and _is_code_list(name):
-        return name, True
-    if colon and _is_name(name):
-        return name, False
-    return None
-
-
-def parse_label(line: str) -> SpeakerLabel | None:
-    """Find a speaker label at the start of ``line``: ``I:``, ``Marie Dupont:``, ``Enquêteur :``, ``[id1]``,
-    ``(ENQ)``, ``ENQ``, ``[00:10] RESEARCHER:``, ``(P F d):``, ``- I:``, ``Speaker 1:``...
-
-    Only the shape of the line is checked; :func:`build_transcript` also requires labels to recur.
-    """
-    match = _LABEL.match(line)
-    if match is None:
-        return None
-    if match["bracket"]:
-        found = _bracket_speaker(match["bracket"][1:-1], bool(match["bcolon"]))
-    elif match["name"]:
-        name = _SPACES.sub(" ", match["name"])
-        strong = _CODE.fullmatch(name) is not None or _is_role(name)
-        found = (name, strong) if strong or _is_name(name) else None
-    else:
-        found = (match["bare"], True)
-    if found is None:
-        return None
-    time = _seconds(match["clock"]) if match["clock"] else None
-    content = len(line) - len(line[match.end() :].lstrip())
-    speaker, strong = found
-    return SpeakerLabel(speaker, len(match["lead"]), match.end(), content, strong or time is not None, time)
-
-
-def _accepted_speakers(labels: list[SpeakerLabel]) -> set[str]:
-    """The labels that are speakers, from how often each occurs in the document.
-
-    When two distinct labels recur, the recurring ones and the role- or code-like ones are speakers, and
-    so are one-off names if some name recurs. Otherwise the role- or code-like labels are speakers when one
-    of them recurs or there are two distinct ones. A lone label-like prefix ("Note:") is never a speaker.
-    """
-    counts = Counter(label.speaker for label in labels)
-    strong = {label.speaker for label in labels if label.strong}
-    recurring = {name for name, n in counts.items() if n >= 2}
-    if len(recurring) >= 2:
-        return set(counts) if recurring - strong else recurring | strong
-    if recurring & strong or len(strong) >= 2:
-        return strong
-    return set()
 
 
 @dataclass
@@ -263,7 +109,7 @@ def _layout(raw: RawDocument) -> tuple[list[_Line], Counter[str]]:
 def _find_labels(lines: list[_Line]) -> None:
     """Attach speaker labels to the free lines that have one, keeping only the document's real speakers."""
     found = [(line, label) for line in lines if line.kind == "free" and (label := parse_label(line.text))]
-    speakers = _accepted_speakers([label for _, label in found])
+    speakers = accepted_speakers([label for _, label in found])
     for line, label in found:
         if label.speaker in speakers:
             line.label = label
@@ -293,11 +139,18 @@ class _Turn:
 
 @dataclass
 class _Builder:
-    """Collects spans while walking the lines; one speaker turn is open at a time."""
+    """Collects spans while walking the lines; one speaker turn is open at a time.
+
+    With ``sparse`` labels (:func:`qualcode.ingest.speakers.is_sparse`), a labelled turn holds its own line
+    (or, for a label alone on its line, the paragraph that follows), and every later unlabelled paragraph
+    goes to the unlabelled party, :data:`~qualcode.ingest.speakers.PARTICIPANT`.
+    """
 
     spans: list[Span] = field(default_factory=list)
     sections: list[_Mark] = field(default_factory=list)
     turn: _Turn | None = None
+    sparse: bool = False
+    labelled: bool = False  # a label was met: from there on, sparse documents give paragraphs to the participant
 
     def paragraph(self, start: int, text: str) -> tuple[int, int] | None:
         """Add a paragraph span over ``text`` (found at ``start``) without its surrounding whitespace."""
@@ -318,7 +171,7 @@ class _Builder:
         role = line.block.data.get("role") if line.block is not None else None
         data["role"] = role or speaker_role(label.speaker)
         self.spans.append(Span(pos + label.start, pos + label.end, "label", label.speaker, dict(data)))
-        self.turn = _Turn(label.speaker, data)
+        self.turn, self.labelled = _Turn(label.speaker, data), True
         self.extend_turn(self.paragraph(pos + label.content, line.text[label.content :]))
 
     def extend_turn(self, bounds: tuple[int, int] | None) -> None:
@@ -340,7 +193,13 @@ class _Builder:
 
     def free(self, pos: int, line: _Line) -> None:
         bounds = self.paragraph(pos, line.text)
-        if self.turn is not None:
+        if self.sparse and self.labelled and bounds is not None:
+            turn = self.turn
+            if turn is None or (not turn.data.get("implicit") and turn.start is not None):
+                self.close_turn()
+                self.turn = _Turn(PARTICIPANT, {"role": "participant", "implicit": True})
+            self.extend_turn(bounds)
+        elif self.turn is not None:
             self.extend_turn(bounds)
         elif bounds is not None and _is_question(line.text):
             self.sections.append(_Mark(bounds[0], QUESTION_LEVEL, line.text.strip(), None))
@@ -400,7 +259,11 @@ def find_quotes(text: str) -> list[Span]:
 
 
 def _spans(text: str, lines: list[_Line]) -> list[Span]:
-    builder = _Builder()
+    free = [line for line in lines if line.kind in ("free", "turn")]
+    sparse = is_sparse([line.label.speaker if line.label else None for line in free]) and all(
+        line.kind == "free" for line in free
+    )
+    builder = _Builder(sparse=sparse)
     pos = 0
     for line in lines:
         if line.kind == "heading":
@@ -413,7 +276,7 @@ def _spans(text: str, lines: list[_Line]) -> list[Span]:
             builder.free(pos, line)
         pos += len(line.text) + 1
     builder.close_turn()
-    spans = builder.spans + _section_spans(text, builder.sections) + find_quotes(text)
+    spans = assign_roles(builder.spans) + _section_spans(text, builder.sections) + find_quotes(text)
     return sorted(spans, key=lambda s: (s.start, -s.end, s.kind))
 
 
@@ -445,7 +308,7 @@ def build_transcript(
     _find_labels(lines)
     text = "\n".join(line.text for line in lines)
     front_matter = dict(raw.metadata.get("front_matter") or {})
-    warnings = [*raw.warnings, *describe_repairs(repairs)]
+    warnings = [*raw.warnings, *describe_repairs(repairs, file=PurePath(source).name if source else None)]
     if language is None:
         language, warning = _front_matter_language(front_matter)
         warnings += [warning] if warning else []

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CodedDocument", "CodingResult", "Evidence", "build_result"]
 
-SEGMENT_COLUMNS = ["document", "segment_id", "unit", "start", "end", "speaker", "section", "text"]
+# speaker_role comes last in both, so that readers of the earlier columns by position keep working.
+SEGMENT_COLUMNS = ["document", "segment_id", "unit", "start", "end", "speaker", "section", "text", "speaker_role"]
 CODING_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "matched", "rule", "coder",
-                  "codebook_hash", "text", "score"]
+                  "codebook_hash", "text", "score", "speaker_role"]
 EVIDENCE_COLUMNS = ["document", "segment_id", "code", "start", "end", "matched", "rule"]
 
 
@@ -66,7 +67,8 @@ class CodedDocument:
 class CodingResult:
     """The outcome of a coding run, as tidy DataFrames.
 
-    ``segments``: every segment; ``codings``: one row per (segment, code); ``evidence``: one row per match;
+    ``segments``: every segment coded (with its ``speaker`` and ``speaker_role``); ``codings``: one row per
+    (segment, code), with the ``speaker_role`` of its segment; ``evidence``: one row per match;
     ``errors``: the files that could not be read; ``document_table``: one row per document (``document``,
     ``language``, ``chars``, ``words``, ``segments``, then its participant attributes); ``quotes``: the
     verbatim quotations found in the transcripts (``document, start, end, text``).
@@ -129,7 +131,7 @@ def build_result(
                    for q in t.quotes]
         for seg in doc.segments:
             segments.add(seg.document, seg.segment_id, seg.unit, seg.start, seg.end, seg.speaker, seg.section,
-                         seg.text)
+                         seg.text, seg.speaker_role)
             found = doc.evidence.get(seg.segment_id)
             if found:
                 _add_codings(codings, seg, found, order, meta, doc.scores)
@@ -211,4 +213,4 @@ def _add_codings(
             matched = " | ".join(dict.fromkeys(e.matched for e in matches))
             rule = " | ".join(dict.fromkeys(e.rule for e in matches))
         table.add(seg.document, seg.segment_id, seg.unit, seg.start, seg.end, code, matched, rule, *meta, seg.text,
-                  scores.get((seg.segment_id, code), float("nan")))
+                  scores.get((seg.segment_id, code), float("nan")), seg.speaker_role)

@@ -67,7 +67,8 @@ class Span:
     speaker label itself, such as ``"I:"``), ``"section"`` (from a heading or an interview-guide question to
     the next one), ``"heading"`` (the heading line itself) or ``"quote"`` (a verbatim quotation).
     ``label`` is the speaker's name for turns and labels, the heading text for sections and headings.
-    ``data`` holds the rest: ``role`` (``"interviewer"``/``"participant"``) for turns, ``level`` for sections
+    ``data`` holds the rest: ``role`` (``"interviewer"``/``"participant"``/``"unknown"``) for turns and
+    labels (and ``implicit`` for the turns of a document's unlabelled party), ``level`` for sections
     and headings, timestamps from subtitles.
     """
 
@@ -83,6 +84,8 @@ class Segment:
     """One unit of coding: a paragraph, a sentence or a speaker turn of one document.
 
     ``segment_id`` counts from 1 within the document and unit. ``text`` is ``transcript.text[start:end]``.
+    ``speaker_role`` is the role of the turn around it: ``"interviewer"``, ``"participant"``, or
+    ``"unknown"`` (no turn, or a document without an interviewer).
     """
 
     document: str
@@ -93,6 +96,7 @@ class Segment:
     speaker: str | None
     section: str | None
     text: str
+    speaker_role: str = "unknown"
 
 
 @dataclass

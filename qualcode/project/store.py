@@ -404,7 +404,8 @@ class Project:
 
     def _start_run(self, coder: Coder) -> _Run:
         book = coder.codebook_
-        settings = _json({"language": coder.language, "model": coder.model, "similarity": coder.similarity})
+        settings = _json({"language": coder.language, "model": coder.model, "similarity": coder.similarity,
+                          "speakers": coder.speakers})
         now = _now()
         with self._transaction() as db:
             db.execute(

@@ -20,6 +20,7 @@ from qualcode.coding.engine import auto_jobs, code_files
 from qualcode.ingest.codebook_io import default_codebook, read_codebook
 from qualcode.ingest.corpus import Corpus, join_attributes, read_attributes
 from qualcode.ingest.readers import READERS
+from qualcode.ingest.speakers import speaker_settings
 from qualcode.model.codebook import Codebook
 from qualcode.model.errors import InputError
 from qualcode.project.store import ProjectError, ProjectSummary, open_project
@@ -71,6 +72,7 @@ def code_folder(
     language: str | None = None,
     model: str | None = None,
     similarity: bool = True,
+    speakers: str = "participant",
     attributes: PathLike | pd.DataFrame | None = None,
     by: Iterable[str] = (),
     charts: tuple[str, ...] = ("png",),
@@ -90,8 +92,10 @@ def code_folder(
     project : a project file to code into (created if absent): only documents whose text or codebook
         changed are coded again, human codings are kept and follow the text.
     codebook : a Codebook or a codebook file; qualcode's default codebook when None.
-    unit, language, model, similarity : as for :class:`~qualcode.Coder`.
-    attributes : a participant-attributes CSV (or its DataFrame) with a ``document`` column.
+    unit, language, model, similarity, speakers : as for :class:`~qualcode.Coder` (``speakers="participant"``,
+        the default, leaves interviewer turns out of coding and counts; ``"all"`` codes them too).
+    attributes : a participant-attributes CSV (or its DataFrame) with a ``document`` column; its
+        ``interviewer`` and ``participant`` columns, if any, set each document's speaker roles before coding.
     by : attributes to compare groups by (``theme_by_<attribute>`` tables and charts).
     charts : the chart formats (``"png"``, ``"svg"``).
     jobs, cache, client : as for :func:`qualcode.coding.engine.iter_coded` (0 jobs: one per core, fewer
@@ -119,14 +123,14 @@ def code_folder(
         kept = [] if project is None else [project, f"{project}-wal", f"{project}-shm"]
         kept += [cache.folder] if cache is not None else []
         check_output_folder(out, inputs=given, keep=kept)
-    coder = Coder(book, unit=unit, language=language, model=model, similarity=similarity)
+    coder = Coder(book, unit=unit, language=language, model=model, speakers=speakers, similarity=similarity)
     if similarity:  # a missing embedding package is said once, before anything is read
         from qualcode.coding.similarity import require_embeddings
 
         require_embeddings()
     options: dict[str, Any] = {"client": client} if client is not None else {"jobs": jobs}
     corpus, coded = code_files(given, coder, language=language, cache=cache, progress=progress,
-                               render=render_coded if out is not None else None, **options)
+                               render=render_coded if out is not None else None, roles=_roles(frame), **options)
     if frame is not None:
         join_attributes(corpus, frame)
     run = FolderRun(corpus, coder.result(coded, corpus.errors))
@@ -150,6 +154,14 @@ def code_folder(
                                     transcripts=coded, jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)),
                                     spreadsheet_safe=spreadsheet_safe, progress=progress)
     return run
+
+
+def _roles(frame: pd.DataFrame | None) -> dict[str, tuple[list[str], list[str]]]:
+    """Per document, the interviewer and participant labels of the attributes file, where it gives any."""
+    if frame is None or not {"interviewer", "participant"} & set(frame.columns):
+        return {}
+    settings = {str(row["document"]): speaker_settings(row) for row in frame.to_dict("records")}
+    return {doc: labels for doc, labels in settings.items() if any(labels)}
 
 
 class UnknownAttributeError(ValueError):

@@ -209,7 +209,8 @@ def render_block(b: Block, by_key: dict[str, Theme]) -> Any:
     if b.time:
         out.append(f'<span class="qc-time">{esc(b.time)}</span>')
     if b.speaker:
-        out.append(f'<span class="qc-speaker{"" if b.first_in_turn else " qc-cont"}">{esc(b.speaker)}</span>')
+        role = f' title="{esc(b.role)}"' if b.role else ""
+        out.append(f'<span class="qc-speaker{"" if b.first_in_turn else " qc-cont"}"{role}>{esc(b.speaker)}</span>')
     for run in b.runs:
         if run.keys:
             classes = "".join(f" qc-{esc(k)}" for k in run.keys)

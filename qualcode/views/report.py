@@ -330,7 +330,8 @@ def render_coded(coded: CodedDocument, coder: Coder, views: dict[str, Any]) -> b
     """Set ``coded.body`` to its transcript's report HTML, from ``views`` when it holds this coding's; else draw it
     and keep only it in ``views``. True when it was drawn anew. The engine runs it where each file is coded."""
     themes = _themes(coder.codebook_)
-    view = hashlib.sha256(repr((themes_key(themes), coder.unit, sorted(coded.evidence.items()))).encode("utf-8"))
+    roles = [(t.start, t.label, t.data.get("role")) for t in coded.transcript.turns]  # set by the attributes too
+    view = hashlib.sha256(repr((themes_key(themes), coder.unit, sorted(coded.evidence.items()), roles)).encode("utf-8"))
     view_key = view.hexdigest()
     coded.body = views.get(view_key)
     if coded.body is not None:

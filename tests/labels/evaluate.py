@@ -62,7 +62,7 @@ def _read(source: str):
 def default_coder():
     import qualcode as qc
 
-    return qc.Coder(qc.default_codebook())
+    return qc.Coder(qc.default_codebook(), speakers="all")
 
 
 def anchored(name: str, coder, splits: set[str]) -> list[Judged]:

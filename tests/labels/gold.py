@@ -90,7 +90,7 @@ def predict_rules(units: list[Unit], codebook=None, coder=None) -> list[dict[str
     from qualcode.ingest.structure import build_transcript
     from qualcode.model.transcript import Block, RawDocument
 
-    coder = coder or qc.Coder(codebook or qc.default_codebook())
+    coder = coder or qc.Coder(codebook or qc.default_codebook(), speakers="all")
     out: list[dict[str, list[str]]] = []
     for source in dict.fromkeys(u.source for u in units):
         group = [u for u in units if u.source == source]

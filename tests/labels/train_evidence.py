@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
     book = qc.default_codebook()
-    judged = ev.judge(qc.Coder(book, similarity=False), splits=("dev",))
+    judged = ev.judge(qc.Coder(book, speakers="all", similarity=False), splits=("dev",))
     x, y, groups, materials, _ = examples(judged, book)
     rule = x[:, 0] == 1.0
     folds = min(5, len(set(groups)))

@@ -33,6 +33,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from qualcode.ingest.normalize import join_lines
+from qualcode.ingest.speakers import parse_label
 from qualcode.model.errors import CorruptFileError, EmptyFileError, ReadError, TooLargeError
 from qualcode.model.transcript import Block, RawDocument
 
@@ -226,7 +227,9 @@ def _same_size(a: _Line, b: _Line) -> bool:
 
 
 def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
-    """Group lines into paragraphs: at a vertical gap, a speaker label or a page break after a short line."""
+    """Group lines into paragraphs: at a vertical gap, a speaker label after a finished sentence, a timestamped
+    speaker label or one alone on its line anywhere, after a label alone on its line, or at a page break
+    after a short line."""
     if not lines:
         return []
     height = statistics.median(line.bottom - line.top for line in lines)
@@ -237,12 +240,17 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
     left = Counter(round(line.x0) for line in lines).most_common(1)[0][0]
     short = left + 0.8 * (right - left)
     groups: list[list[_Line]] = [[lines[0]]]
+    label = parse_label(lines[0].text)
     for previous, line in pairwise(lines):
         ended = bool(_SENTENCE_END.search(previous.text))
         same_page = line.page == previous.page
         new = line.top - previous.top > gap if same_page else ended and previous.x1 < short
         new = new or not _same_size(previous, line)
-        if new or (_SPEAKER.match(line.text) and (ended or previous.x1 < short)):
+        alone = label is not None and label.content >= len(previous.text.rstrip())  # a label on its own line
+        label = parse_label(line.text)
+        # "[36:53] RESEARCHER:" or "RESEARCHER:" alone on its line starts a turn wherever it is
+        sure = label is not None and (label.time is not None or label.content >= len(line.text.rstrip()))
+        if new or alone or sure or (_SPEAKER.match(line.text) and (ended or previous.x1 < short)):
             groups.append([line])
         else:
             groups[-1].append(line)

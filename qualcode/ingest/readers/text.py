@@ -2,8 +2,9 @@
 
 :func:`decode_bytes` turns a file's bytes into text and names the encoding it used: a byte-order mark
 wins, then strict UTF-8, then UTF-16 without BOM (seen from its NUL bytes), then, once binary content is
-ruled out, charset-normalizer for non-Latin scripts and Windows-1252 for everything else (the usual
-encoding of French text exported on Windows; Latin-1 files decode the same).
+ruled out, charset-normalizer for non-Latin scripts, Mac Roman for text that only reads as words that way
+(old Mac exports, with a warning) and Windows-1252 for everything else (the usual encoding of French text
+exported on Windows; Latin-1 files decode the same).
 
 Damaged text is read rather than refused, with a warning: a file that mixes UTF-8 with another encoding
 (two exports pasted together) is read as UTF-8 with its stray bytes read as Windows-1252; lone surrogates
@@ -200,6 +201,12 @@ def _guess(data: bytes, path: str | Path, warnings: list[str]) -> tuple[str, str
             return _decode_as(data, best.encoding, path)
     if _mostly_utf8(data):
         return _utf8_mixed(data, stray, warnings), "utf-8+cp1252"
+    if _is_mac_roman(data):
+        warnings.append(
+            f"{Path(path).name}: read as Mac Roman (the encoding of old Mac exports): its accented letters "
+            "read as French or English words only that way; check them, and save the file as UTF-8."
+        )
+        return data.decode("mac_roman"), "mac-roman"
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
@@ -208,6 +215,33 @@ def _guess(data: bytes, path: str | Path, warnings: list[str]) -> tuple[str, str
         raise DecodingError(
             path, f"is not UTF-8 and could not be decoded in any known encoding (byte {exc.start}).", _RESAVE
         ) from exc
+
+
+# Lower-case accented letters and typographic punctuation of French and English text: in the right
+# encoding they stand inside words (``élève``) or between words (``l’école``, ``« oui »``).
+_LATIN_LETTERS = "àâäçéèêëîïôöùûüÿœæñ"
+_PUNCTUATION = "’‘“”«»–—…"
+
+
+def _plausible(text: str) -> int:
+    """How many of ``text``'s non-ASCII characters are accented letters within words or typographic
+    punctuation between them."""
+    count = 0
+    for match in re.finditer(r"[^\x00-\x7f]", text):
+        char, i = match.group(), match.start()
+        before, after = text[i - 1 : i], text[i + 1 : i + 2]
+        if char in _PUNCTUATION or (char in _LATIN_LETTERS and (before.isalpha() or after.isalpha())):
+            count += 1
+    return count
+
+
+def _is_mac_roman(data: bytes) -> bool:
+    """Whether non-UTF-8 Latin text reads far better as Mac Roman than as Windows-1252: on Mac Roman
+    bytes, Windows-1252 gives ``Ž``, ``ˆ``, ``Õ`` or undefined bytes where Mac Roman gives ``é``, ``à``, ``’``."""
+    sample = data[: _SAMPLE * 16]
+    mac = _plausible(sample.decode("mac_roman"))
+    windows = _plausible(sample.decode("cp1252", "replace"))
+    return mac >= 3 and mac > 2 * windows
 
 
 def _stray_bytes(data: bytes) -> list[bytes]:
