@@ -49,7 +49,7 @@ def test_speakers_keeps_a_code_to_the_roles_it_names():
     book = Codebook("t", [Code("turnover", rules={"fr": Rules(terms=("départ",), speakers=("participant",))})])
     raw = RawDocument([Block("ENQ: Et le départ du directeur ?"), Block("P1: Son départ nous a fait mal.")], "txt")
     transcript = build_transcript(raw, "doc", language="fr")
-    result = qc.Coder(book, unit="turn").code_transcript(transcript)
+    result = qc.Coder(book, unit="turn", speakers="all").code_transcript(transcript)  # the guard, not the option
     by_speaker = {s.speaker: {e.code for e in result.evidence.get(s.segment_id, [])} for s in result.segments}
     assert by_speaker == {"ENQ": set(), "P1": {"turnover"}}
 
