@@ -8,7 +8,8 @@ What a .qdpx export holds:
   its definition as ``Description`` (inclusion, exclusion and examples follow as labelled paragraphs);
 - the codings placed in the current text, as ``Project.codings()`` gives them: the automatic coders'
   (user ``auto:<codebook>``; ``include_automatic=False`` leaves them out) and people's, accepted decisions
-  included. Each span is one ``PlainTextSelection`` holding a ``Coding`` per coder and code. Left out,
+  included. Each span and coder is one ``PlainTextSelection`` (its ``creatingUser`` that coder) holding a
+  ``Coding`` per code: peers such as QualCoder take a coding's coder from its selection. Left out,
   and counted in ``ExportSummary.left_out``: rejections, stale automatic codings (on a text that changed
   since their run) and human codings left unplaced by an edit;
 - one ``User`` per coder and memo author; memos as ``Notes``, referred to (``NoteRef``) from their coding,
@@ -212,17 +213,18 @@ class _Export:
     def _selections(self, source: etree._Element, doc: Any, rows: list[Any],
                     note_refs: dict[tuple[str, Any], list[str]], counts: dict[str, int]) -> None:
         position = exporter(doc["text"], self.positions)  # type: ignore[arg-type]
-        groups: dict[str, tuple[int, int, list[Any]]] = {}
+        groups: dict[str, tuple[int, int, str, list[Any]]] = {}
         for row in rows:
+            span = (row["start"], row["end"], row["coder"])
             key = coding_key(row["id"], row["document"], row["coder"], row["code"])
             guid = self.guids.stored.get(("selection", key))
-            if guid is None or groups.get(guid, (row["start"], row["end"]))[:2] != (row["start"], row["end"]):
-                guid = self.guids.derived("selection", selection_key(doc["id"], row["start"], row["end"]))
-            groups.setdefault(guid, (row["start"], row["end"], []))[2].append(row)
-        for guid, (start, end, members) in sorted(groups.items(), key=lambda g: (g[1][0], g[1][1], g[0])):
+            if guid is None or groups.get(guid, (*span, []))[:3] != span:
+                guid = self.guids.derived("selection", selection_key(doc["id"], *span))
+            groups.setdefault(guid, (*span, []))[3].append(row)
+        for guid, (start, end, coder, members) in sorted(groups.items(), key=lambda g: (g[1][:3], g[0])):
             first = min(members, key=lambda r: (r["created"], r["id"]))
             selection = add(source, "PlainTextSelection", guid=guid, startPosition=str(position(start)),
-                            endPosition=str(position(end)), creatingUser=self.users[first["coder"]],
+                            endPosition=str(position(end)), creatingUser=self.users[coder],
                             creationDateTime=_date(first["created"]))
             counts["selections"] += 1
             written: set[str] = set()

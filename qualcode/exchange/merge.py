@@ -337,7 +337,7 @@ class _Merge:
         key = coding_key(row_id, doc, coder, code)
         self.remember.append(("coding", key, coding.guid))
         if not selection.guid.endswith(":whole"):
-            derived = self.guids.derived("selection", selection_key(doc, selection.start, selection.end))
+            derived = self.guids.derived("selection", selection_key(doc, selection.start, selection.end, coder))
             if canon(derived) != canon(selection.guid):
                 self.remember.append(("selection", key, selection.guid))
         by_guid[canon(coding.guid)] = row_id
