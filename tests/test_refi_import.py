@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import require_shared
 from lxml import etree
-from refi_build import NS, Q, build_study, canonical_qde, copy_of, make_qdpx, project_xml
+from refi_build import NS, Q, build_study, canonical_qde, copy_of, make_qdpx, project_xml, regenerate_guids
 
 import qualcode as qc
 from qualcode.exchange import read_qdpx
@@ -331,3 +331,44 @@ def test_whole_source_codings_variables_cases_and_selection_comments(tmp_path):
         again = qc.import_qdpx(changed, project)
         assert project.attributes().values.tolist()[0] == ["e1", "age", 41]
     assert [c.split(" is ")[0] for c in again.conflicts] == ["attribute 'age' of document 'e1'", f"note {g[8]}"]
+
+
+def test_a_file_whose_guids_were_regenerated_merges_by_name_and_text_without_duplicates(template, tmp_path):
+    # QualCoder writes new GUIDs at every export: its file must merge into the objects it came from.
+    with open_project(copy_of(template, tmp_path)) as project:
+        qc.export_qdpx(project, tmp_path / "study.qdpx")
+        codes, codings, memos = list(project.codes()["code"]), placed(project), memo_rows(project)
+    regenerate_guids(tmp_path / "study.qdpx")
+
+    def renamed(root, files):  # one source renamed too: only its text says which document it is
+        next(s for s in root.iter(f"{Q}TextSource") if s.get("name") == "d1").set("name", "Entretien 1.docx")
+
+    edit_archive(tmp_path / "study.qdpx", renamed)
+    with open_project(tmp_path / "study.qualcode") as project:
+        summary = qc.import_qdpx(tmp_path / "study.qdpx", project)
+        assert list(project.codes()["code"]) == codes and placed(project) == codings
+        assert memo_rows(project) == memos
+        assert len(project.documents()) == 3
+    assert (summary.sources_added, summary.codes_added, summary.codings_added, summary.notes_added) == ([], [], 0, 0)
+    assert sorted(summary.codes_matched_by_name) == sorted(codes)
+    assert sorted(summary.sources_matched_by_text) == ["d1", "d2", "site/d3"]
+    assert summary.conflicts == []
+    text = str(summary)
+    assert f"{len(codes)} codes by name and path" in text and "3 sources by their text" in text
+    # merged once, the file's GUIDs are known: a second merge matches by GUID
+    with open_project(tmp_path / "study.qualcode") as project:
+        again = qc.import_qdpx(tmp_path / "study.qdpx", project)
+    assert (again.codes_matched_by_name, again.sources_matched_by_text, again.codings_added) == ([], [], 0)
+
+
+def test_codes_of_the_same_name_under_other_parents_are_matched_by_their_path(tmp_path):
+    # nvivo_project.qdpx has two codes named "programming" (one under "CS as programming")
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(sample("nvivo_project.qdpx"), project)
+        qc.export_qdpx(project, tmp_path / "again.qdpx")
+        codes = sorted(project.codes()["code"])
+        regenerate_guids(tmp_path / "again.qdpx")
+        summary = qc.import_qdpx(tmp_path / "again.qdpx", project)
+        assert sorted(project.codes()["code"]) == codes and summary.codes_added == []
+    assert len(summary.codes_matched_by_name) == len(codes) == 262 and not summary.conflicts
+    assert sorted(summary.sources_matched_by_text) == sorted(summary.sources_existing)  # blank texts: by name

@@ -150,7 +150,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 
 def test_a_good_archive_passes_and_a_failed_import_rolls_back(project_file, tmp_path, monkeypatch):
     archive = make_qdpx(tmp_path / "second.qdpx", good_qde().replace("e1", "e2").replace(G[2], G[7]).replace(
-        G[3], G[8]).replace(G[4], G[9]), {f"sources/{G[7]}.txt": TEXT})
+        G[3], G[8]).replace(G[4], G[9]), {f"sources/{G[7]}.txt": TEXT + " Au revoir."})  # another text: not e1
     model = read_qdpx(archive)
     before = file_hash(project_file)
 

@@ -1,13 +1,17 @@
 """Writing a checked REFI-QDA file into a project, in one transaction (see :mod:`qualcode.exchange.import_`).
 
 Each kind of object is matched by GUID first (the ``refi_guids`` table and the GUIDs an export of this
-project derives), then by what it is (a document of the same name and text, a coding of the same coder,
-code and span, a memo of the same author and text). Matched objects are left as they are; new ones are
-added, with their GUIDs remembered so that a later export writes them back.
+project derives), then by what it is: a code of the same name and path (the names of its parents), a
+document of the same text (of the same name first), a coder of the same name, a coding of the same coder,
+code and span, a memo of the same author and text. A peer that writes new GUIDs at every export
+(QualCoder) thus merges into the objects it came from; the summary lists the codes and documents matched
+without a GUID. Matched objects are left as they are; new ones are added, with their GUIDs remembered so
+that a later export writes them back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -50,8 +54,10 @@ class ImportSummary:
     sources_added: list[str] = field(default_factory=list)
     sources_existing: list[str] = field(default_factory=list)
     sources_skipped: list[str] = field(default_factory=list)
+    sources_matched_by_text: list[str] = field(default_factory=list)  # of unknown GUID, matched by their text
     codes_added: list[str] = field(default_factory=list)
     codes_existing: int = 0
+    codes_matched_by_name: list[str] = field(default_factory=list)  # of unknown GUID, matched by name and path
     users: dict[str, str] = field(default_factory=dict)  # REFI user name -> coder
     codings_added: int = 0
     codings_existing: int = 0
@@ -82,6 +88,11 @@ class ImportSummary:
                 f"{self.selections} selections start and end on word boundaries "
                 f"({self.word_boundaries.get('codepoints', 0)} as code points, "
                 f"{self.word_boundaries.get('nvivo', 0)} as UTF-16 units).")
+        if self.codes_matched_by_name or self.sources_matched_by_text:
+            lines.append(
+                f"Matched without a known GUID (the file's GUIDs are not this project's, as when a program writes "
+                f"new ones at every export): {len(self.codes_matched_by_name)} codes by name and path, "
+                f"{len(self.sources_matched_by_text)} sources by their text.")
         if self.users:
             lines.append("Users: " + ", ".join(f"{k!r} -> coder {v!r}" for k, v in self.users.items()) + ".")
         lines += [f"skipped source: {s}" for s in self.sources_skipped]
@@ -133,20 +144,24 @@ class _Merge:
         return out
 
     def _codes(self) -> dict[str, str]:
-        """Canonical code GUID -> code id; new codes are added with a codebook holding them."""
+        """Canonical code GUID -> code id; new codes are added with a codebook holding them.
+
+        A code whose GUID the project does not know is the project's code of the same name and path (the
+        names of its parents), else of the same name where only one code of the project and of the file
+        has it: a peer that regenerates GUIDs at every export (QualCoder) merges into the codes it had."""
         from qualcode.ingest.refi.qdc import codebook_from_refi
 
         ours = {c.id: c for c in project_codes(self.project, self.guids)}
         lookup = self.guids.lookup("code", ours)
-        known = {}
+        known = {canon(c.guid): lookup[canon(c.guid)] for c in self.m.codes if canon(c.guid) in lookup}
+        self._match_codes_by_name(ours, known)
         for code in self.m.codes:
-            local = lookup.get(canon(code.guid))
+            local = known.get(canon(code.guid))
             if local is None:
                 continue
-            known[canon(code.guid)] = local
             self.s.codes_existing += 1
             mine = ours[local]
-            parent = lookup.get(code.parent or "")
+            parent = known.get(code.parent or "")
             differences = [what for what, same in (
                 ("name", code.name == mine.name), ("description", code.description.strip() == mine.description),
                 ("parent", parent == (mine.parent if mine.parent in ours else None)),
@@ -166,6 +181,41 @@ class _Merge:
             self._store_codebook(book, ours, {c.id for c in new})
             self.s.codes_added += [c.id for c in new]
         return ids
+
+    def _match_codes_by_name(self, ours: dict[str, Any], known: dict[str, str]) -> None:
+        """Add to ``known`` the file's codes of unknown GUID that name a code of the project (see :meth:`_codes`)."""
+        theirs = {canon(c.guid): c for c in self.m.codes}
+
+        def path(key: str, codes: dict[str, Any], parent: Any) -> tuple[str, ...]:
+            names, seen = [], set()
+            while key in codes and key not in seen:
+                seen.add(key)
+                names.append(codes[key].name.strip())
+                key = parent(codes[key])
+            return tuple(reversed(names))
+
+        claimed = set(known.values())
+        by_path: dict[tuple[str, ...], list[str]] = {}
+        by_name: dict[str, list[str]] = {}
+        for local in ours:
+            if local not in claimed:
+                by_path.setdefault(path(local, ours, lambda c: c.parent), []).append(local)
+                by_name.setdefault(ours[local].name.strip(), []).append(local)
+        in_file: dict[str, int] = {}
+        for code in self.m.codes:
+            in_file[code.name.strip()] = in_file.get(code.name.strip(), 0) + 1
+        for code in self.m.codes:
+            guid, name = canon(code.guid), code.name.strip()
+            if guid in known:
+                continue
+            candidates = [c for c in by_path.get(path(guid, theirs, lambda c: c.parent), []) if c not in claimed]
+            if not candidates and in_file[name] == 1 and len(by_name.get(name, [])) == 1:
+                candidates = [c for c in by_name[name] if c not in claimed]  # moved to another parent
+            if candidates:
+                known[guid] = candidates[0]
+                claimed.add(candidates[0])
+                self.s.codes_matched_by_name.append(candidates[0])
+                self._keep("code", candidates[0], code.guid)
 
     def _store_codebook(self, book: Any, ours: dict[str, Any], new: set[str]) -> None:
         """Store the new codes as a codebook, with the project's own version of the existing codes above them."""
@@ -203,8 +253,12 @@ class _Merge:
         ids = [r[0] for r in self.db.execute("SELECT id FROM documents")]
         lookup = self.guids.lookup("source", ids)
         taken = set(ids)
+        by_hash: dict[str, list[str]] = {}  # content_hash (SHA-256 of the UTF-8 text) -> document ids
+        for doc, content_hash in self.db.execute("SELECT id, content_hash FROM documents ORDER BY id"):
+            by_hash.setdefault(content_hash, []).append(doc)
+        claimed = {lookup[canon(s.guid)] for s in self.m.sources if canon(s.guid) in lookup}
         out: dict[str, tuple[str, str]] = {}
-        new = []
+        new: set[str] = set()
         for source in self.m.sources:
             guid = canon(source.guid)
             if source.skipped or source.text is None:
@@ -212,8 +266,11 @@ class _Merge:
                 continue
             local = lookup.get(guid)
             wanted = document_id(source.name)
-            if local is None and wanted in taken and self._text(wanted) == source.text and wanted not in new:
-                local = wanted  # the same document under another GUID
+            if local is None:  # the same document under another GUID: the same name and text, else the same text
+                local = self._same_text(source.text, wanted, by_hash, claimed | new)
+                if local is not None:
+                    claimed.add(local)
+                    self.s.sources_matched_by_text.append(local)
             if local is not None:
                 if self._text(local) != source.text:
                     count = len(source.codings) + sum(len(s.codings) for s in source.selections)
@@ -228,7 +285,7 @@ class _Merge:
                 continue
             doc = unique(wanted, taken.__contains__)
             taken.add(doc)
-            new.append(doc)
+            new.add(doc)
             if doc != wanted:
                 self.s.warnings.append(f"source {source.name!r} became document {doc!r}: {wanted!r} was taken.")
             metadata = {"source": f"{self.m.path}#{source.name}", "format": "refi-qda", "encoding": "utf-8",
@@ -239,6 +296,16 @@ class _Merge:
             self._keep("source", doc, source.guid)
             out[guid] = (doc, source.text)
         return out
+
+    def _same_text(self, text: str, wanted: str, by_hash: dict[str, list[str]], claimed: set[str]) -> str | None:
+        """The project's document ``wanted`` if it holds ``text``, else the first other one that does (a text
+        of only whitespace is matched by name only); None if none is left unclaimed."""
+        if wanted not in claimed and self._text(wanted) == text:
+            return wanted
+        if not text.strip():
+            return None
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return next((d for d in by_hash.get(digest, []) if d not in claimed and self._text(d) == text), None)
 
     def _text(self, document: str) -> str | None:
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (document,)).fetchone()
