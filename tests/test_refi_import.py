@@ -372,3 +372,58 @@ def test_codes_of_the_same_name_under_other_parents_are_matched_by_their_path(tm
         assert sorted(project.codes()["code"]) == codes and summary.codes_added == []
     assert len(summary.codes_matched_by_name) == len(codes) == 262 and not summary.conflicts
     assert sorted(summary.sources_matched_by_text) == sorted(summary.sources_existing)  # blank texts: by name
+
+
+def test_nvivo_round_trip_keeps_every_code_description_exactly_and_every_user(tmp_path):
+    def descriptions(root) -> dict[str, str | None]:
+        return {c.get("guid").lower(): c.findtext(f"{Q}Description") for c in root.iter(f"{Q}Code")}
+
+    archive = sample("oltas0517.qdpx")
+    with zipfile.ZipFile(archive) as z:
+        original = etree.fromstring(z.read("project.qde"))
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(archive, project)
+        qc.export_qdpx(project, tmp_path / "again.qdpx", positions="nvivo")
+    again = etree.fromstring(zipfile.ZipFile(tmp_path / "again.qdpx").read("project.qde"))
+    assert sum(d != d.strip() for d in descriptions(original).values() if d) == 3  # trailing newlines, spaces
+    assert descriptions(again) == descriptions(original)
+    users = {u.get("name"): u.get("guid") for u in again.iter(f"{Q}User")}
+    assert users == {u.get("name"): u.get("guid") for u in original.iter(f"{Q}User")}  # floriansipos coded nothing
+
+
+@pytest.mark.parametrize("description", [
+    "Santé publique. ", "  Indented.\n", "Def.\n\nInclusion: a visit \n", "Def.\n\nExample: one\n\nExample: two  ",
+    "Def.  \n\nInclusion: x", "Def.\n\n\nInclusion: three newlines", "Inclusion: only\n",
+])
+def test_code_descriptions_come_back_exactly(tmp_path, description):
+    qde = small_project("internal://a.txt").replace(
+        'isCodable="true"/>', f'isCodable="true"><Description>{description}</Description></Code>')
+    archive = make_qdpx(tmp_path / "x.qdpx", qde, {"sources/a.txt": "A Santé"})
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(archive, project)
+        qc.export_qdpx(project, tmp_path / "again.qdpx")
+        assert not qc.import_qdpx(tmp_path / "again.qdpx", project).conflicts
+    [code] = etree.fromstring(zipfile.ZipFile(tmp_path / "again.qdpx").read("project.qde")).iter(f"{Q}Code")
+    assert code.findtext(f"{Q}Description") == description
+
+
+def test_a_source_description_becomes_a_memo_and_other_descriptions_are_listed(tmp_path):
+    qde = small_project("internal://a.txt").replace(
+        'plainTextPath="internal://a.txt">',
+        'plainTextPath="internal://a.txt" creatingUser="' + GUIDS[0] + '"><Description>Entretien au domicile.'
+        "</Description>").replace(
+        "<Users>", "<Description>Le projet.</Description><Users>").replace(
+        "</CodeBook>", f'</CodeBook><Variables><Variable guid="{GUIDS[5]}" name="age" typeOfVariable="Integer">'
+        f'<Description>En années.</Description></Variable></Variables><Cases><Case guid="{GUIDS[6]}" name="Ana">'
+        f'<Description>La mère.</Description><SourceRef targetGUID="{GUIDS[2]}"/></Case></Cases>')
+    archive = make_qdpx(tmp_path / "x.qdpx", qde, {"sources/a.txt": "A Santé"})
+    with open_project(tmp_path / "p.qualcode") as project:
+        summary = qc.import_qdpx(archive, project)
+        memos = project.memos()[["author", "document", "code", "text"]].values.tolist()
+        assert memos == [["Ana Lopez", "Entretien 1", None, "Entretien au domicile."]]
+        again = qc.import_qdpx(archive, project)
+    assert summary.notes_added == 1 and "1 notes added (1 from descriptions)" in str(summary)
+    assert again.notes_added == 0
+    skipped = "\n".join(summary.skipped)
+    for what in ("the project's description", "variable 'age': its description", "case 'Ana': its description"):
+        assert what in skipped

@@ -12,8 +12,8 @@ What a .qdpx export holds:
   ``Coding`` per code: peers such as QualCoder take a coding's coder from its selection. Left out,
   and counted in ``ExportSummary.left_out``: rejections, stale automatic codings (on a text that changed
   since their run) and human codings left unplaced by an edit;
-- one ``User`` per coder and memo author; memos as ``Notes``, referred to (``NoteRef``) from their coding,
-  document and/or code;
+- one ``User`` per coder and memo author, and per user an import brought (with or without codings); memos
+  as ``Notes``, referred to (``NoteRef``) from their coding, document and/or code;
 - participant attributes as ``Variables``, with one ``Case`` per document that has any.
 
 Positions count Unicode code points, as the standard says; ``positions="nvivo"`` counts UTF-16 units, as
@@ -148,7 +148,12 @@ class _Export:
                 self.codings.append(r)
         self.memos = self.db.execute(
             "SELECT id, author, text, created, document, code, coding FROM memos ORDER BY id").fetchall()
-        users = {r["coder"] for r in self.codings} | {m["author"] for m in self.memos}
+        # every coder and memo author, and the users an import brought, coding or not (nothing is lost)
+        remembered = {key for kind, key in self.guids.stored if kind == "user"}
+        users = {r["coder"] for r in rows} | remembered
+        if not include_automatic:
+            users = {u for u in users if not u.startswith("auto:")}
+        users |= {m["author"] for m in self.memos}
         self.users = {name: self.guids.guid("user", name) for name in sorted(users)}
 
     def build(self, name: str) -> tuple[etree._Element, dict[str, str], dict[str, int]]:

@@ -64,6 +64,7 @@ class ImportSummary:
     codings_skipped: int = 0
     notes_added: int = 0
     notes_existing: int = 0
+    notes_from_descriptions: int = 0  # of notes_added: descriptions of sources and selections
     attributes_set: int = 0
     conflicts: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -79,7 +80,9 @@ class ImportSummary:
             f" ({len(self.sources_existing)} already there, {len(self.sources_skipped)} skipped), "
             f"{len(self.codes_added)} codes added ({self.codes_existing} already there), "
             f"{self.codings_added} codings added ({self.codings_existing} already there), "
-            f"{self.notes_added} notes added, {self.attributes_set} attribute values set."
+            f"{self.notes_added} notes added"
+            f"{f' ({self.notes_from_descriptions} from descriptions)' if self.notes_from_descriptions else ''}, "
+            f"{self.attributes_set} attribute values set."
         ]
         if self.format == "qdpx" and self.selections:
             units = "UTF-16 units (NVivo)" if self.positions == "nvivo" else "code points"
@@ -163,7 +166,7 @@ class _Merge:
             mine = ours[local]
             parent = known.get(code.parent or "")
             differences = [what for what, same in (
-                ("name", code.name == mine.name), ("description", code.description.strip() == mine.description),
+                ("name", code.name == mine.name), ("description", code.description.strip() == mine.description.strip()),
                 ("parent", parent == (mine.parent if mine.parent in ours else None)),
             ) if not same]
             if differences:
@@ -357,6 +360,9 @@ class _Merge:
             doc, text = documents[canon(source.guid)]
             for note in source.notes:
                 targets.setdefault(note, []).append(("source", doc))
+            if source.description:  # the document's memo
+                author = self.coders.get(source.user or "", "refi")
+                self._memo(None, source.description, author, source.created, ("source", doc), description=True)
             whole = RefiSelection(source.guid + ":whole", 0, len(text), source.user, source.created,
                                   codings=source.codings)
             for selection in [*source.selections, *([whole] if source.codings and text else [])]:
@@ -418,7 +424,7 @@ class _Merge:
         """A selection's own description (ATLAS.ti's quotation comment) becomes a memo."""
         author = self.coders.get(selection.user or "", "refi")
         self._memo(None, selection.description, author, selection.created, ("coding", coding, doc, None)
-                   if coding else ("source", doc))
+                   if coding else ("source", doc), description=True)
 
     def _notes(self, targets: dict[str, list[tuple[Any, ...]]]) -> None:
         ids = [str(r[0]) for r in self.db.execute("SELECT id FROM memos")]
@@ -440,7 +446,8 @@ class _Merge:
             author = self.coders.get(note.user or "", "refi")
             self._memo(note.guid, note.text, author, note.created, *where)
 
-    def _memo(self, guid: str | None, text: str, author: str, created: str | None, *where: tuple[Any, ...]) -> None:
+    def _memo(self, guid: str | None, text: str, author: str, created: str | None, *where: tuple[Any, ...],
+              description: bool = False) -> None:
         document = code = coding = None
         for target in where:
             if target[0] == "coding" and target[1] is not None:
@@ -465,5 +472,6 @@ class _Merge:
             "INSERT INTO memos (author, text, created, document, code, coding) VALUES (?, ?, ?, ?, ?, ?)",
             (author, text, created, document, code, coding))
         self.s.notes_added += 1
+        self.s.notes_from_descriptions += description
         if guid:
             self.remember.append(("note", str(cursor.lastrowid), guid))

@@ -82,6 +82,7 @@ class RefiSource:
     values: dict[str, Any] = field(default_factory=dict)  # canonical variable GUID -> value
     user: str | None = None
     created: str | None = None
+    description: str = ""  # the document's memo
 
 
 @dataclass
@@ -188,18 +189,28 @@ _LABELS = (("inclusion", "Inclusion: "), ("exclusion", "Exclusion: "), ("example
 
 
 def describe(definition: str, inclusion: str = "", exclusion: str = "", examples: tuple[str, ...] = ()) -> str:
-    """A code's REFI Description: the definition, then labelled paragraphs (``Inclusion: ...``)."""
-    parts = [definition.strip()] if definition.strip() else []
-    parts += [f"Inclusion: {inclusion.strip()}"] if inclusion.strip() else []
-    parts += [f"Exclusion: {exclusion.strip()}"] if exclusion.strip() else []
-    parts += [f"Example: {e.strip()}" for e in examples if e.strip()]
-    return "\n\n".join(parts)
+    """A code's REFI Description: the definition, then labelled paragraphs (``Inclusion: ...``).
+
+    Each part is trimmed, except the whitespace before the definition and after the last part, which is
+    kept: a description read by :func:`parse_description` comes back exactly as it was written."""
+    parts = [(label, value) for label, value in (
+        ("", definition), ("Inclusion: ", inclusion), ("Exclusion: ", exclusion),
+        *(("Example: ", e) for e in examples)) if value.strip()]
+    out = []
+    for n, (label, value) in enumerate(parts):
+        lead = value[:len(value) - len(value.lstrip())] if n == 0 and not label else ""
+        trail = value[len(value.rstrip()):] if n == len(parts) - 1 else ""
+        out.append(f"{label}{lead}{value.strip()}{trail}")
+    return "\n\n".join(out)
 
 
 def parse_description(text: str) -> dict[str, Any]:
-    """The reverse of :func:`describe`: ``definition``, ``inclusion``, ``exclusion``, ``examples``."""
+    """The reverse of :func:`describe`: ``definition``, ``inclusion``, ``exclusion``, ``examples``, such that
+    :func:`describe` gives ``text`` back (line endings made ``\n``); a text it would not give back exactly
+    is kept whole as the definition."""
+    text = text.replace("\r\n", "\n")
     out: dict[str, Any] = {"definition": [], "inclusion": "", "exclusion": "", "examples": []}
-    for paragraph in text.replace("\r\n", "\n").split("\n\n"):
+    for paragraph in text.strip().split("\n\n"):
         for key, label in _LABELS:
             if paragraph.startswith(label) and paragraph[len(label):].strip():
                 value = paragraph[len(label):].strip()
@@ -213,4 +224,15 @@ def parse_description(text: str) -> dict[str, Any]:
         else:
             out["definition"].append(paragraph)
     out["definition"] = "\n\n".join(out["definition"]).strip()
+    order = [k for k in ("definition", "inclusion", "exclusion") if out[k]] + (["examples"] if out["examples"] else [])
+    if order:  # the whitespace around the whole text goes to its first and last parts
+        if order[0] == "definition":
+            out["definition"] = text[:len(text) - len(text.lstrip())] + out["definition"]
+        trail = text[len(text.rstrip()):]
+        if order[-1] == "examples":
+            out["examples"][-1] += trail
+        else:
+            out[order[-1]] += trail
+    if describe(out["definition"], out["inclusion"], out["exclusion"], tuple(out["examples"])) != text:
+        out = {"definition": text, "inclusion": "", "exclusion": "", "examples": []}
     return out

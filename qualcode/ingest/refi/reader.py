@@ -104,7 +104,7 @@ def _codes(parent: etree._Element, ns: str, parent_guid: str | None, problems: l
             problems.append(f"a code has no {'guid' if not guid else 'name'} (name {name!r}, guid {guid!r}).")
             continue
         color = _color(element.get("color"))
-        code = RefiCode(guid, name, _text(element, ns, "Description").strip(), color, parent_guid,
+        code = RefiCode(guid, name, _text(element, ns, "Description"), color, parent_guid,
                         element.get("isCodable", "true").strip().lower() in ("true", "1"),
                         [canon(n.get("targetGUID", "")) for n in element.findall(f"{{{ns}}}NoteRef")])
         out += [code, *_codes(element, ns, canon(guid), problems)]
@@ -147,6 +147,11 @@ class _Reader:
         m.codes = _codes(codebook, self.ns, None, self.problems) if codebook is not None else []
         m.variables = [RefiVariable(v.get("guid", ""), v.get("name", ""), v.get("typeOfVariable", "Text"))
                        for v in root.findall(f"{q('Variables')}/{q('Variable')}")]
+        if _text(root, self.ns, "Description").strip():
+            m.skipped.append("the project's description (a qualcode project has no place for it)")
+        for v in root.findall(f"{q('Variables')}/{q('Variable')}"):
+            if _text(v, self.ns, "Description").strip():
+                m.skipped.append(f"variable {v.get('name')!r}: its description (attributes have none)")
         m.cases = [self._case(c) for c in root.findall(f"{q('Cases')}/{q('Case')}")]
         m.notes = [self._note(n) for n in root.findall(f"{q('Notes')}/{q('Note')}")]
         sources = root.find(q("Sources"))
@@ -184,6 +189,8 @@ class _Reader:
         q = self.q
         if element.findall(q("SelectionRef")) or element.findall(q("CodeRef")):
             self.model.skipped.append(f"case {element.get('name')!r}: its code and selection references")
+        if _text(element, self.ns, "Description").strip():
+            self.model.skipped.append(f"case {element.get('name')!r}: its description (attributes have none)")
         return RefiCase(element.get("guid", ""), element.get("name") or "", self._values(element),
                         [canon(s.get("targetGUID", "")) for s in element.findall(q("SourceRef"))])
 
@@ -210,6 +217,7 @@ class _Reader:
             source.skipped = ("qualcode imports text sources only" if kind in _MEDIA else "unknown source type") + lost
             return
         source.notes = self._note_refs(element)
+        source.description = _text(element, self.ns, "Description").strip()
         source.values = self._values(element)
         source.codings = [self._coding(c, source.user) for c in element.findall(self.q("Coding"))]
         text = self._source_text(element, source)
