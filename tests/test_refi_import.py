@@ -427,3 +427,13 @@ def test_a_source_description_becomes_a_memo_and_other_descriptions_are_listed(t
     skipped = "\n".join(summary.skipped)
     for what in ("the project's description", "variable 'age': its description", "case 'Ana': its description"):
         assert what in skipped
+
+
+def test_a_date_followed_by_a_newline_is_not_a_date(tmp_path):
+    qde = small_project("internal://a.txt").replace(
+        f'<Coding guid="{GUIDS[4]}"', f'<Coding creationDateTime="2021-03-04T05:06:07Z&#10;" guid="{GUIDS[4]}"')
+    archive = make_qdpx(tmp_path / "x.qdpx", qde, {"sources/a.txt": "A Santé"})
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(archive, project)
+        [created] = project.db.execute("SELECT created FROM codings").fetchone()
+    assert "\n" not in created and created != "2021-03-04T05:06:07Z\n"

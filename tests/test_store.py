@@ -344,6 +344,7 @@ def test_add_list_and_remove_by_span_and_segment(project):
     [
         ({"document": "d11"}, ["No document 'd11'", "Did you mean 'd1'", "add_documents"]),
         ({"code": "1bad"}, ["'1bad'", "start with a letter"]),
+        ({"code": "trust\n"}, ["'trust\\n'", "start with a letter"]),  # '$' would match before the newline
         ({"start": 5, "end": 5}, ["[5, 5)", "may not be empty"]),
         ({"start": -1, "end": 3}, ["[-1, 3)"]),
         ({"start": 0, "end": 10_000}, ["does not fit", "characters"]),
@@ -366,6 +367,12 @@ def test_invalid_codings_are_explained(project, kwargs, fragments):
         project.add_coding(request.pop("document"), request.pop("code"), **request)
     for fragment in fragments:
         assert fragment in str(caught.value)
+
+
+def test_a_memo_on_a_code_id_with_a_trailing_newline_is_refused(project):
+    project.add_documents(corpus(V1))
+    with pytest.raises(ProjectError, match=r"Code id 'trust\\n' is not valid"):
+        project.add_memo("Note.", author="marie", code="trust\n")
 
 
 def test_every_problem_is_reported_at_once(project):

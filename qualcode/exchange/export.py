@@ -35,7 +35,7 @@ from typing import IO, Any
 from lxml import etree
 
 from qualcode.exchange.guids import Guids, coding_key, selection_key
-from qualcode.ingest.refi.model import describe
+from qualcode.ingest.refi.model import datetime_or_none, describe
 from qualcode.ingest.refi.positions import POSITIONS, exporter
 from qualcode.ingest.refi.writer import (
     PROJECT_NS,
@@ -50,9 +50,6 @@ from qualcode.model.version import __version__
 from qualcode.project.store import PLACED, Project
 
 __all__ = ["ExportSummary", "export_qdpx", "project_codes"]
-
-_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
-
 
 @dataclass
 class ExportSummary:
@@ -114,10 +111,6 @@ def project_codes(project: Project, guids: Guids, language: str | None = None) -
     return out
 
 
-def _date(value: str | None) -> str | None:
-    return value if value and _DATETIME.match(value) else None
-
-
 def _decimal(value: float) -> str:
     return format(Decimal(repr(value)), "f")
 
@@ -165,8 +158,9 @@ class _Export:
             "UNION ALL SELECT max(created) FROM memos") if d]
         root = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS})
         origin = f"qualcode {__version__}" + ("; positions in UTF-16 code units (NVivo)" if self.positions == "nvivo" else "")
-        for key, value in (("name", name), ("origin", origin), ("creationDateTime", _date(created[0] if created else None)),
-                           ("modifiedDateTime", _date(max(dates) if dates else None))):
+        for key, value in (("name", name), ("origin", origin),
+                           ("creationDateTime", datetime_or_none(created[0] if created else None)),
+                           ("modifiedDateTime", datetime_or_none(max(dates) if dates else None))):
             if value:
                 root.set(key, value)
         if self.users:
@@ -230,7 +224,7 @@ class _Export:
             first = min(members, key=lambda r: (r["created"], r["id"]))
             selection = add(source, "PlainTextSelection", guid=guid, startPosition=str(position(start)),
                             endPosition=str(position(end)), creatingUser=self.users[coder],
-                            creationDateTime=_date(first["created"]))
+                            creationDateTime=datetime_or_none(first["created"]))
             counts["selections"] += 1
             written: set[str] = set()
             for row in sorted(members, key=lambda r: (r["coder"], r["code"], r["id"])):
@@ -241,7 +235,7 @@ class _Export:
                     continue
                 written.add(coding_guid)
                 coding = add(selection, "Coding", guid=coding_guid, creatingUser=self.users[row["coder"]],
-                             creationDateTime=_date(row["created"]))
+                             creationDateTime=datetime_or_none(row["created"]))
                 add(coding, "CodeRef", targetGUID=self.guids.guid("code", row["code"]))
                 for note in note_refs.get(("coding", row["id"]), []):
                     add(coding, "NoteRef", targetGUID=note)
@@ -293,7 +287,7 @@ class _Export:
             first_line = memo["text"].strip().split("\n", 1)[0]
             note = add(container, "Note", guid=self.guids.guid("note", str(memo["id"])),
                        name=first_line[:60] + ("…" if len(first_line) > 60 else ""),
-                       creatingUser=self.users[memo["author"]], creationDateTime=_date(memo["created"]))
+                       creatingUser=self.users[memo["author"]], creationDateTime=datetime_or_none(memo["created"]))
             add(note, "PlainTextContent", memo["text"])
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +26,7 @@ from qualcode.ingest.refi.model import (
     RefiSelection,
     canon,
     coder_name,
+    datetime_or_none,
     document_id,
     unique,
 )
@@ -34,7 +34,6 @@ from qualcode.project.store import Project
 
 __all__ = ["ImportSummary", "merge"]
 
-_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 _SEP = "\x1f"
 
 
@@ -74,7 +73,7 @@ class ImportSummary:
         if self.format == "qdc":
             return "\n".join([f"Imported from {self.path}: {len(self.codes_added)} codes added ({self.codes_existing} "
                               "already there).", *(f"not imported: {s}" for s in self.skipped),
-                              *(f"conflict: {c}" for c in self.conflicts)])
+                              *(f"conflict: {c}" for c in self.conflicts), *(f"warning: {w}" for w in self.warnings)])
         lines = [
             f"Imported from {self.path}: {len(self.sources_added)} sources added"
             f" ({len(self.sources_existing)} already there, {len(self.sources_skipped)} skipped), "
@@ -400,7 +399,7 @@ class _Merge:
             else:
                 self._keep("coding", coding_key(existing, doc, coder, code), coding.guid)
             return existing
-        created = coding.created if coding.created and _DATETIME.match(coding.created) else self.now
+        created = datetime_or_none(coding.created) or self.now
         cursor = self.db.execute(
             'INSERT INTO codings (document, coder, code, start, "end", text, status, created) '
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -467,7 +466,7 @@ class _Merge:
             if guid:
                 self._keep("note", str(duplicate[0]), guid)
             return
-        created = created if created and _DATETIME.match(created) else self.now
+        created = datetime_or_none(created) or self.now
         cursor = self.db.execute(
             "INSERT INTO memos (author, text, created, document, code, coding) VALUES (?, ?, ?, ?, ?, ?)",
             (author, text, created, document, code, coding))

@@ -40,7 +40,7 @@ __all__ = ["Project", "ProjectError", "ProjectSummary", "code_into_project", "op
 
 SCHEMA_VERSION = 1
 KILL_ENV = "QUALCODE_TEST_KILL_AT"
-CODE_ID = re.compile(r"^[A-Za-z][\w.-]*$")
+CODE_ID = re.compile(r"[A-Za-z][\w.-]*")  # matched whole (fullmatch): "trust\n" is not an id
 PLACED = ("auto", "coded", "moved", "fuzzy")
 # fmt: off
 CODING_FRAME = ["document", "coder", "code", "start", "end", "text", "unit", "segment_id", "status", "rule",
@@ -649,7 +649,7 @@ class Project:
     ) -> _Where:
         """Validate a coding request, reporting every problem at once; return where it applies."""
         problems = _coder_problems(coder)
-        if not isinstance(code, str) or not CODE_ID.match(code):
+        if not isinstance(code, str) or not CODE_ID.fullmatch(code):
             problems.append(
                 f"Code id {code!r} is not valid: it must start with a letter and hold only letters, "
                 "digits, '_', '.' or '-' (e.g. 'turnover' or 'temps.duree')."
@@ -740,7 +740,7 @@ class Project:
             and self.db.execute("SELECT 1 FROM documents WHERE id = ?", (document,)).fetchone() is None
         ):
             problems.append(self._unknown_document(document))
-        if code is not None and not CODE_ID.match(str(code)):
+        if code is not None and not CODE_ID.fullmatch(str(code)):
             problems.append(
                 f"Code id {code!r} is not valid: it must start with a letter and hold only letters, "
                 "digits, '_', '.' or '-'."

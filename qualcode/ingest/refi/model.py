@@ -25,9 +25,11 @@ __all__ = [
     "canon",
     "code_id",
     "coder_name",
+    "datetime_or_none",
     "describe",
     "document_id",
     "parse_description",
+    "plain_name",
     "unique",
 ]
 
@@ -145,6 +147,30 @@ _MAX_ID = 60
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates and their ends
+
+
+def plain_name(name: str, what: str, warnings: list[str]) -> str:
+    """``name`` without bidirectional control characters, which would make a listing show another name
+    (``"e1\u202egpj.exe"`` shows as ``e1exe.jpg``); a warning naming ``what`` is added when there were any."""
+    if not _BIDI.search(name):
+        return name
+    plain = _BIDI.sub("", name)
+    found = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in _BIDI.findall(name)}))
+    warnings.append(f"{what} {name!r} holds bidirectional control characters ({found}), which would make "
+                    f"listings show another name; they were removed: {plain!r}.")
+    return plain
+
+
+_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+
+
+def datetime_or_none(value: str | None) -> str | None:
+    """``value`` if it is a whole xsd:dateTime (``2021-03-04T05:06:07Z``; nothing after it, not even a
+    newline), else None."""
+    return value if value and _DATETIME.fullmatch(value) else None
 
 
 def code_id(name: str) -> str:

@@ -9,6 +9,7 @@ as the code's name), nesting becomes ``parent``, ``Description`` the definition 
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -73,9 +74,11 @@ def read_qdc(path: str | os.PathLike[str]) -> Codebook:
     """
     try:
         model = read_codebook_model(path)
-        return codebook_from_refi(model.codes, Path(path).stem, source=str(path))[0]
     except RefiError as exc:
         raise CodebookError([Problem(p, exc.path) for p in exc.problems]) from exc
+    for warning in model.warnings:
+        logging.getLogger("qualcode").warning("%s: %s", path, warning)
+    return codebook_from_refi(model.codes, Path(path).stem, source=str(path))[0]
 
 
 def codebook_codes(codebook: Codebook, language: str | None = None) -> list[ExportCode]:

@@ -24,6 +24,7 @@ from qualcode.ingest.refi.model import (
     RefiSource,
     RefiVariable,
     canon,
+    plain_name,
 )
 from qualcode.ingest.refi.positions import POSITIONS, Offsets, on_word_boundaries
 from qualcode.model.errors import RefiError
@@ -61,7 +62,7 @@ def read_codebook_model(path: str | Path) -> RefiProject:
     model = RefiProject(str(path), name=path.stem, origin=root.get("origin", ""))
     problems: list[str] = []
     codes = root.find(f"{{{ns}}}Codes")
-    model.codes = _codes(codes, ns, None, problems) if codes is not None else []
+    model.codes = _codes(codes, ns, None, problems, model.warnings) if codes is not None else []
     sets = root.findall(f"{{{ns}}}Sets/{{{ns}}}Set")
     if sets:
         model.skipped.append(f"{len(sets)} set(s) of codes (qualcode has no sets; the codes are imported)")
@@ -96,18 +97,20 @@ def _text(element: etree._Element | None, ns: str, name: str) -> str:
     return (found.text or "") if found is not None else ""
 
 
-def _codes(parent: etree._Element, ns: str, parent_guid: str | None, problems: list[str]) -> list[RefiCode]:
+def _codes(parent: etree._Element, ns: str, parent_guid: str | None, problems: list[str],
+           warnings: list[str]) -> list[RefiCode]:
     out: list[RefiCode] = []
     for element in parent.findall(f"{{{ns}}}Code"):
         guid, name = element.get("guid"), element.get("name")
         if not guid or name is None:
             problems.append(f"a code has no {'guid' if not guid else 'name'} (name {name!r}, guid {guid!r}).")
             continue
+        name = plain_name(name, "code", warnings)
         color = _color(element.get("color"))
         code = RefiCode(guid, name, _text(element, ns, "Description"), color, parent_guid,
                         element.get("isCodable", "true").strip().lower() in ("true", "1"),
                         [canon(n.get("targetGUID", "")) for n in element.findall(f"{{{ns}}}NoteRef")])
-        out += [code, *_codes(element, ns, canon(guid), problems)]
+        out += [code, *_codes(element, ns, canon(guid), problems, warnings)]
     return out
 
 
@@ -141,11 +144,12 @@ class _Reader:
         m, root, q = self.model, self.root, self.q
         for user in root.findall(f"{q('Users')}/{q('User')}"):
             guid = user.get("guid", "")
-            m.users[canon(guid)] = user.get("name") or user.get("id") or ""
+            m.users[canon(guid)] = plain_name(user.get("name") or user.get("id") or "", "user", m.warnings)
             m.user_guids[canon(guid)] = guid
         codebook = root.find(f"{q('CodeBook')}/{q('Codes')}")
-        m.codes = _codes(codebook, self.ns, None, self.problems) if codebook is not None else []
-        m.variables = [RefiVariable(v.get("guid", ""), v.get("name", ""), v.get("typeOfVariable", "Text"))
+        m.codes = _codes(codebook, self.ns, None, self.problems, m.warnings) if codebook is not None else []
+        m.variables = [RefiVariable(v.get("guid", ""), plain_name(v.get("name", ""), "variable", m.warnings),
+                                    v.get("typeOfVariable", "Text"))
                        for v in root.findall(f"{q('Variables')}/{q('Variable')}")]
         if _text(root, self.ns, "Description").strip():
             m.skipped.append("the project's description (a qualcode project has no place for it)")
@@ -191,7 +195,8 @@ class _Reader:
             self.model.skipped.append(f"case {element.get('name')!r}: its code and selection references")
         if _text(element, self.ns, "Description").strip():
             self.model.skipped.append(f"case {element.get('name')!r}: its description (attributes have none)")
-        return RefiCase(element.get("guid", ""), element.get("name") or "", self._values(element),
+        return RefiCase(element.get("guid", ""), plain_name(element.get("name") or "", "case", self.model.warnings),
+                        self._values(element),
                         [canon(s.get("targetGUID", "")) for s in element.findall(q("SourceRef"))])
 
     def _note(self, element: etree._Element) -> RefiNote:
@@ -208,7 +213,8 @@ class _Reader:
 
     def _source(self, element: etree._Element) -> None:
         kind = etree.QName(element).localname
-        source = RefiSource(element.get("guid", ""), element.get("name") or "", kind, user=_user(element),
+        name = plain_name(element.get("name") or "", "source", self.model.warnings)
+        source = RefiSource(element.get("guid", ""), name, kind, user=_user(element),
                             created=element.get("creationDateTime"))
         self.model.sources.append(source)
         coded = len(element.findall(f".//{self.q('Coding')}"))
