@@ -572,3 +572,15 @@ def test_the_reference_run_moved_fuzzed_and_unplaced_human_codings(killed):
         ("marie", "turnover"): "coded",
         ("marie", "temps"): "coded",
     }
+
+
+def test_a_damaged_coding_span_is_named_when_its_document_changes(project):
+    project.add_documents(corpus(V1))
+    coding = project.add_coding("d1", "turnover", coder="marie", **span_of(D1, MOVED))
+    project.db.execute("PRAGMA ignore_check_constraints = ON")  # as a tool other than qualcode could
+    project.db.execute('UPDATE codings SET start = "end" + 5 WHERE id = ?', (coding,))
+    project.db.execute("PRAGMA ignore_check_constraints = OFF")
+    with pytest.raises(ProjectError, match=rf"coding {coding} of 'd1' spans \[\d+, \d+\), which does not fit") as caught:
+        project.add_documents(corpus({"d1": V2["d1"]}))
+    assert str(project.path) in str(caught.value) and "changed outside qualcode" in str(caught.value)
+    assert project.transcript("d1").text == D1  # the document was left as it was

@@ -22,7 +22,6 @@ NVivo does. GUIDs are stable: see :mod:`qualcode.exchange.guids`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -91,8 +90,8 @@ def project_codes(project: Project, guids: Guids, language: str | None = None) -
     """Every code of the project, in codebook order, with what its latest codebook says about it."""
     db = project.db
     info: dict[str, dict[str, Any]] = {}
-    for (content,) in db.execute("SELECT content FROM codebooks ORDER BY added, rowid"):
-        for code in json.loads(content).get("codes", []):
+    for _, content in project.codebook_contents():
+        for code in content.get("codes", []):
             info.pop(code["id"], None)
             info[code["id"]] = code
     ids = [r[0] for r in db.execute("SELECT id FROM codes ORDER BY id")]
@@ -139,6 +138,7 @@ class _Export:
                 self.summary_left[reason] = self.summary_left.get(reason, 0) + 1
             else:
                 self.codings.append(r)
+        project.check_spans(self.codings, dict(self.db.execute("SELECT id, length(text) FROM documents").fetchall()))
         self.memos = self.db.execute(
             "SELECT id, author, text, created, document, code, coding FROM memos ORDER BY id").fetchall()
         # every coder and memo author, and the users an import brought, coding or not (nothing is lost)
