@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -197,11 +198,11 @@ class _Merge:
             return tuple(reversed(names))
 
         claimed = set(known.values())
-        by_path: dict[tuple[str, ...], list[str]] = {}
+        by_path: dict[tuple[str, ...], deque[str]] = {}
         by_name: dict[str, list[str]] = {}
         for local in ours:
             if local not in claimed:
-                by_path.setdefault(path(local, ours, lambda c: c.parent), []).append(local)
+                by_path.setdefault(path(local, ours, lambda c: c.parent), deque()).append(local)
                 by_name.setdefault(ours[local].name.strip(), []).append(local)
         in_file: dict[str, int] = {}
         for code in self.m.codes:
@@ -210,7 +211,10 @@ class _Merge:
             guid, name = canon(code.guid), code.name.strip()
             if guid in known:
                 continue
-            candidates = [c for c in by_path.get(path(guid, theirs, lambda c: c.parent), []) if c not in claimed]
+            same = by_path.get(path(guid, theirs, lambda c: c.parent), deque())
+            while same and same[0] in claimed:  # each code is passed over once: linear
+                same.popleft()
+            candidates = [same[0]] if same else []
             if not candidates and in_file[name] == 1 and len(by_name.get(name, [])) == 1:
                 candidates = [c for c in by_name[name] if c not in claimed]  # moved to another parent
             if candidates:
@@ -222,9 +226,12 @@ class _Merge:
     def _store_codebook(self, book: Any, ours: dict[str, Any], new: set[str]) -> None:
         """Store the new codes as a codebook, with the project's own version of the existing codes above them."""
         keep = set(new)
+        parents = {c.id: c.parent for c in book.codes}  # Codebook.ancestors looks each code up: quadratic here
         for code in book.codes:
-            if code.id in new:
-                keep.update(book.ancestors(code.id))
+            parent = code.parent if code.id in new else None
+            while parent in parents and parent not in keep:
+                keep.add(parent)
+                parent = parents[parent]
         entries = []
         for code, entry in zip(book.codes, book.to_dict()["codes"], strict=True):
             if code.id in new:
@@ -255,9 +262,9 @@ class _Merge:
         ids = [r[0] for r in self.db.execute("SELECT id FROM documents")]
         lookup = self.guids.lookup("source", ids)
         taken = set(ids)
-        by_hash: dict[str, list[str]] = {}  # content_hash (SHA-256 of the UTF-8 text) -> document ids
+        by_hash: dict[str, deque[str]] = {}  # content_hash (SHA-256 of the UTF-8 text) -> document ids
         for doc, content_hash in self.db.execute("SELECT id, content_hash FROM documents ORDER BY id"):
-            by_hash.setdefault(content_hash, []).append(doc)
+            by_hash.setdefault(content_hash, deque()).append(doc)
         claimed = {lookup[canon(s.guid)] for s in self.m.sources if canon(s.guid) in lookup}
         out: dict[str, tuple[str, str]] = {}
         new: set[str] = set()
@@ -269,7 +276,7 @@ class _Merge:
             local = lookup.get(guid)
             wanted = document_id(source.name)
             if local is None:  # the same document under another GUID: the same name and text, else the same text
-                local = self._same_text(source.text, wanted, by_hash, claimed | new)
+                local = self._same_text(source.text, wanted, by_hash, claimed, new)
                 if local is not None:
                     claimed.add(local)
                     self.s.sources_matched_by_text.append(local)
@@ -299,15 +306,17 @@ class _Merge:
             out[guid] = (doc, source.text)
         return out
 
-    def _same_text(self, text: str, wanted: str, by_hash: dict[str, list[str]], claimed: set[str]) -> str | None:
+    def _same_text(self, text: str, wanted: str, by_hash: dict[str, deque[str]], *taken: set[str]) -> str | None:
         """The project's document ``wanted`` if it holds ``text``, else the first other one that does (a text
-        of only whitespace is matched by name only); None if none is left unclaimed."""
-        if wanted not in claimed and self._text(wanted) == text:
+        of only whitespace is matched by name only); None if all of them are ``taken`` (matched or added)."""
+        if not any(wanted in t for t in taken) and self._text(wanted) == text:
             return wanted
         if not text.strip():
             return None
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return next((d for d in by_hash.get(digest, []) if d not in claimed and self._text(d) == text), None)
+        same = by_hash.get(hashlib.sha256(text.encode("utf-8")).hexdigest(), deque())
+        while same and any(same[0] in t for t in taken):  # each document is passed over once: linear
+            same.popleft()
+        return same[0] if same and self._text(same[0]) == text else None
 
     def _text(self, document: str) -> str | None:
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (document,)).fetchone()

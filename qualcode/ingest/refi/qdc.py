@@ -45,6 +45,7 @@ def codebook_from_refi(
     ids: dict[str, str] = dict(known or {})
     used = set(taken or ()) | set(ids.values())
     entries: list[dict[str, Any]] = []
+    written: set[str] = set()
     for code in codes:
         guid = canon(code.guid)
         parent = ids.get(code.parent) if code.parent else None
@@ -59,7 +60,8 @@ def codebook_from_refi(
             entry["parent"] = parent
         if code.color:
             entry["color"] = code.color
-        if not any(e["id"] == entry["id"] for e in entries):
+        if entry["id"] not in written:  # a set: a list searched for each code was quadratic
+            written.add(entry["id"])
             entries.append(entry)
     data = {"version": "1", "name": name, "codes": entries}
     return codebook_from_dict(data, source=source), ids
