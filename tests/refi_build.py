@@ -111,3 +111,23 @@ def canonical_qde(archive: Path, *, ignore: tuple[str, ...] = ("creationDateTime
 
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def regenerate_guids(path: Path) -> dict[str, str]:
+    """Rewrite ``path`` (.qdpx) with every GUID replaced by a new random one, consistently (in attributes,
+    references and source file names), as QualCoder does on every export; return old -> new (canonical)."""
+    import re
+    import uuid
+
+    guid = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+    new: dict[str, str] = {}
+
+    def swap(text: str) -> str:
+        return guid.sub(lambda m: new.setdefault(m.group().lower(), str(uuid.uuid4()).upper()), text)
+
+    with zipfile.ZipFile(path) as z:
+        entries = [(swap(n), z.read(n)) for n in z.namelist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            z.writestr(name, swap(data.decode("utf-8")) if name == "project.qde" else data)
+    return new

@@ -219,3 +219,61 @@ def test_evaluate_refuses_unknown_or_identical_coders(study):
                                          code=1).stderr
     assert "both 'marie'" in run("evaluate", "--project", study, "--auto", "marie", "--human", "marie",
                                  code=1).stderr
+DEEP = "[" * 100_000 + "]" * 100_000
+DAMAGES = {  # what a tool other than qualcode (or a bad disk) could leave, and a command that meets it
+    "bad metadata": ("UPDATE documents SET metadata = '{bad' WHERE id = 'd1'", ["project", "documents"],
+                     "document 'd1', column metadata"),
+    "deep spans": ("UPDATE documents SET spans = :deep WHERE id = 'd1'", ["project", "segments", "{p}", "d1"],
+                   "JSON nested too deeply"),
+    "spans of another shape": ("UPDATE documents SET spans = '[[0, 1]]' WHERE id = 'd1'",
+                               ["project", "segments", "{p}", "d1"], "is not a span of its text"),
+    "bad codebook": ("UPDATE codebooks SET content = '{bad'", ["export", "{tmp}/o.qdpx", "--project", "{p}"],
+                     "codebook 't'"),
+    "invalid codebook": ("UPDATE codebooks SET content = json_set(content, '$.version', json('[1]'))",
+                         ["report", "--project", "{p}", "--out", "{tmp}/r.html"], "version [1] must be"),
+    "start after end": ('UPDATE codings SET start = "end" + 5 WHERE id = (SELECT min(id) FROM codings)',
+                        ["export", "{tmp}/o.qdpx", "--project", "{p}"], "which does not fit its text"),
+    "huge schema version": ("UPDATE meta SET value = :huge WHERE key = 'schema_version'", ["project", "codings"],
+                            "the schema_version"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_project_file_is_named_and_exits_1(study, tmp_path, monkeypatch, capsys, damage):
+    import sqlite3
+    import sys
+
+    from qualcode.cli.app import main
+
+    sql, command, fragment = DAMAGES[damage]
+    db = sqlite3.connect(study)
+    db.execute("PRAGMA ignore_check_constraints = ON")
+    db.execute(sql, {"deep": DEEP, "huge": "9" * 5000})
+    db.commit()
+    db.close()
+    args = [a.replace("{p}", study).replace("{tmp}", str(tmp_path)) for a in command]
+    monkeypatch.setattr(sys, "argv", ["qualcode", *args, *([study] if "{p}" not in command else [])])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 1, err
+    assert study in err and fragment in err and "bug" not in err
+    assert not (tmp_path / "o.qdpx").exists()
+
+
+def test_a_codebook_version_too_long_to_read_is_named(study, monkeypatch, capsys):
+    import sqlite3
+    import sys
+
+    from qualcode.cli.app import main
+
+    db = sqlite3.connect(study)
+    content = db.execute("SELECT content FROM codebooks").fetchone()[0]
+    db.execute("UPDATE codebooks SET content = ?", (content.replace('"version": "1"', '"version": ' + "9" * 5000),))
+    db.commit()
+    db.close()
+    monkeypatch.setattr(sys, "argv", ["qualcode", "export", study + ".qdc", "--project", study])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 1 and "codebook 't'" in err and "not valid JSON" in err, err

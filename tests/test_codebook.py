@@ -125,6 +125,8 @@ BAD = {
     "invalid-yaml": ("version: 1\ncodes: [\n  - id: a\n", "is not valid YAML", None),
     "no-version": ("codes:\n  - id: a\n", "no 'version' field", 1),
     "no-codes": ("version: 1\ncodes: []\n", "non-empty 'codes'", None),
+    "huge-version": (f"version: {'9' * 5000}\ncodes:\n  - id: a\n", "a number of 5000 digits", 1),  # int() refuses
+    "nan-version": ("version: .nan\ncodes:\n  - id: a\n", "version nan must be a number", 1),
     "duplicate": ("version: 1\ncodes:\n  - id: a\n  - id: b\n  - id: a\n", "duplicate id (first defined at line 3)", 5),
     "unknown-parent": ("version: 1\ncodes:\n  - id: a\n    parent: zz\n", "parent 'zz' is not a code", 3),
     "cycle": ("version: 1\ncodes:\n  - id: a\n    parent: b\n  - id: b\n    parent: a\n", "cycle", None),

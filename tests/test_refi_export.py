@@ -184,3 +184,24 @@ def test_the_schema_option_validates_before_writing_anything(study, tmp_path):
 def test_unknown_positions_are_refused(study, tmp_path):
     with pytest.raises(ValueError, match="'codepoints' or 'nvivo'"):
         qc.export_qdpx(study, tmp_path / "x.qdpx", positions="utf16")
+
+
+def test_one_selection_per_span_and_coder_each_crediting_its_coder(study, tmp_path):
+    # QualCoder takes a coding's coder from its selection and allows one coding per code, span and owner:
+    # a selection shared by the automatic coder and a person would lose codings and credit the person's to it.
+    summary = qc.export_qdpx(study, tmp_path / "study.qdpx")
+    root = qde_root(tmp_path / "study.qdpx")
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
+    seen = []
+    for source in root.iter(f"{Q}TextSource"):
+        for selection in source.iter(f"{Q}PlainTextSelection"):
+            owner = selection.get("creatingUser")
+            assert {c.get("creatingUser") for c in selection.iter(f"{Q}Coding")} == {owner}
+            seen.append((source.get("name"), selection.get("startPosition"), selection.get("endPosition"),
+                         users[owner]))
+    assert len(seen) == len(set(seen)) == summary.selections
+    turnover = [s for s in seen if s[0] == "d1" and s[3] in (AUTO, "marie")]
+    shared = {s[1:3] for s in turnover if s[3] == AUTO} & {s[1:3] for s in turnover if s[3] == "marie"}
+    assert shared  # marie accepted an automatic coding: the same span, two selections
+    guids = [s.get("guid") for s in root.iter(f"{Q}PlainTextSelection")]
+    assert len(guids) == len(set(guids))

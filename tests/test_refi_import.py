@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import require_shared
 from lxml import etree
-from refi_build import NS, Q, build_study, canonical_qde, copy_of, make_qdpx, project_xml
+from refi_build import NS, Q, build_study, canonical_qde, copy_of, make_qdpx, project_xml, regenerate_guids
 
 import qualcode as qc
 from qualcode.exchange import read_qdpx
@@ -331,3 +331,109 @@ def test_whole_source_codings_variables_cases_and_selection_comments(tmp_path):
         again = qc.import_qdpx(changed, project)
         assert project.attributes().values.tolist()[0] == ["e1", "age", 41]
     assert [c.split(" is ")[0] for c in again.conflicts] == ["attribute 'age' of document 'e1'", f"note {g[8]}"]
+
+
+def test_a_file_whose_guids_were_regenerated_merges_by_name_and_text_without_duplicates(template, tmp_path):
+    # QualCoder writes new GUIDs at every export: its file must merge into the objects it came from.
+    with open_project(copy_of(template, tmp_path)) as project:
+        qc.export_qdpx(project, tmp_path / "study.qdpx")
+        codes, codings, memos = list(project.codes()["code"]), placed(project), memo_rows(project)
+    regenerate_guids(tmp_path / "study.qdpx")
+
+    def renamed(root, files):  # one source renamed too: only its text says which document it is
+        next(s for s in root.iter(f"{Q}TextSource") if s.get("name") == "d1").set("name", "Entretien 1.docx")
+
+    edit_archive(tmp_path / "study.qdpx", renamed)
+    with open_project(tmp_path / "study.qualcode") as project:
+        summary = qc.import_qdpx(tmp_path / "study.qdpx", project)
+        assert list(project.codes()["code"]) == codes and placed(project) == codings
+        assert memo_rows(project) == memos
+        assert len(project.documents()) == 3
+    assert (summary.sources_added, summary.codes_added, summary.codings_added, summary.notes_added) == ([], [], 0, 0)
+    assert sorted(summary.codes_matched_by_name) == sorted(codes)
+    assert sorted(summary.sources_matched_by_text) == ["d1", "d2", "site/d3"]
+    assert summary.conflicts == []
+    text = str(summary)
+    assert f"{len(codes)} codes by name and path" in text and "3 sources by their text" in text
+    # merged once, the file's GUIDs are known: a second merge matches by GUID
+    with open_project(tmp_path / "study.qualcode") as project:
+        again = qc.import_qdpx(tmp_path / "study.qdpx", project)
+    assert (again.codes_matched_by_name, again.sources_matched_by_text, again.codings_added) == ([], [], 0)
+
+
+def test_codes_of_the_same_name_under_other_parents_are_matched_by_their_path(tmp_path):
+    # nvivo_project.qdpx has two codes named "programming" (one under "CS as programming")
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(sample("nvivo_project.qdpx"), project)
+        qc.export_qdpx(project, tmp_path / "again.qdpx")
+        codes = sorted(project.codes()["code"])
+        regenerate_guids(tmp_path / "again.qdpx")
+        summary = qc.import_qdpx(tmp_path / "again.qdpx", project)
+        assert sorted(project.codes()["code"]) == codes and summary.codes_added == []
+    assert len(summary.codes_matched_by_name) == len(codes) == 262 and not summary.conflicts
+    assert sorted(summary.sources_matched_by_text) == sorted(summary.sources_existing)  # blank texts: by name
+
+
+def test_nvivo_round_trip_keeps_every_code_description_exactly_and_every_user(tmp_path):
+    def descriptions(root) -> dict[str, str | None]:
+        return {c.get("guid").lower(): c.findtext(f"{Q}Description") for c in root.iter(f"{Q}Code")}
+
+    archive = sample("oltas0517.qdpx")
+    with zipfile.ZipFile(archive) as z:
+        original = etree.fromstring(z.read("project.qde"))
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(archive, project)
+        qc.export_qdpx(project, tmp_path / "again.qdpx", positions="nvivo")
+    again = etree.fromstring(zipfile.ZipFile(tmp_path / "again.qdpx").read("project.qde"))
+    assert sum(d != d.strip() for d in descriptions(original).values() if d) == 3  # trailing newlines, spaces
+    assert descriptions(again) == descriptions(original)
+    users = {u.get("name"): u.get("guid") for u in again.iter(f"{Q}User")}
+    assert users == {u.get("name"): u.get("guid") for u in original.iter(f"{Q}User")}  # floriansipos coded nothing
+
+
+@pytest.mark.parametrize("description", [
+    "Santé publique. ", "  Indented.\n", "Def.\n\nInclusion: a visit \n", "Def.\n\nExample: one\n\nExample: two  ",
+    "Def.  \n\nInclusion: x", "Def.\n\n\nInclusion: three newlines", "Inclusion: only\n",
+])
+def test_code_descriptions_come_back_exactly(tmp_path, description):
+    qde = small_project("internal://a.txt").replace(
+        'isCodable="true"/>', f'isCodable="true"><Description>{description}</Description></Code>')
+    archive = make_qdpx(tmp_path / "x.qdpx", qde, {"sources/a.txt": "A Santé"})
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(archive, project)
+        qc.export_qdpx(project, tmp_path / "again.qdpx")
+        assert not qc.import_qdpx(tmp_path / "again.qdpx", project).conflicts
+    [code] = etree.fromstring(zipfile.ZipFile(tmp_path / "again.qdpx").read("project.qde")).iter(f"{Q}Code")
+    assert code.findtext(f"{Q}Description") == description
+
+
+def test_a_source_description_becomes_a_memo_and_other_descriptions_are_listed(tmp_path):
+    qde = small_project("internal://a.txt").replace(
+        'plainTextPath="internal://a.txt">',
+        'plainTextPath="internal://a.txt" creatingUser="' + GUIDS[0] + '"><Description>Entretien au domicile.'
+        "</Description>").replace(
+        "<Users>", "<Description>Le projet.</Description><Users>").replace(
+        "</CodeBook>", f'</CodeBook><Variables><Variable guid="{GUIDS[5]}" name="age" typeOfVariable="Integer">'
+        f'<Description>En années.</Description></Variable></Variables><Cases><Case guid="{GUIDS[6]}" name="Ana">'
+        f'<Description>La mère.</Description><SourceRef targetGUID="{GUIDS[2]}"/></Case></Cases>')
+    archive = make_qdpx(tmp_path / "x.qdpx", qde, {"sources/a.txt": "A Santé"})
+    with open_project(tmp_path / "p.qualcode") as project:
+        summary = qc.import_qdpx(archive, project)
+        memos = project.memos()[["author", "document", "code", "text"]].values.tolist()
+        assert memos == [["Ana Lopez", "Entretien 1", None, "Entretien au domicile."]]
+        again = qc.import_qdpx(archive, project)
+    assert summary.notes_added == 1 and "1 notes added (1 from descriptions)" in str(summary)
+    assert again.notes_added == 0
+    skipped = "\n".join(summary.skipped)
+    for what in ("the project's description", "variable 'age': its description", "case 'Ana': its description"):
+        assert what in skipped
+
+
+def test_a_date_followed_by_a_newline_is_not_a_date(tmp_path):
+    qde = small_project("internal://a.txt").replace(
+        f'<Coding guid="{GUIDS[4]}"', f'<Coding creationDateTime="2021-03-04T05:06:07Z&#10;" guid="{GUIDS[4]}"')
+    archive = make_qdpx(tmp_path / "x.qdpx", qde, {"sources/a.txt": "A Santé"})
+    with open_project(tmp_path / "p.qualcode") as project:
+        qc.import_qdpx(archive, project)
+        [created] = project.db.execute("SELECT created FROM codings").fetchone()
+    assert "\n" not in created and created != "2021-03-04T05:06:07Z\n"

@@ -150,7 +150,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 
 def test_a_good_archive_passes_and_a_failed_import_rolls_back(project_file, tmp_path, monkeypatch):
     archive = make_qdpx(tmp_path / "second.qdpx", good_qde().replace("e1", "e2").replace(G[2], G[7]).replace(
-        G[3], G[8]).replace(G[4], G[9]), {f"sources/{G[7]}.txt": TEXT})
+        G[3], G[8]).replace(G[4], G[9]), {f"sources/{G[7]}.txt": TEXT + " Au revoir."})  # another text: not e1
     model = read_qdpx(archive)
     before = file_hash(project_file)
 
@@ -216,3 +216,37 @@ def test_finding_the_entries_of_many_sources_is_linear(tmp_path):
     model = read_qdpx(path)
     assert len(model.sources) == 6000
     assert time.perf_counter() - started < 30  # about 2 s; the scan took minutes
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_bidi_controls_in_names_are_removed_with_a_warning(tmp_path):
+    # "\u202e" shows what follows right to left: a listing would show "e1gpj.exe" as "e1exe.jpg"
+    qde = good_qde().replace('name="ana"', 'name="an\u2066a\u2069"').replace(
+        'name="accueil"', 'name="accu\u202eliee"').replace('name="e1"', 'name="e1\u202egpj.exe"').replace(
+        "</Codes>", f'<Code guid="{G[6]}" name="{BIDI}x"/></Codes>')
+    archive = make_qdpx(tmp_path / "x.qdpx", qde, {f"sources/{G[2]}.txt": TEXT})
+    with open_project(tmp_path / "p.qualcode") as project:
+        summary = qc.import_qdpx(archive, project)
+        [row] = project.codings().itertuples()
+        names = [*project.codes()["code"], *project.documents()["document"], row.coder]
+        qc.export_qdpx(project, tmp_path / "again.qdpx")
+    assert (row.document, row.coder, row.code) == ("e1gpj.exe", "ana", "acculiee")
+    assert not any(ch in BIDI for name in names for ch in name)
+    exported = zipfile.ZipFile(tmp_path / "again.qdpx").read("project.qde").decode("utf-8")
+    assert not any(ch in exported for ch in BIDI)
+    warnings = [w for w in summary.warnings if "bidirectional" in w]
+    assert len(warnings) == 4 and any("'e1\\u202egpj.exe'" in w for w in warnings)
+
+
+def test_bidi_controls_in_codebook_names_are_removed_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "c.qdc"
+    path.write_text(f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="{G[1]}" name="a\u202eb" '
+                    'isCodable="true"/></Codes></CodeBook>', encoding="utf-8")
+    assert [c.name for c in qc.read_qdc(path)] == ["ab"]
+    assert "bidirectional" in caplog.text
+    with open_project(tmp_path / "p.qualcode") as project:
+        summary = qc.import_qdc(path, project)
+        assert list(project.codes()["code"]) == ["ab"]
+    assert "bidirectional" in str(summary)

@@ -344,6 +344,7 @@ def test_add_list_and_remove_by_span_and_segment(project):
     [
         ({"document": "d11"}, ["No document 'd11'", "Did you mean 'd1'", "add_documents"]),
         ({"code": "1bad"}, ["'1bad'", "start with a letter"]),
+        ({"code": "trust\n"}, ["'trust\\n'", "start with a letter"]),  # '$' would match before the newline
         ({"start": 5, "end": 5}, ["[5, 5)", "may not be empty"]),
         ({"start": -1, "end": 3}, ["[-1, 3)"]),
         ({"start": 0, "end": 10_000}, ["does not fit", "characters"]),
@@ -366,6 +367,12 @@ def test_invalid_codings_are_explained(project, kwargs, fragments):
         project.add_coding(request.pop("document"), request.pop("code"), **request)
     for fragment in fragments:
         assert fragment in str(caught.value)
+
+
+def test_a_memo_on_a_code_id_with_a_trailing_newline_is_refused(project):
+    project.add_documents(corpus(V1))
+    with pytest.raises(ProjectError, match=r"Code id 'trust\\n' is not valid"):
+        project.add_memo("Note.", author="marie", code="trust\n")
 
 
 def test_every_problem_is_reported_at_once(project):
@@ -565,3 +572,15 @@ def test_the_reference_run_moved_fuzzed_and_unplaced_human_codings(killed):
         ("marie", "turnover"): "coded",
         ("marie", "temps"): "coded",
     }
+
+
+def test_a_damaged_coding_span_is_named_when_its_document_changes(project):
+    project.add_documents(corpus(V1))
+    coding = project.add_coding("d1", "turnover", coder="marie", **span_of(D1, MOVED))
+    project.db.execute("PRAGMA ignore_check_constraints = ON")  # as a tool other than qualcode could
+    project.db.execute('UPDATE codings SET start = "end" + 5 WHERE id = ?', (coding,))
+    project.db.execute("PRAGMA ignore_check_constraints = OFF")
+    with pytest.raises(ProjectError, match=rf"coding {coding} of 'd1' spans \[\d+, \d+\), which does not fit") as caught:
+        project.add_documents(corpus({"d1": V2["d1"]}))
+    assert str(project.path) in str(caught.value) and "changed outside qualcode" in str(caught.value)
+    assert project.transcript("d1").text == D1  # the document was left as it was

@@ -8,11 +8,12 @@ What a .qdpx export holds:
   its definition as ``Description`` (inclusion, exclusion and examples follow as labelled paragraphs);
 - the codings placed in the current text, as ``Project.codings()`` gives them: the automatic coders'
   (user ``auto:<codebook>``; ``include_automatic=False`` leaves them out) and people's, accepted decisions
-  included. Each span is one ``PlainTextSelection`` holding a ``Coding`` per coder and code. Left out,
+  included. Each span and coder is one ``PlainTextSelection`` (its ``creatingUser`` that coder) holding a
+  ``Coding`` per code: peers such as QualCoder take a coding's coder from its selection. Left out,
   and counted in ``ExportSummary.left_out``: rejections, stale automatic codings (on a text that changed
   since their run) and human codings left unplaced by an edit;
-- one ``User`` per coder and memo author; memos as ``Notes``, referred to (``NoteRef``) from their coding,
-  document and/or code;
+- one ``User`` per coder and memo author, and per user an import brought (with or without codings); memos
+  as ``Notes``, referred to (``NoteRef``) from their coding, document and/or code;
 - participant attributes as ``Variables``, with one ``Case`` per document that has any.
 
 Positions count Unicode code points, as the standard says; ``positions="nvivo"`` counts UTF-16 units, as
@@ -21,7 +22,6 @@ NVivo does. GUIDs are stable: see :mod:`qualcode.exchange.guids`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -34,7 +34,7 @@ from typing import IO, Any
 from lxml import etree
 
 from qualcode.exchange.guids import Guids, coding_key, selection_key
-from qualcode.ingest.refi.model import describe
+from qualcode.ingest.refi.model import datetime_or_none, describe
 from qualcode.ingest.refi.positions import POSITIONS, exporter
 from qualcode.ingest.refi.writer import (
     PROJECT_NS,
@@ -49,9 +49,6 @@ from qualcode.model.version import __version__
 from qualcode.project.store import PLACED, Project
 
 __all__ = ["ExportSummary", "export_qdpx", "project_codes"]
-
-_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
-
 
 @dataclass
 class ExportSummary:
@@ -93,8 +90,8 @@ def project_codes(project: Project, guids: Guids, language: str | None = None) -
     """Every code of the project, in codebook order, with what its latest codebook says about it."""
     db = project.db
     info: dict[str, dict[str, Any]] = {}
-    for (content,) in db.execute("SELECT content FROM codebooks ORDER BY added, rowid"):
-        for code in json.loads(content).get("codes", []):
+    for _, content in project.codebook_contents():
+        for code in content.get("codes", []):
             info.pop(code["id"], None)
             info[code["id"]] = code
     ids = [r[0] for r in db.execute("SELECT id FROM codes ORDER BY id")]
@@ -111,10 +108,6 @@ def project_codes(project: Project, guids: Guids, language: str | None = None) -
             code.get("parent"), data=code,
         ))
     return out
-
-
-def _date(value: str | None) -> str | None:
-    return value if value and _DATETIME.match(value) else None
 
 
 def _decimal(value: float) -> str:
@@ -145,9 +138,15 @@ class _Export:
                 self.summary_left[reason] = self.summary_left.get(reason, 0) + 1
             else:
                 self.codings.append(r)
+        project.check_spans(self.codings, dict(self.db.execute("SELECT id, length(text) FROM documents").fetchall()))
         self.memos = self.db.execute(
             "SELECT id, author, text, created, document, code, coding FROM memos ORDER BY id").fetchall()
-        users = {r["coder"] for r in self.codings} | {m["author"] for m in self.memos}
+        # every coder and memo author, and the users an import brought, coding or not (nothing is lost)
+        remembered = {key for kind, key in self.guids.stored if kind == "user"}
+        users = {r["coder"] for r in rows} | remembered
+        if not include_automatic:
+            users = {u for u in users if not u.startswith("auto:")}
+        users |= {m["author"] for m in self.memos}
         self.users = {name: self.guids.guid("user", name) for name in sorted(users)}
 
     def build(self, name: str) -> tuple[etree._Element, dict[str, str], dict[str, int]]:
@@ -159,8 +158,9 @@ class _Export:
             "UNION ALL SELECT max(created) FROM memos") if d]
         root = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS})
         origin = f"qualcode {__version__}" + ("; positions in UTF-16 code units (NVivo)" if self.positions == "nvivo" else "")
-        for key, value in (("name", name), ("origin", origin), ("creationDateTime", _date(created[0] if created else None)),
-                           ("modifiedDateTime", _date(max(dates) if dates else None))):
+        for key, value in (("name", name), ("origin", origin),
+                           ("creationDateTime", datetime_or_none(created[0] if created else None)),
+                           ("modifiedDateTime", datetime_or_none(max(dates) if dates else None))):
             if value:
                 root.set(key, value)
         if self.users:
@@ -212,18 +212,19 @@ class _Export:
     def _selections(self, source: etree._Element, doc: Any, rows: list[Any],
                     note_refs: dict[tuple[str, Any], list[str]], counts: dict[str, int]) -> None:
         position = exporter(doc["text"], self.positions)  # type: ignore[arg-type]
-        groups: dict[str, tuple[int, int, list[Any]]] = {}
+        groups: dict[str, tuple[int, int, str, list[Any]]] = {}
         for row in rows:
+            span = (row["start"], row["end"], row["coder"])
             key = coding_key(row["id"], row["document"], row["coder"], row["code"])
             guid = self.guids.stored.get(("selection", key))
-            if guid is None or groups.get(guid, (row["start"], row["end"]))[:2] != (row["start"], row["end"]):
-                guid = self.guids.derived("selection", selection_key(doc["id"], row["start"], row["end"]))
-            groups.setdefault(guid, (row["start"], row["end"], []))[2].append(row)
-        for guid, (start, end, members) in sorted(groups.items(), key=lambda g: (g[1][0], g[1][1], g[0])):
+            if guid is None or groups.get(guid, (*span, []))[:3] != span:
+                guid = self.guids.derived("selection", selection_key(doc["id"], *span))
+            groups.setdefault(guid, (*span, []))[3].append(row)
+        for guid, (start, end, coder, members) in sorted(groups.items(), key=lambda g: (g[1][:3], g[0])):
             first = min(members, key=lambda r: (r["created"], r["id"]))
             selection = add(source, "PlainTextSelection", guid=guid, startPosition=str(position(start)),
-                            endPosition=str(position(end)), creatingUser=self.users[first["coder"]],
-                            creationDateTime=_date(first["created"]))
+                            endPosition=str(position(end)), creatingUser=self.users[coder],
+                            creationDateTime=datetime_or_none(first["created"]))
             counts["selections"] += 1
             written: set[str] = set()
             for row in sorted(members, key=lambda r: (r["coder"], r["code"], r["id"])):
@@ -234,7 +235,7 @@ class _Export:
                     continue
                 written.add(coding_guid)
                 coding = add(selection, "Coding", guid=coding_guid, creatingUser=self.users[row["coder"]],
-                             creationDateTime=_date(row["created"]))
+                             creationDateTime=datetime_or_none(row["created"]))
                 add(coding, "CodeRef", targetGUID=self.guids.guid("code", row["code"]))
                 for note in note_refs.get(("coding", row["id"]), []):
                     add(coding, "NoteRef", targetGUID=note)
@@ -286,7 +287,7 @@ class _Export:
             first_line = memo["text"].strip().split("\n", 1)[0]
             note = add(container, "Note", guid=self.guids.guid("note", str(memo["id"])),
                        name=first_line[:60] + ("…" if len(first_line) > 60 else ""),
-                       creatingUser=self.users[memo["author"]], creationDateTime=_date(memo["created"]))
+                       creatingUser=self.users[memo["author"]], creationDateTime=datetime_or_none(memo["created"]))
             add(note, "PlainTextContent", memo["text"])
 
 

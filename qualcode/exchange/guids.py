@@ -30,8 +30,9 @@ def coding_key(coding_id: int, document: str, coder: str, code: str) -> str:
     return _SEP.join((str(coding_id), document, coder, code))
 
 
-def selection_key(document: str, start: int, end: int) -> str:
-    return _SEP.join((document, str(start), str(end)))
+def selection_key(document: str, start: int, end: int, coder: str) -> str:
+    """The key of a selection: one per span and coder (a peer takes a coding's coder from its selection)."""
+    return _SEP.join((document, str(start), str(end), coder))
 
 
 class Guids:

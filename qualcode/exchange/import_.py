@@ -72,5 +72,6 @@ def import_qdc(path: str | os.PathLike[str], project: Project) -> ImportSummary:
     model = read_codebook_model(path)
     summary = ImportSummary(model.path, "qdc")
     summary.skipped += model.skipped
+    summary.warnings += model.warnings
     merge(model, project, summary, name=Path(model.path).stem)
     return summary

@@ -1,15 +1,19 @@
 """Writing a checked REFI-QDA file into a project, in one transaction (see :mod:`qualcode.exchange.import_`).
 
 Each kind of object is matched by GUID first (the ``refi_guids`` table and the GUIDs an export of this
-project derives), then by what it is (a document of the same name and text, a coding of the same coder,
-code and span, a memo of the same author and text). Matched objects are left as they are; new ones are
-added, with their GUIDs remembered so that a later export writes them back.
+project derives), then by what it is: a code of the same name and path (the names of its parents), a
+document of the same text (of the same name first), a coder of the same name, a coding of the same coder,
+code and span, a memo of the same author and text. A peer that writes new GUIDs at every export
+(QualCoder) thus merges into the objects it came from; the summary lists the codes and documents matched
+without a GUID. Matched objects are left as they are; new ones are added, with their GUIDs remembered so
+that a later export writes them back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +27,7 @@ from qualcode.ingest.refi.model import (
     RefiSelection,
     canon,
     coder_name,
+    datetime_or_none,
     document_id,
     unique,
 )
@@ -30,7 +35,6 @@ from qualcode.project.store import Project
 
 __all__ = ["ImportSummary", "merge"]
 
-_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 _SEP = "\x1f"
 
 
@@ -50,14 +54,17 @@ class ImportSummary:
     sources_added: list[str] = field(default_factory=list)
     sources_existing: list[str] = field(default_factory=list)
     sources_skipped: list[str] = field(default_factory=list)
+    sources_matched_by_text: list[str] = field(default_factory=list)  # of unknown GUID, matched by their text
     codes_added: list[str] = field(default_factory=list)
     codes_existing: int = 0
+    codes_matched_by_name: list[str] = field(default_factory=list)  # of unknown GUID, matched by name and path
     users: dict[str, str] = field(default_factory=dict)  # REFI user name -> coder
     codings_added: int = 0
     codings_existing: int = 0
     codings_skipped: int = 0
     notes_added: int = 0
     notes_existing: int = 0
+    notes_from_descriptions: int = 0  # of notes_added: descriptions of sources and selections
     attributes_set: int = 0
     conflicts: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -67,13 +74,15 @@ class ImportSummary:
         if self.format == "qdc":
             return "\n".join([f"Imported from {self.path}: {len(self.codes_added)} codes added ({self.codes_existing} "
                               "already there).", *(f"not imported: {s}" for s in self.skipped),
-                              *(f"conflict: {c}" for c in self.conflicts)])
+                              *(f"conflict: {c}" for c in self.conflicts), *(f"warning: {w}" for w in self.warnings)])
         lines = [
             f"Imported from {self.path}: {len(self.sources_added)} sources added"
             f" ({len(self.sources_existing)} already there, {len(self.sources_skipped)} skipped), "
             f"{len(self.codes_added)} codes added ({self.codes_existing} already there), "
             f"{self.codings_added} codings added ({self.codings_existing} already there), "
-            f"{self.notes_added} notes added, {self.attributes_set} attribute values set."
+            f"{self.notes_added} notes added"
+            f"{f' ({self.notes_from_descriptions} from descriptions)' if self.notes_from_descriptions else ''}, "
+            f"{self.attributes_set} attribute values set."
         ]
         if self.format == "qdpx" and self.selections:
             units = "UTF-16 units (NVivo)" if self.positions == "nvivo" else "code points"
@@ -82,6 +91,11 @@ class ImportSummary:
                 f"{self.selections} selections start and end on word boundaries "
                 f"({self.word_boundaries.get('codepoints', 0)} as code points, "
                 f"{self.word_boundaries.get('nvivo', 0)} as UTF-16 units).")
+        if self.codes_matched_by_name or self.sources_matched_by_text:
+            lines.append(
+                f"Matched without a known GUID (the file's GUIDs are not this project's, as when a program writes "
+                f"new ones at every export): {len(self.codes_matched_by_name)} codes by name and path, "
+                f"{len(self.sources_matched_by_text)} sources by their text.")
         if self.users:
             lines.append("Users: " + ", ".join(f"{k!r} -> coder {v!r}" for k, v in self.users.items()) + ".")
         lines += [f"skipped source: {s}" for s in self.sources_skipped]
@@ -133,22 +147,26 @@ class _Merge:
         return out
 
     def _codes(self) -> dict[str, str]:
-        """Canonical code GUID -> code id; new codes are added with a codebook holding them."""
+        """Canonical code GUID -> code id; new codes are added with a codebook holding them.
+
+        A code whose GUID the project does not know is the project's code of the same name and path (the
+        names of its parents), else of the same name where only one code of the project and of the file
+        has it: a peer that regenerates GUIDs at every export (QualCoder) merges into the codes it had."""
         from qualcode.ingest.refi.qdc import codebook_from_refi
 
         ours = {c.id: c for c in project_codes(self.project, self.guids)}
         lookup = self.guids.lookup("code", ours)
-        known = {}
+        known = {canon(c.guid): lookup[canon(c.guid)] for c in self.m.codes if canon(c.guid) in lookup}
+        self._match_codes_by_name(ours, known)
         for code in self.m.codes:
-            local = lookup.get(canon(code.guid))
+            local = known.get(canon(code.guid))
             if local is None:
                 continue
-            known[canon(code.guid)] = local
             self.s.codes_existing += 1
             mine = ours[local]
-            parent = lookup.get(code.parent or "")
+            parent = known.get(code.parent or "")
             differences = [what for what, same in (
-                ("name", code.name == mine.name), ("description", code.description.strip() == mine.description),
+                ("name", code.name == mine.name), ("description", code.description.strip() == mine.description.strip()),
                 ("parent", parent == (mine.parent if mine.parent in ours else None)),
             ) if not same]
             if differences:
@@ -167,12 +185,53 @@ class _Merge:
             self.s.codes_added += [c.id for c in new]
         return ids
 
+    def _match_codes_by_name(self, ours: dict[str, Any], known: dict[str, str]) -> None:
+        """Add to ``known`` the file's codes of unknown GUID that name a code of the project (see :meth:`_codes`)."""
+        theirs = {canon(c.guid): c for c in self.m.codes}
+
+        def path(key: str, codes: dict[str, Any], parent: Any) -> tuple[str, ...]:
+            names, seen = [], set()
+            while key in codes and key not in seen:
+                seen.add(key)
+                names.append(codes[key].name.strip())
+                key = parent(codes[key])
+            return tuple(reversed(names))
+
+        claimed = set(known.values())
+        by_path: dict[tuple[str, ...], deque[str]] = {}
+        by_name: dict[str, list[str]] = {}
+        for local in ours:
+            if local not in claimed:
+                by_path.setdefault(path(local, ours, lambda c: c.parent), deque()).append(local)
+                by_name.setdefault(ours[local].name.strip(), []).append(local)
+        in_file: dict[str, int] = {}
+        for code in self.m.codes:
+            in_file[code.name.strip()] = in_file.get(code.name.strip(), 0) + 1
+        for code in self.m.codes:
+            guid, name = canon(code.guid), code.name.strip()
+            if guid in known:
+                continue
+            same = by_path.get(path(guid, theirs, lambda c: c.parent), deque())
+            while same and same[0] in claimed:  # each code is passed over once: linear
+                same.popleft()
+            candidates = [same[0]] if same else []
+            if not candidates and in_file[name] == 1 and len(by_name.get(name, [])) == 1:
+                candidates = [c for c in by_name[name] if c not in claimed]  # moved to another parent
+            if candidates:
+                known[guid] = candidates[0]
+                claimed.add(candidates[0])
+                self.s.codes_matched_by_name.append(candidates[0])
+                self._keep("code", candidates[0], code.guid)
+
     def _store_codebook(self, book: Any, ours: dict[str, Any], new: set[str]) -> None:
         """Store the new codes as a codebook, with the project's own version of the existing codes above them."""
         keep = set(new)
+        parents = {c.id: c.parent for c in book.codes}  # Codebook.ancestors looks each code up: quadratic here
         for code in book.codes:
-            if code.id in new:
-                keep.update(book.ancestors(code.id))
+            parent = code.parent if code.id in new else None
+            while parent in parents and parent not in keep:
+                keep.add(parent)
+                parent = parents[parent]
         entries = []
         for code, entry in zip(book.codes, book.to_dict()["codes"], strict=True):
             if code.id in new:
@@ -203,8 +262,12 @@ class _Merge:
         ids = [r[0] for r in self.db.execute("SELECT id FROM documents")]
         lookup = self.guids.lookup("source", ids)
         taken = set(ids)
+        by_hash: dict[str, deque[str]] = {}  # content_hash (SHA-256 of the UTF-8 text) -> document ids
+        for doc, content_hash in self.db.execute("SELECT id, content_hash FROM documents ORDER BY id"):
+            by_hash.setdefault(content_hash, deque()).append(doc)
+        claimed = {lookup[canon(s.guid)] for s in self.m.sources if canon(s.guid) in lookup}
         out: dict[str, tuple[str, str]] = {}
-        new = []
+        new: set[str] = set()
         for source in self.m.sources:
             guid = canon(source.guid)
             if source.skipped or source.text is None:
@@ -212,8 +275,11 @@ class _Merge:
                 continue
             local = lookup.get(guid)
             wanted = document_id(source.name)
-            if local is None and wanted in taken and self._text(wanted) == source.text and wanted not in new:
-                local = wanted  # the same document under another GUID
+            if local is None:  # the same document under another GUID: the same name and text, else the same text
+                local = self._same_text(source.text, wanted, by_hash, claimed, new)
+                if local is not None:
+                    claimed.add(local)
+                    self.s.sources_matched_by_text.append(local)
             if local is not None:
                 if self._text(local) != source.text:
                     count = len(source.codings) + sum(len(s.codings) for s in source.selections)
@@ -228,7 +294,7 @@ class _Merge:
                 continue
             doc = unique(wanted, taken.__contains__)
             taken.add(doc)
-            new.append(doc)
+            new.add(doc)
             if doc != wanted:
                 self.s.warnings.append(f"source {source.name!r} became document {doc!r}: {wanted!r} was taken.")
             metadata = {"source": f"{self.m.path}#{source.name}", "format": "refi-qda", "encoding": "utf-8",
@@ -239,6 +305,18 @@ class _Merge:
             self._keep("source", doc, source.guid)
             out[guid] = (doc, source.text)
         return out
+
+    def _same_text(self, text: str, wanted: str, by_hash: dict[str, deque[str]], *taken: set[str]) -> str | None:
+        """The project's document ``wanted`` if it holds ``text``, else the first other one that does (a text
+        of only whitespace is matched by name only); None if all of them are ``taken`` (matched or added)."""
+        if not any(wanted in t for t in taken) and self._text(wanted) == text:
+            return wanted
+        if not text.strip():
+            return None
+        same = by_hash.get(hashlib.sha256(text.encode("utf-8")).hexdigest(), deque())
+        while same and any(same[0] in t for t in taken):  # each document is passed over once: linear
+            same.popleft()
+        return same[0] if same and self._text(same[0]) == text else None
 
     def _text(self, document: str) -> str | None:
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (document,)).fetchone()
@@ -290,6 +368,9 @@ class _Merge:
             doc, text = documents[canon(source.guid)]
             for note in source.notes:
                 targets.setdefault(note, []).append(("source", doc))
+            if source.description:  # the document's memo
+                author = self.coders.get(source.user or "", "refi")
+                self._memo(None, source.description, author, source.created, ("source", doc), description=True)
             whole = RefiSelection(source.guid + ":whole", 0, len(text), source.user, source.created,
                                   codings=source.codings)
             for selection in [*source.selections, *([whole] if source.codings and text else [])]:
@@ -327,7 +408,7 @@ class _Merge:
             else:
                 self._keep("coding", coding_key(existing, doc, coder, code), coding.guid)
             return existing
-        created = coding.created if coding.created and _DATETIME.match(coding.created) else self.now
+        created = datetime_or_none(coding.created) or self.now
         cursor = self.db.execute(
             'INSERT INTO codings (document, coder, code, start, "end", text, status, created) '
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -337,7 +418,7 @@ class _Merge:
         key = coding_key(row_id, doc, coder, code)
         self.remember.append(("coding", key, coding.guid))
         if not selection.guid.endswith(":whole"):
-            derived = self.guids.derived("selection", selection_key(doc, selection.start, selection.end))
+            derived = self.guids.derived("selection", selection_key(doc, selection.start, selection.end, coder))
             if canon(derived) != canon(selection.guid):
                 self.remember.append(("selection", key, selection.guid))
         by_guid[canon(coding.guid)] = row_id
@@ -351,7 +432,7 @@ class _Merge:
         """A selection's own description (ATLAS.ti's quotation comment) becomes a memo."""
         author = self.coders.get(selection.user or "", "refi")
         self._memo(None, selection.description, author, selection.created, ("coding", coding, doc, None)
-                   if coding else ("source", doc))
+                   if coding else ("source", doc), description=True)
 
     def _notes(self, targets: dict[str, list[tuple[Any, ...]]]) -> None:
         ids = [str(r[0]) for r in self.db.execute("SELECT id FROM memos")]
@@ -373,7 +454,8 @@ class _Merge:
             author = self.coders.get(note.user or "", "refi")
             self._memo(note.guid, note.text, author, note.created, *where)
 
-    def _memo(self, guid: str | None, text: str, author: str, created: str | None, *where: tuple[Any, ...]) -> None:
+    def _memo(self, guid: str | None, text: str, author: str, created: str | None, *where: tuple[Any, ...],
+              description: bool = False) -> None:
         document = code = coding = None
         for target in where:
             if target[0] == "coding" and target[1] is not None:
@@ -393,10 +475,11 @@ class _Merge:
             if guid:
                 self._keep("note", str(duplicate[0]), guid)
             return
-        created = created if created and _DATETIME.match(created) else self.now
+        created = datetime_or_none(created) or self.now
         cursor = self.db.execute(
             "INSERT INTO memos (author, text, created, document, code, coding) VALUES (?, ?, ?, ?, ?, ?)",
             (author, text, created, document, code, coding))
         self.s.notes_added += 1
+        self.s.notes_from_descriptions += description
         if guid:
             self.remember.append(("note", str(cursor.lastrowid), guid))

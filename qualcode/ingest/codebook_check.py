@@ -7,6 +7,7 @@ spaCy nor pandas, so ``qualcode codebook check`` starts fast.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import reprlib
 from collections.abc import Iterable
@@ -201,7 +202,8 @@ def validate_codebook(data: Any, *, source: str | None = None) -> list[Problem]:
     problems = [Problem(m, source, getattr(m, "line", None) or 1) for m in unknown_keys(data, _TOP_KEYS, "the codebook")]
     if "version" not in data:
         problems.append(Problem("has no 'version' field; add e.g. 'version: 1' at the top.", source, 1))
-    elif isinstance(data["version"], bool) or not isinstance(data["version"], str | int | float):
+    elif isinstance(data["version"], bool) or not isinstance(data["version"], str | int | float) or (
+            isinstance(data["version"], float) and not math.isfinite(data["version"])):
         problems.append(Problem(f"version {show(data['version'])} must be a number or a short text such as "
                                 "'1' or '2024-05'.", source, 1))
     for key in ("name", "description"):

@@ -39,6 +39,20 @@ def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+_MAX_DIGITS = 100
+
+
+def _int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    """An integer of at most 100 digits: Python refuses to read one of over 4,300 (a crafted ``version:``)."""
+    digits = sum(ch.isalnum() for ch in node.value)
+    if digits > _MAX_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of {digits} digits ({node.value[:12]}...); write at most {_MAX_DIGITS}, or quote "
+            "it to make it text", node.start_mark)
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _int)
 
 
 def default_codebook() -> Codebook:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import json
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualcode.analysis.evaluation import Evaluation
+    from qualcode.model.codebook import Codebook
     from qualcode.model.results import CodingResult
 
 __all__ = [
@@ -184,7 +184,7 @@ def _codes(
             "WHERE coalesce(r.coder = ?, 1) ORDER BY r.id DESC LIMIT 1",
             (auto_coder,),
         ).fetchone()
-        order = [c["id"] for c in json.loads(row[0])["codes"]] if row else []
+        order = [c.id for c in _stored_codebook(project, row[0]).codes] if row else []
         codes = [c for c in order if c in known] + [c for c in known if c not in order]
     codes = list(dict.fromkeys(codes))
     for code in codes:
@@ -556,7 +556,6 @@ def project_result(project: Project, *, coder: str | None = None, unit: str = "p
     ``coder`` is a person's name or an automatic coder (``auto:<codebook>``; by default the one that ran
     last). Each coding counts for the ``unit`` segment holding its start; its evidence is its own span.
     """
-    from qualcode.ingest.codebook_io import codebook_from_dict
     from qualcode.model.codebook import Code, Codebook
     from qualcode.model.results import CodedDocument, Evidence, build_result
 
@@ -570,7 +569,7 @@ def project_result(project: Project, *, coder: str | None = None, unit: str = "p
     row = project.db.execute(
         "SELECT b.content FROM runs r JOIN codebooks b ON b.hash = r.codebook_hash ORDER BY r.id DESC LIMIT 1"
     ).fetchone()
-    book = codebook_from_dict(json.loads(row[0])) if row else Codebook("project", [])
+    book = _stored_codebook(project, row[0]) if row else Codebook("project", [])
     extra = [Code(c) for c in dict.fromkeys(codings["code"]) if c not in book]
     book = Codebook(book.name, [*book.codes, *extra], book.version, book.description)
     documents = []
@@ -588,3 +587,17 @@ def project_result(project: Project, *, coder: str | None = None, unit: str = "p
                 )
         documents.append(CodedDocument(transcript, segments, evidence))
     return build_result(documents, codebook=book, unit=unit, coder=coder)
+
+
+def _stored_codebook(project: Project, content: str) -> Codebook:
+    """A codebook as the project stores it; ProjectError naming the file when the row is damaged."""
+    from qualcode.ingest.codebook_io import codebook_from_dict
+    from qualcode.model.errors import CodebookError
+    from qualcode.project.store import damaged
+
+    data = project.stored_json(content, "a stored codebook")
+    try:
+        return codebook_from_dict(data)
+    except CodebookError as exc:
+        raise damaged(project.path, f"codebook {str(data.get('name'))[:40]!r}",
+                      "; ".join(p.message for p in exc.problems[:3])) from None

@@ -20,7 +20,7 @@ import os
 import re
 import signal
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,7 +40,7 @@ __all__ = ["Project", "ProjectError", "ProjectSummary", "code_into_project", "op
 
 SCHEMA_VERSION = 1
 KILL_ENV = "QUALCODE_TEST_KILL_AT"
-CODE_ID = re.compile(r"^[A-Za-z][\w.-]*$")
+CODE_ID = re.compile(r"[A-Za-z][\w.-]*")  # matched whole (fullmatch): "trust\n" is not an id
 PLACED = ("auto", "coded", "moved", "fuzzy")
 # fmt: off
 CODING_FRAME = ["document", "coder", "code", "start", "end", "text", "unit", "segment_id", "status", "rule",
@@ -123,6 +123,15 @@ class ProjectSummary:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def damaged(path: Any, where: str, problem: str) -> ProjectError:
+    """The error for a project file holding what qualcode never writes (changed outside qualcode, or corrupt)."""
+    return ProjectError(
+        f"{path}: {where} holds what qualcode never writes ({problem}): the file was changed outside qualcode or "
+        "is damaged. Restore it from a backup; a document's row is also rewritten by coding its file into the "
+        "project again."
+    )
 
 
 def _hash(text: str) -> str:
@@ -222,6 +231,8 @@ class Project:
             raise ProjectError(
                 f"{self.path}: is an SQLite file but not a qualcode project (no schema_version). {hint}"
             )
+        if not (isinstance(version[0], str) and version[0].isascii() and version[0].isdigit() and len(version[0]) < 10):
+            raise damaged(self.path, "the schema_version", f"{str(version[0])[:20]!r} is not a version number")
         if int(version[0]) > SCHEMA_VERSION:
             raise ProjectError(
                 f"{self.path}: was written by a newer qualcode (project schema version {version[0]}; this version "
@@ -272,6 +283,46 @@ class Project:
                 ) from exc
             raise
 
+    def stored_json(self, value: Any, where: str, kind: type = dict) -> Any:
+        """A JSON column as qualcode wrote it: a ``kind`` (dict or list); ProjectError naming the file and
+        ``where`` (e.g. "document 'd1', column metadata") when the column is not valid JSON, is nested too
+        deeply, holds a number too long to read, or is not a ``kind``."""
+        try:
+            data = json.loads(value)
+        except RecursionError:
+            raise damaged(self.path, where, "JSON nested too deeply to read") from None
+        except (TypeError, ValueError) as exc:
+            raise damaged(self.path, where, f"not valid JSON: {str(exc)[:120]}") from None
+        if not isinstance(data, kind):
+            raise damaged(self.path, where, f"a JSON {type(data).__name__}, not a {kind.__name__}")
+        return data
+
+    def check_spans(self, rows: Iterable[Any], lengths: Mapping[str, int]) -> None:
+        """Raise ProjectError naming every coding of ``rows`` (with ``id, document, start, end``) whose span
+        does not fit the text of its document (``lengths``: document -> characters): reversed, empty,
+        outside the text, or not whole numbers, as only a change made outside qualcode can leave them."""
+        problems = []
+        for r in rows:
+            start, end, length = r["start"], r["end"], lengths.get(r["document"])
+            if length is not None and not (type(start) is int and type(end) is int and 0 <= start < end <= length):
+                problems.append(f"{self.path}: coding {r['id']} of {r['document']!r} spans [{start!r}, {end!r}), "
+                                f"which does not fit its text ({length} characters)")
+        if problems:
+            shown = [*problems[:20], *([f"... and {len(problems) - 20} more such codings"] if len(problems) > 20 else [])]
+            shown[-1] += ": the file was changed outside qualcode or is damaged. Restore it from a backup."
+            raise ProjectError(shown)
+
+    def codebook_contents(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(hash, content)`` of every stored codebook, oldest first, each checked (see :meth:`stored_json`)."""
+        out = []
+        for digest, name, content in self.db.execute("SELECT hash, name, content FROM codebooks ORDER BY added, rowid"):
+            data = self.stored_json(content, f"codebook {name!r}", dict)
+            if not isinstance(data.get("codes", []), list) or not all(
+                    isinstance(c, dict) and isinstance(c.get("id"), str) for c in data.get("codes", [])):
+                raise damaged(self.path, f"codebook {name!r}", "its codes are not a list of codes with ids")
+            out.append((digest, data))
+        return out
+
     # -- documents ---------------------------------------------------------------------------------------
 
     def documents(self) -> pd.DataFrame:
@@ -282,7 +333,7 @@ class Project:
         for r in self.db.execute(
             "SELECT id, length(text), content_hash, metadata FROM documents ORDER BY id"
         ):
-            meta = json.loads(r[3])
+            meta = self.stored_json(r[3], f"document {r[0]!r}, column metadata")
             rows.append(
                 {
                     "document": r[0],
@@ -301,8 +352,15 @@ class Project:
         ).fetchone()
         if row is None:
             raise ProjectError(self._unknown_document(document))
-        spans = [Span(s, e, kind, label, data) for s, e, kind, label, data in json.loads(row["spans"])]
-        return Transcript(document, row["text"], spans, json.loads(row["metadata"]))
+        where = f"document {document!r}, column spans"
+        spans = []
+        for item in self.stored_json(row["spans"], where, list):
+            if not (isinstance(item, list) and len(item) == 5 and all(type(x) is int for x in item[:2])
+                    and 0 <= item[0] <= item[1] <= len(row["text"]) and isinstance(item[2], str)
+                    and isinstance(item[3], str | None) and isinstance(item[4], dict)):
+                raise damaged(self.path, where, f"{str(item)[:60]} is not a span of its text")
+            spans.append(Span(*item))
+        return Transcript(document, row["text"], spans, self.stored_json(row["metadata"], f"document {document!r}, column metadata"))
 
     def segments(self, document: str, unit: str = "paragraph") -> list[Segment]:
         """The coding units of ``document`` (``segment_id`` counts from 1), to code a segment by its id."""
@@ -488,10 +546,11 @@ class Project:
         """Place again the human codings and decisions of a document whose text changed."""
         db = self.db
         rows = db.execute(
-            'SELECT id, start, "end", text, status, unit, segment_id FROM codings '
+            'SELECT id, document, start, "end", text, status, unit, segment_id FROM codings '
             "WHERE document = ? AND coder NOT LIKE 'auto:%' ORDER BY id",
             (t.id,),
         ).fetchall()
+        self.check_spans(rows, {t.id: len(old_text)})
         spans = [(r["start"], r["end"], r["text"], r["status"] != "unplaced") for r in rows]
         placements = relocate(old_text, t.text, spans, threshold=self.fuzzy_threshold)
         units: dict[str, dict[tuple[int, int], int]] = {}
@@ -651,7 +710,7 @@ class Project:
     ) -> _Where:
         """Validate a coding request, reporting every problem at once; return where it applies."""
         problems = _coder_problems(coder)
-        if not isinstance(code, str) or not CODE_ID.match(code):
+        if not isinstance(code, str) or not CODE_ID.fullmatch(code):
             problems.append(
                 f"Code id {code!r} is not valid: it must start with a letter and hold only letters, "
                 "digits, '_', '.' or '-' (e.g. 'turnover' or 'temps.duree')."
@@ -742,7 +801,7 @@ class Project:
             and self.db.execute("SELECT 1 FROM documents WHERE id = ?", (document,)).fetchone() is None
         ):
             problems.append(self._unknown_document(document))
-        if code is not None and not CODE_ID.match(str(code)):
+        if code is not None and not CODE_ID.fullmatch(str(code)):
             problems.append(
                 f"Code id {code!r} is not valid: it must start with a letter and hold only letters, "
                 "digits, '_', '.' or '-'."

@@ -25,9 +25,11 @@ __all__ = [
     "canon",
     "code_id",
     "coder_name",
+    "datetime_or_none",
     "describe",
     "document_id",
     "parse_description",
+    "plain_name",
     "unique",
 ]
 
@@ -82,6 +84,7 @@ class RefiSource:
     values: dict[str, Any] = field(default_factory=dict)  # canonical variable GUID -> value
     user: str | None = None
     created: str | None = None
+    description: str = ""  # the document's memo
 
 
 @dataclass
@@ -146,6 +149,30 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates and their ends
+
+
+def plain_name(name: str, what: str, warnings: list[str]) -> str:
+    """``name`` without bidirectional control characters, which would make a listing show another name
+    (``"e1\u202egpj.exe"`` shows as ``e1exe.jpg``); a warning naming ``what`` is added when there were any."""
+    if not _BIDI.search(name):
+        return name
+    plain = _BIDI.sub("", name)
+    found = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in _BIDI.findall(name)}))
+    warnings.append(f"{what} {name!r} holds bidirectional control characters ({found}), which would make "
+                    f"listings show another name; they were removed: {plain!r}.")
+    return plain
+
+
+_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+
+
+def datetime_or_none(value: str | None) -> str | None:
+    """``value`` if it is a whole xsd:dateTime (``2021-03-04T05:06:07Z``; nothing after it, not even a
+    newline), else None."""
+    return value if value and _DATETIME.fullmatch(value) else None
+
+
 def code_id(name: str) -> str:
     """A valid qualcode code id for a REFI code name: ``"1. Oltás típusa"`` -> ``"c_1_Oltas_tipusa"``,
     ATLAS.ti's ``"Coke::diet Coke"`` -> ``"Coke.diet_Coke"``."""
@@ -188,18 +215,28 @@ _LABELS = (("inclusion", "Inclusion: "), ("exclusion", "Exclusion: "), ("example
 
 
 def describe(definition: str, inclusion: str = "", exclusion: str = "", examples: tuple[str, ...] = ()) -> str:
-    """A code's REFI Description: the definition, then labelled paragraphs (``Inclusion: ...``)."""
-    parts = [definition.strip()] if definition.strip() else []
-    parts += [f"Inclusion: {inclusion.strip()}"] if inclusion.strip() else []
-    parts += [f"Exclusion: {exclusion.strip()}"] if exclusion.strip() else []
-    parts += [f"Example: {e.strip()}" for e in examples if e.strip()]
-    return "\n\n".join(parts)
+    """A code's REFI Description: the definition, then labelled paragraphs (``Inclusion: ...``).
+
+    Each part is trimmed, except the whitespace before the definition and after the last part, which is
+    kept: a description read by :func:`parse_description` comes back exactly as it was written."""
+    parts = [(label, value) for label, value in (
+        ("", definition), ("Inclusion: ", inclusion), ("Exclusion: ", exclusion),
+        *(("Example: ", e) for e in examples)) if value.strip()]
+    out = []
+    for n, (label, value) in enumerate(parts):
+        lead = value[:len(value) - len(value.lstrip())] if n == 0 and not label else ""
+        trail = value[len(value.rstrip()):] if n == len(parts) - 1 else ""
+        out.append(f"{label}{lead}{value.strip()}{trail}")
+    return "\n\n".join(out)
 
 
 def parse_description(text: str) -> dict[str, Any]:
-    """The reverse of :func:`describe`: ``definition``, ``inclusion``, ``exclusion``, ``examples``."""
+    """The reverse of :func:`describe`: ``definition``, ``inclusion``, ``exclusion``, ``examples``, such that
+    :func:`describe` gives ``text`` back (line endings made ``\n``); a text it would not give back exactly
+    is kept whole as the definition."""
+    text = text.replace("\r\n", "\n")
     out: dict[str, Any] = {"definition": [], "inclusion": "", "exclusion": "", "examples": []}
-    for paragraph in text.replace("\r\n", "\n").split("\n\n"):
+    for paragraph in text.strip().split("\n\n"):
         for key, label in _LABELS:
             if paragraph.startswith(label) and paragraph[len(label):].strip():
                 value = paragraph[len(label):].strip()
@@ -213,4 +250,15 @@ def parse_description(text: str) -> dict[str, Any]:
         else:
             out["definition"].append(paragraph)
     out["definition"] = "\n\n".join(out["definition"]).strip()
+    order = [k for k in ("definition", "inclusion", "exclusion") if out[k]] + (["examples"] if out["examples"] else [])
+    if order:  # the whitespace around the whole text goes to its first and last parts
+        if order[0] == "definition":
+            out["definition"] = text[:len(text) - len(text.lstrip())] + out["definition"]
+        trail = text[len(text.rstrip()):]
+        if order[-1] == "examples":
+            out["examples"][-1] += trail
+        else:
+            out[order[-1]] += trail
+    if describe(out["definition"], out["inclusion"], out["exclusion"], tuple(out["examples"])) != text:
+        out = {"definition": text, "inclusion": "", "exclusion": "", "examples": []}
     return out

@@ -9,6 +9,7 @@ as the code's name), nesting becomes ``parent``, ``Description`` the definition 
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -44,6 +45,7 @@ def codebook_from_refi(
     ids: dict[str, str] = dict(known or {})
     used = set(taken or ()) | set(ids.values())
     entries: list[dict[str, Any]] = []
+    written: set[str] = set()
     for code in codes:
         guid = canon(code.guid)
         parent = ids.get(code.parent) if code.parent else None
@@ -58,7 +60,8 @@ def codebook_from_refi(
             entry["parent"] = parent
         if code.color:
             entry["color"] = code.color
-        if not any(e["id"] == entry["id"] for e in entries):
+        if entry["id"] not in written:  # a set: a list searched for each code was quadratic
+            written.add(entry["id"])
             entries.append(entry)
     data = {"version": "1", "name": name, "codes": entries}
     return codebook_from_dict(data, source=source), ids
@@ -73,9 +76,11 @@ def read_qdc(path: str | os.PathLike[str]) -> Codebook:
     """
     try:
         model = read_codebook_model(path)
-        return codebook_from_refi(model.codes, Path(path).stem, source=str(path))[0]
     except RefiError as exc:
         raise CodebookError([Problem(p, exc.path) for p in exc.problems]) from exc
+    for warning in model.warnings:
+        logging.getLogger("qualcode").warning("%s: %s", path, warning)
+    return codebook_from_refi(model.codes, Path(path).stem, source=str(path))[0]
 
 
 def codebook_codes(codebook: Codebook, language: str | None = None) -> list[ExportCode]:

@@ -24,6 +24,7 @@ from qualcode.ingest.refi.model import (
     RefiSource,
     RefiVariable,
     canon,
+    plain_name,
 )
 from qualcode.ingest.refi.positions import POSITIONS, Offsets, on_word_boundaries
 from qualcode.model.errors import RefiError
@@ -61,7 +62,7 @@ def read_codebook_model(path: str | Path) -> RefiProject:
     model = RefiProject(str(path), name=path.stem, origin=root.get("origin", ""))
     problems: list[str] = []
     codes = root.find(f"{{{ns}}}Codes")
-    model.codes = _codes(codes, ns, None, problems) if codes is not None else []
+    model.codes = _codes(codes, ns, None, problems, model.warnings) if codes is not None else []
     sets = root.findall(f"{{{ns}}}Sets/{{{ns}}}Set")
     if sets:
         model.skipped.append(f"{len(sets)} set(s) of codes (qualcode has no sets; the codes are imported)")
@@ -96,18 +97,20 @@ def _text(element: etree._Element | None, ns: str, name: str) -> str:
     return (found.text or "") if found is not None else ""
 
 
-def _codes(parent: etree._Element, ns: str, parent_guid: str | None, problems: list[str]) -> list[RefiCode]:
+def _codes(parent: etree._Element, ns: str, parent_guid: str | None, problems: list[str],
+           warnings: list[str]) -> list[RefiCode]:
     out: list[RefiCode] = []
     for element in parent.findall(f"{{{ns}}}Code"):
         guid, name = element.get("guid"), element.get("name")
         if not guid or name is None:
             problems.append(f"a code has no {'guid' if not guid else 'name'} (name {name!r}, guid {guid!r}).")
             continue
+        name = plain_name(name, "code", warnings)
         color = _color(element.get("color"))
-        code = RefiCode(guid, name, _text(element, ns, "Description").strip(), color, parent_guid,
+        code = RefiCode(guid, name, _text(element, ns, "Description"), color, parent_guid,
                         element.get("isCodable", "true").strip().lower() in ("true", "1"),
                         [canon(n.get("targetGUID", "")) for n in element.findall(f"{{{ns}}}NoteRef")])
-        out += [code, *_codes(element, ns, canon(guid), problems)]
+        out += [code, *_codes(element, ns, canon(guid), problems, warnings)]
     return out
 
 
@@ -141,12 +144,18 @@ class _Reader:
         m, root, q = self.model, self.root, self.q
         for user in root.findall(f"{q('Users')}/{q('User')}"):
             guid = user.get("guid", "")
-            m.users[canon(guid)] = user.get("name") or user.get("id") or ""
+            m.users[canon(guid)] = plain_name(user.get("name") or user.get("id") or "", "user", m.warnings)
             m.user_guids[canon(guid)] = guid
         codebook = root.find(f"{q('CodeBook')}/{q('Codes')}")
-        m.codes = _codes(codebook, self.ns, None, self.problems) if codebook is not None else []
-        m.variables = [RefiVariable(v.get("guid", ""), v.get("name", ""), v.get("typeOfVariable", "Text"))
+        m.codes = _codes(codebook, self.ns, None, self.problems, m.warnings) if codebook is not None else []
+        m.variables = [RefiVariable(v.get("guid", ""), plain_name(v.get("name", ""), "variable", m.warnings),
+                                    v.get("typeOfVariable", "Text"))
                        for v in root.findall(f"{q('Variables')}/{q('Variable')}")]
+        if _text(root, self.ns, "Description").strip():
+            m.skipped.append("the project's description (a qualcode project has no place for it)")
+        for v in root.findall(f"{q('Variables')}/{q('Variable')}"):
+            if _text(v, self.ns, "Description").strip():
+                m.skipped.append(f"variable {v.get('name')!r}: its description (attributes have none)")
         m.cases = [self._case(c) for c in root.findall(f"{q('Cases')}/{q('Case')}")]
         m.notes = [self._note(n) for n in root.findall(f"{q('Notes')}/{q('Note')}")]
         sources = root.find(q("Sources"))
@@ -184,7 +193,10 @@ class _Reader:
         q = self.q
         if element.findall(q("SelectionRef")) or element.findall(q("CodeRef")):
             self.model.skipped.append(f"case {element.get('name')!r}: its code and selection references")
-        return RefiCase(element.get("guid", ""), element.get("name") or "", self._values(element),
+        if _text(element, self.ns, "Description").strip():
+            self.model.skipped.append(f"case {element.get('name')!r}: its description (attributes have none)")
+        return RefiCase(element.get("guid", ""), plain_name(element.get("name") or "", "case", self.model.warnings),
+                        self._values(element),
                         [canon(s.get("targetGUID", "")) for s in element.findall(q("SourceRef"))])
 
     def _note(self, element: etree._Element) -> RefiNote:
@@ -201,7 +213,8 @@ class _Reader:
 
     def _source(self, element: etree._Element) -> None:
         kind = etree.QName(element).localname
-        source = RefiSource(element.get("guid", ""), element.get("name") or "", kind, user=_user(element),
+        name = plain_name(element.get("name") or "", "source", self.model.warnings)
+        source = RefiSource(element.get("guid", ""), name, kind, user=_user(element),
                             created=element.get("creationDateTime"))
         self.model.sources.append(source)
         coded = len(element.findall(f".//{self.q('Coding')}"))
@@ -210,6 +223,7 @@ class _Reader:
             source.skipped = ("qualcode imports text sources only" if kind in _MEDIA else "unknown source type") + lost
             return
         source.notes = self._note_refs(element)
+        source.description = _text(element, self.ns, "Description").strip()
         source.values = self._values(element)
         source.codings = [self._coding(c, source.user) for c in element.findall(self.q("Coding"))]
         text = self._source_text(element, source)
