@@ -186,9 +186,9 @@ def code(
             client.close()
     if run.project_error is not None:
         _echo_err(f"error: {run.project_error}")
-    elif run.project is not None:
+    elif run.project is not None and project is not None:  # a project summary only for --project
         _project_summary(project, run.project)
-    if run.out is not None:
+    if run.out is not None and out is not None:  # outputs only for --out
         _summary(run.result, out)
     for warning in dict.fromkeys([*run.warnings, *run.result.warnings, *(run.project.warnings if run.project else [])]):
         _echo_err(f"warning: {warning}")
@@ -341,7 +341,8 @@ def main() -> None:
     except (KeyboardInterrupt, typer.Abort):
         status = INTERRUPTED
     except TyperException as exc:  # usage errors: click's own message and status
-        exc.show()
+        # Typer raises only its click exceptions, which all have show(); its stubs type the base class.
+        exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
     except SystemExit:
         raise

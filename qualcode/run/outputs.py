@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import json
 import os
 import re
@@ -316,8 +317,8 @@ def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, 
         "cooccurrence": lambda: plots.plot_cooccurrence(pairs, codebook=book),
     }
     for attribute, table in groups.items():
-        draw[f"theme_by_{_safe(attribute)}"] = lambda t=table, a=attribute: plots.plot_theme_by_attribute(
-            t, a, codebook=book
+        draw[f"theme_by_{_safe(attribute)}"] = functools.partial(
+            plots.plot_theme_by_attribute, table, attribute, codebook=book
         )
     for name, plot in draw.items():  # drawn once, saved in each format
         plots.save_chart(plot(), folder / f"{name}.{formats[0]}", also=tuple(f".{f}" for f in formats[1:]))
