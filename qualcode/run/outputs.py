@@ -248,7 +248,7 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def _csv(frame, path: Path) -> None:
+def _csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
@@ -305,7 +305,10 @@ def _discard(folder: Path) -> None:
         folder.rmdir()
 
 
-def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, ...]) -> None:
+def _charts(
+    result: CodingResult, frequency: pd.DataFrame, pairs: pd.DataFrame, groups: dict[str, pd.DataFrame], folder: Path,
+    formats: tuple[str, ...],
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
