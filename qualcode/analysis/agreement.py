@@ -16,7 +16,7 @@ who read a document and coded nothing in it). A statistic that is undefined is N
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
@@ -176,6 +176,7 @@ def coded_units(
     coded = np.zeros((len(codes), len(coders), len(keys)))
     code_index, coder_index = {c: i for i, c in enumerate(codes)}, {c: i for i, c in enumerate(coders)}
     selected = mine[mine["code"].isin(codes)]
+    row: Any  # a row of a user's table: its cells hold whatever the columns hold
     for row, found in zip(
         selected.itertuples(index=False), _locate(selected, segments, position, units, problems), strict=True
     ):
@@ -287,14 +288,15 @@ def _locate(
     problems: list[str],
 ) -> list[list[int]]:
     """For each coding, the positions of the segments it codes (by id when it has one, else by overlap)."""
-    by_document: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    by_document: dict[Hashable, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for document, group in segments.reset_index(drop=True).groupby("document", sort=False):
         group = group.sort_values("start")
         by_document[document] = (group["start"].to_numpy(), group["end"].to_numpy(), group.index.to_numpy())
     out = []
     has_id, has_unit = "segment_id" in codings, "unit" in codings
+    row: Any  # a row of a user's table: its cells hold whatever the columns hold
     for row in codings.itertuples(index=False):
-        sid = getattr(row, "segment_id", None) if has_id else None
+        sid: Any = getattr(row, "segment_id", None) if has_id else None
         same_unit = not has_unit or not units or row.unit == units[0]
         if not _missing(sid) and same_unit:
             found = position.get((row.document, int(sid)))
@@ -393,6 +395,7 @@ def _masks(
 ) -> dict[tuple[str, str, str], np.ndarray]:
     """(coder, code, document) -> which characters the coder coded with the code."""
     masks: dict[tuple[str, str, str], np.ndarray] = {}
+    row: Any  # a row of a user's table: its cells hold whatever the columns hold
     for row in codings.itertuples(index=False):
         size = sizes.get(row.document)
         if size is None:

@@ -271,7 +271,7 @@ def _presence(result: CodingResult, codes: list[str], rollup: bool) -> np.ndarra
     grid = np.zeros((len(rows), len(codes)), dtype=bool)
     if len(coded):
         found = rows.get_indexer(pd.MultiIndex.from_frame(coded[["document", "segment_id"]]))
-        grid[found, pd.Index(codes).get_indexer(coded["code"])] = True
+        grid[found, pd.Index(codes).get_indexer(pd.Index(coded["code"]))] = True
     return grid
 
 

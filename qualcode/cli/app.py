@@ -12,13 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from qualcode.cli.exchange import export_command, import_command
 from qualcode.cli.project import agree, evaluate, project_app
-from qualcode.model.errors import OutputError, QualcodeError
+from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
+
+if TYPE_CHECKING:
+    from qualcode.ingest.corpus import Corpus
+    from qualcode.model.results import CodingResult
+    from qualcode.project.store import ProjectSummary
 
 app = typer.Typer(
     help="Qualitative interview analysis: load transcripts, code them with a codebook, count and compare.",
@@ -69,7 +74,7 @@ LanguageOpt = Annotated[Language, typer.Option("--language", help="Language of t
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False):
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False) -> None:
     del debug  # read where it is needed (_debug, main): nothing happens before a command
 
 
@@ -82,7 +87,7 @@ def _echo_err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _load(paths: list[Path], attributes: Path | None, language: Language):
+def _load(paths: list[Path], attributes: Path | None, language: Language) -> Corpus:
     from qualcode.ingest.corpus import read_corpus
     from qualcode.model.errors import AttributesError
 
@@ -94,10 +99,10 @@ def _load(paths: list[Path], attributes: Path | None, language: Language):
         raise typer.Exit(2) from exc
 
 
-def _report_problems(corpus) -> None:
+def _report_problems(corpus: Corpus) -> None:
     for error in corpus.errors:
         _echo_err(f"error: {error}")
-        if error.kind == "unexpected" and _debug():
+        if isinstance(error, UnexpectedReadError) and _debug():  # kind "unexpected"
             import traceback
 
             cause = error.__cause__
@@ -213,9 +218,9 @@ def code(
             client.close()
     if run.project_error is not None:
         _echo_err(f"error: {run.project_error}")
-    elif run.project is not None:
+    elif run.project is not None and project is not None:  # a project summary only for --project
         _project_summary(project, run.project)
-    if run.out is not None:
+    if run.out is not None and out is not None:  # outputs only for --out
         _summary(run.result, out)
     for warning in dict.fromkeys([*run.warnings, *run.result.warnings, *(run.project.warnings if run.project else [])]):
         _echo_err(f"warning: {warning}")
@@ -245,7 +250,7 @@ def _warnings_at_once() -> Iterator[None]:
         logger.propagate = propagate
 
 
-def _dask_client(scheduler: str | None):
+def _dask_client(scheduler: str | None) -> Any:  # a dask.distributed.Client
     if not scheduler:
         _echo_err("error: --engine dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786); see README.")
         raise typer.Exit(2)
@@ -275,14 +280,14 @@ def _os_reason(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}. Check the folder's permissions and free space."
 
 
-def _project_summary(path: Path, summary) -> None:
+def _project_summary(path: Path, summary: ProjectSummary) -> None:
     typer.echo(f"Project {path}: {summary}")
     if summary.unplaced:
         _echo_err(f"warning: {summary.unplaced} human coding(s) could not be placed in the changed text; "
                   f"see 'qualcode project unplaced {path}'.")
 
 
-def _summary(result, out: Path) -> None:
+def _summary(result: CodingResult, out: Path) -> None:
     from qualcode.analysis.tables import theme_frequency, theme_matrix
 
     matrix = theme_matrix(theme_frequency(result))
@@ -368,7 +373,8 @@ def main() -> None:
     except (KeyboardInterrupt, typer.Abort):
         status = INTERRUPTED
     except TyperException as exc:  # usage errors: click's own message and status
-        exc.show()
+        # Typer raises only its click exceptions, which all have show(); its stubs type the base class.
+        exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
     except SystemExit:
         raise

@@ -84,13 +84,15 @@ def export_command(
             book = read_codebook(codebook)
             summary = export_tags_csv(book, out) if chosen == "csv" else export_qdc(book, out, schema=schema)
         else:
+            assert project is not None  # checked above: exactly one of --project and --codebook
             with open_project(project) as opened:
                 if chosen == "qdpx":
                     summary = export_qdpx(opened, out, positions=positions.value, include_automatic=automatic,
                                           schema=schema)
+                elif chosen == "csv":
+                    summary = export_tags_csv(opened, out)
                 else:
-                    write = export_tags_csv if chosen == "csv" else export_qdc
-                    summary = write(opened, out) if chosen == "csv" else write(opened, out, schema=schema)
+                    summary = export_qdc(opened, out, schema=schema)
     except (RefiError, ProjectError, CodebookError) as exc:
         raise _fail(str(exc)) from exc
     except OSError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 
 import typer
 
@@ -57,8 +57,8 @@ def _reporting(writing: Path | None = None) -> Iterator[None]:
             _echo_err(f"error: {problem}")
         raise typer.Exit(1) from exc
     except ReviewSheetError as exc:
-        for problem in exc.problems:
-            _echo_err(f"error: {exc.path}: {problem}")
+        for sheet_problem in exc.problems:
+            _echo_err(f"error: {exc.path}: {sheet_problem}")
         _echo_err(f"error: {exc.path}: nothing was imported; fix the sheet and import it again.")
         raise typer.Exit(1) from exc
     except OSError as exc:
@@ -98,9 +98,16 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
                                                            encoding="utf-8"))
 
 
-def _where(
-    start: int | None, end: int | None, segment: int | None, unit: str | None
-) -> dict[str, int | str | None]:
+class _Where(TypedDict, total=False):
+    """Where a hand coding goes, as Project.add_coding takes it: a span, or a segment of a unit."""
+
+    start: int
+    end: int
+    unit: str
+    segment_id: int
+
+
+def _where(start: int | None, end: int | None, segment: int | None, unit: str | None) -> _Where:
     """Either a span (--start, --end) or a segment (--segment, --unit); anything else is a usage error."""
     if segment is not None and start is None and end is None:
         return {"unit": unit or "paragraph", "segment_id": segment}

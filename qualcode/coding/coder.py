@@ -13,7 +13,7 @@ import logging
 import os
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from qualcode.coding import memory
 from qualcode.ingest.nlp import fold, get_pipeline, pieces
@@ -443,7 +443,7 @@ class Coder:
             for code in missing:
                 if code not in timed_out:  # a rule abandoned on a timeout is tried again next time
                     known[keys[code]] = fresh.get(code, [])
-        return [m for code, key in keys.items() for m in (fresh.get(code) or known.get(key, ()))]
+        return [m for code, key in keys.items() for m in (fresh.get(code) or known.get(key, []))]
 
     def _speakers(self, language: str) -> dict[str, frozenset[str]]:
         """Per code whose rules for ``language`` name ``speakers``, the roles it may be given in."""
@@ -540,7 +540,7 @@ class Coder:
         if jobs != 1 or client is not None or cache is not None:
             raise ValueError("jobs, client and cache apply when Coder.code is given files or folders to read; "
                              "pass the paths instead of the loaded corpus.")
-        documents = [self.code_transcript(t) for t in corpus]
+        documents = [self.code_transcript(t) for t in cast("Iterable[Transcript]", corpus)]  # paths went above
         return self.result(documents, getattr(corpus, "errors", []))
 
     def result(self, documents: Iterable[CodedDocument], errors: Iterable[Any] = ()) -> CodingResult:

@@ -37,7 +37,9 @@ class Coder(Protocol):
     """What the engine needs of a coder (:class:`qualcode.Coder`): its codebook, and coding one transcript
     (with a cache of its matches). A protocol, so that the engine does not import the coder that uses it."""
 
-    codebook_: Codebook
+    @property
+    def codebook_(self) -> Codebook: ...  # read only: the coder computes it
+
     unit: str
 
     def code_transcript(

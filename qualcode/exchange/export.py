@@ -330,4 +330,8 @@ def export_qdpx(
                 archive.writestr(zipfile.ZipInfo(entry, date_time=when), data, zipfile.ZIP_DEFLATED)
 
     write_atomic(path, write)
-    return ExportSummary(str(path), "qdpx", positions, cases=run.cases, left_out=run.summary_left, **counts)
+    return ExportSummary(
+        str(path), "qdpx", positions, sources=counts["sources"], codes=counts["codes"], users=counts["users"],
+        selections=counts["selections"], codings=counts["codings"], notes=counts["notes"],
+        variables=counts["variables"], cases=run.cases, left_out=run.summary_left,
+    )

@@ -297,7 +297,7 @@ class _Merge:
             new.add(doc)
             if doc != wanted:
                 self.s.warnings.append(f"source {source.name!r} became document {doc!r}: {wanted!r} was taken.")
-            metadata = {"source": f"{self.m.path}#{source.name}", "format": "refi-qda", "encoding": "utf-8",
+            metadata: dict[str, Any] = {"source": f"{self.m.path}#{source.name}", "format": "refi-qda", "encoding": "utf-8",
                         "language": detect_language(source.text), "refi_name": source.name,
                         "refi_origin": self.m.origin, "warnings": []}
             self.project.add_documents([Transcript(doc, source.text, text_spans(source.text), metadata)])
@@ -414,7 +414,8 @@ class _Merge:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (*span, text[selection.start:selection.end], "auto" if coder.startswith("auto:") else "coded", created),
         )
-        row_id = int(cursor.lastrowid)
+        row_id = cursor.lastrowid
+        assert row_id is not None  # the INSERT above wrote a row
         key = coding_key(row_id, doc, coder, code)
         self.remember.append(("coding", key, coding.guid))
         if not selection.guid.endswith(":whole"):

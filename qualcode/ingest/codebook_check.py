@@ -176,13 +176,14 @@ def _at(message: str, mapping: Any) -> _Located:
     return located
 
 
-def unknown_keys(mapping: Any, allowed: Iterable[str], what: str) -> list[_Located]:
+def unknown_keys(mapping: Any, allowed: Iterable[str], what: str) -> list[str]:
     """A message for each key of ``mapping`` (from a codebook file) that is not ``allowed``, naming the known
-    key it most likely stands for: ``widow`` in a near rule -> "did you mean 'window'?"."""
+    key it most likely stands for: ``widow`` in a near rule -> "did you mean 'window'?". Each message is a
+    ``str`` that carries its line in a ``line`` attribute, where the file gives one."""
     if not isinstance(mapping, dict):
         return []
     allowed = sorted(allowed)
-    out = []
+    out: list[str] = []
     for key in mapping:
         if key == "__line__" or key in allowed:
             continue

@@ -24,7 +24,14 @@ __all__ = ["codebook_from_dict", "default_codebook", "read_codebook", "validate_
 
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser: 10x faster
+try:  # libyaml's parser: 10x faster
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    # The pure-Python loader has the C one's API but not its class: mypy sees two types for one name.
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _LineLoader(_SafeLoader):
     """A YAML loader that records the line of every mapping as ``__line__``, and of every key (its text keys
     are :class:`~qualcode.ingest.codebook_check.Key` strings, equal to plain ones, that know their line)."""
 

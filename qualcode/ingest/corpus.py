@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from qualcode.ingest.readers import READERS, read_raw
 from qualcode.ingest.readers.text import decode_bytes
@@ -396,7 +396,9 @@ def join_attributes(corpus: Corpus, attributes: PathLike | pd.DataFrame) -> None
 
     frame = attributes if isinstance(attributes, pd.DataFrame) else read_attributes(attributes)
     corpus.attributes = frame
-    by_id = {str(row["document"]): row for row in frame.to_dict("records")}
+    # An attributes table names its columns by text (see read_attributes): its rows map text to values.
+    rows = cast("list[dict[str, Any]]", frame.to_dict("records"))
+    by_id = {str(row["document"]): row for row in rows}
     ids = set(corpus.ids)
     for index, transcript in enumerate(corpus.transcripts):
         row = by_id.get(transcript.id)

@@ -171,9 +171,10 @@ def _pipeline(language: str, model: str | None) -> Any:
             ) from exc
     else:
         nlp = spacy.blank(language)
-    nlp.vocab.lex_attr_getters[NORM] = fold
+    nlp.vocab.lex_attr_getters[NORM] = fold  # type: ignore[attr-defined]  # spaCy's vocab.pyi omits it
     # spaCy caches the tokenization of 10,000 distinct chunks; a corpus (or a large codebook) has more.
-    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE
+    # (spaCy types Language.tokenizer as any callable; here it is always its Tokenizer, which has the cache.)
+    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE  # type: ignore[union-attr]
     _register_factory()
     nlp.add_pipe(_FACTORY, last=True, config={"language": language, "from_model": bool(model)})
     if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names:

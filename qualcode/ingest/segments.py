@@ -87,6 +87,8 @@ class _Locator:
     sections are each handled once, not scanned for every segment (8,000 question lines took 2 s).
     """
 
+    _open: list[int]  # a heap of negated indices into _sections
+
     def __init__(self, transcript: Transcript) -> None:
         self._turns: list[Span] = transcript.turns
         self._turn_starts = [t.start for t in self._turns]

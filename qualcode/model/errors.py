@@ -7,8 +7,9 @@ and go on with the other files.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 __all__ = [
     "AttributesError",
@@ -46,7 +47,7 @@ class ReadError(QualcodeError):
 
     kind = "unreadable"
 
-    def __init__(self, path: str | Path, problem: str, hint: str = "") -> None:
+    def __init__(self, path: str | os.PathLike[str], problem: str, hint: str = "") -> None:
         self.path = str(path)
         self.problem = problem
         self.hint = hint
@@ -55,7 +56,7 @@ class ReadError(QualcodeError):
             message += f" {hint}"
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+    def __reduce__(self) -> tuple[Any, ...]:
         # Read errors travel from worker processes (and Dask workers) to the main one.
         return self.__class__, (self.path, self.problem, self.hint)
 
@@ -105,7 +106,7 @@ class UnexpectedReadError(ReadError):
     kind = "unexpected"
     details = ""  # the traceback, as text: it survives the trip back from a worker process
 
-    def __reduce__(self) -> tuple[type, tuple[str, str, str], dict[str, str]]:
+    def __reduce__(self) -> tuple[Any, ...]:
         return self.__class__, (self.path, self.problem, self.hint), {"details": self.details}
 
 
@@ -169,7 +170,7 @@ class RefiError(QualcodeError):
     hint : what the user can do about it.
     """
 
-    def __init__(self, path: str | Path, problems: str | list[str], hint: str = "") -> None:
+    def __init__(self, path: str | os.PathLike[str], problems: str | list[str], hint: str = "") -> None:
         self.path = str(path)
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         self.hint = hint

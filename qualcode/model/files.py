@@ -47,7 +47,7 @@ def write_atomic_path(path: str | os.PathLike[str], write: Callable[[Path], None
     return path
 
 
-def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None], *, sync: bool = False) -> Path:
+def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object], *, sync: bool = False) -> Path:
     """Like :func:`write_atomic_path`, with ``write`` given the temporary file open for binary writing."""
 
     def to_file(temporary: Path) -> None:

@@ -322,7 +322,7 @@ class _Writer(_State):
         if marked and own is None:
             self._insert(code, segment, status="coded")
             self.summary.added += 1
-        elif marked and own["decision"] == "rejected":  # as Project.add_coding does
+        elif marked and own is not None and own["decision"] == "rejected":  # as Project.add_coding does
             self.db.execute("UPDATE codings SET decision = 'accepted' WHERE id = ?", (own["id"],))
             self.summary.accepted += 1
         elif not marked and own is not None and own["decision"] != "rejected":
@@ -565,6 +565,7 @@ def project_result(project: Project, *, coder: str | None = None, unit: str = "p
         problems += found if coder else ["Nothing to report: no automatic coder has run; give --coder."]
     if problems:
         raise ProjectError(problems)
+    assert coder is not None  # found above, or a problem was raised
     codings = project.codings(coder)
     row = project.db.execute(
         "SELECT b.content FROM runs r JOIN codebooks b ON b.hash = r.codebook_hash ORDER BY r.id DESC LIMIT 1"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,7 @@ class SheetProblem:
 class ReviewSheetError(QualcodeError):
     """A review sheet cannot be read. ``problems`` lists every problem found; nothing was imported."""
 
-    def __init__(self, path: str | Path, problems: Sequence[SheetProblem], shown: int = 50) -> None:
+    def __init__(self, path: str | os.PathLike[str], problems: Sequence[SheetProblem], shown: int = 50) -> None:
         self.path = str(path)
         self.problems = list(problems)
         count = len(self.problems)
@@ -103,7 +104,7 @@ class ReviewSheet:
 def export_review_sheet(
     segments: pd.DataFrame,
     codings: pd.DataFrame,
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     codes: Sequence[str],
     documents: Iterable[str] | None = None,
@@ -153,6 +154,7 @@ def export_review_sheet(
     )
     header = LEADING + codes + TRAILING
     rows = []
+    seg: Any  # a row of the segments table
     for seg in segments.itertuples(index=False):
         key = (seg.document, int(seg.segment_id))
         cells = [seg.document, key[1], *(_text(getattr(seg, c, "")) for c in LEADING[2:])]
@@ -192,6 +194,7 @@ def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]], n_codes: i
 
     wb = Workbook()
     ws = wb.active
+    assert ws is not None, "a new workbook has a sheet"
     ws.title = "review"
     ws.append(header)
     for values in rows:
@@ -206,7 +209,7 @@ def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]], n_codes: i
     first, last = len(LEADING) + 1, len(LEADING) + n_codes
     for cell in ws[1]:
         cell.font = Font(bold=True)
-        if first <= cell.column <= last:
+        if cell.column is not None and first <= cell.column <= last:
             cell.alignment = Alignment(text_rotation=90, horizontal="center")
     widths = dict(zip(LEADING + TRAILING, [18, 10, 10, 14, 20, 80, 10, 40], strict=True))
     for i, name in enumerate(header, start=1):
@@ -230,7 +233,7 @@ def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]], n_codes: i
 
 
 def read_review_sheet(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     coder: str,
     known_documents: Mapping[str, Iterable[int]],
@@ -308,7 +311,7 @@ def _same_text(cell: str, current: str) -> bool:
 
 
 def _problem(message: str, row: int | None, column: str | None, columns: Mapping[str, int]) -> SheetProblem:
-    return SheetProblem(message, row, column, _letter(columns[column]) if column in columns else None)
+    return SheetProblem(message, row, column, _letter(columns[column]) if column is not None and column in columns else None)
 
 
 def _letter(index: int) -> str:
@@ -324,7 +327,9 @@ def _check_header(
     header: list[str], records: list[tuple[int, list[str]]], known_codes: set[str]
 ) -> tuple[list[SheetProblem], dict[str, int], list[str]]:
     """Problems of the header row, each named column's index, and the code columns in sheet order."""
-    problems, columns, codes = [], {}, []
+    problems: list[SheetProblem] = []
+    columns: dict[str, int] = {}
+    codes: list[str] = []
     for i, name in enumerate(header):
         letter = _letter(i)
         if not name:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualcode.coding.coder import Coder
+    from qualcode.model.results import CodedDocument
 
 __all__ = ["Project", "ProjectError", "ProjectSummary", "code_into_project", "open_project"]
 
@@ -119,6 +120,13 @@ class ProjectSummary:
                 f"{self.fuzzy} fuzzy, {self.unplaced} unplaced"
             )
         return "; ".join(parts) + "."
+
+
+def _inserted(cursor: sqlite3.Cursor) -> int:
+    """The id of the row the INSERT on ``cursor`` wrote (sqlite3 types it optional: none before an INSERT)."""
+    if cursor.lastrowid is None:
+        raise RuntimeError("an INSERT wrote no row; please report it")
+    return cursor.lastrowid
 
 
 def _now() -> str:
@@ -393,7 +401,7 @@ class Project:
     def code(
         self,
         coder: Coder,
-        transcripts: Iterable[Transcript],
+        transcripts: Iterable[Transcript | CodedDocument],
         *,
         on_document: Callable[[str, str], None] | None = None,
     ) -> ProjectSummary:
@@ -410,7 +418,7 @@ class Project:
 
     def _sync(
         self,
-        transcripts: Iterable[Transcript],
+        transcripts: Iterable[Transcript | CodedDocument],
         coder: Coder | None,
         on_document: Callable[[str, str], None] | None,
     ) -> ProjectSummary:
@@ -420,7 +428,7 @@ class Project:
         written = 0
         seen: set[str] = set()
         for item in transcripts:
-            t, ready = (item.transcript, item) if hasattr(item, "evidence") else (item, None)
+            t, ready = (item, None) if isinstance(item, Transcript) else (item.transcript, item)
             if t.id in seen:  # two files with one id: storing the second would overwrite the first
                 summary.warnings.append(
                     f"{t.id}: a second document with this id ({t.metadata.get('source', '?')}) was not stored; give the two files "
@@ -478,7 +486,7 @@ class Project:
                 "INSERT INTO runs (coder, codebook_hash, unit, settings, started) VALUES (?, ?, ?, ?, ?)",
                 (coder.name, book.hash, coder.unit, settings, now),
             )
-        return _Run(cursor.lastrowid, coder, book.hash, settings)
+        return _Run(_inserted(cursor), coder, book.hash, settings)
 
     def _needs_coding(self, t: Transcript, run: _Run) -> bool:
         row = self.db.execute(
@@ -615,7 +623,7 @@ class Project:
                     _now(),
                 ),
             )
-            return int(cursor.lastrowid)
+            return _inserted(cursor)
 
     def remove_coding(
         self,
@@ -694,7 +702,7 @@ class Project:
                     _now(),
                 ),
             )
-            return int(cursor.lastrowid)
+            return _inserted(cursor)
 
     def _locate(
         self,
@@ -813,7 +821,7 @@ class Project:
                 "INSERT INTO memos (author, text, created, document, code, coding) VALUES (?, ?, ?, ?, ?, ?)",
                 (author, text, _now(), document, code, coding),
             )
-            return int(cursor.lastrowid)
+            return _inserted(cursor)
 
     def memos(self, *, document: str | None = None, code: str | None = None) -> pd.DataFrame:
         """The memos (``id, author, document, code, coding, text, created``), oldest first."""

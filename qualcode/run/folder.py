@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from qualcode.coding.coder import Coder
 from qualcode.coding.engine import auto_jobs, code_files
@@ -188,7 +188,7 @@ class _noted:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> bool:
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> Literal[False]:
         if exc is not None and not getattr(exc, "__notes__", None):
             exc.add_note(self.note)
         return False

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import json
 import os
 import re
@@ -247,7 +248,7 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def _csv(frame, path: Path) -> None:
+def _csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
@@ -304,7 +305,10 @@ def _discard(folder: Path) -> None:
         folder.rmdir()
 
 
-def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, ...]) -> None:
+def _charts(
+    result: CodingResult, frequency: pd.DataFrame, pairs: pd.DataFrame, groups: dict[str, pd.DataFrame], folder: Path,
+    formats: tuple[str, ...],
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -316,8 +320,8 @@ def _charts(result, frequency, pairs, groups, folder: Path, formats: tuple[str, 
         "cooccurrence": lambda: plots.plot_cooccurrence(pairs, codebook=book),
     }
     for attribute, table in groups.items():
-        draw[f"theme_by_{_safe(attribute)}"] = lambda t=table, a=attribute: plots.plot_theme_by_attribute(
-            t, a, codebook=book
+        draw[f"theme_by_{_safe(attribute)}"] = functools.partial(
+            plots.plot_theme_by_attribute, table, attribute, codebook=book
         )
     for name, plot in draw.items():  # drawn once, saved in each format
         plots.save_chart(plot(), folder / f"{name}.{formats[0]}", also=tuple(f".{f}" for f in formats[1:]))

@@ -151,6 +151,7 @@ def result_html(result: CodingResult, *, language: str | None = "en") -> str:
     themes = themes_for(result.codebook, result.codings["code"], language)
     by_id = {t.id: t for t in themes}
     matrix = theme_matrix(theme_frequency(result), totals=True)
+    rows: Iterable[Any] = result.codings.head(_PASSAGES_SHOWN).itertuples(index=False)  # cells of any type
     passages = [
         {
             "document": row.document,
@@ -159,7 +160,7 @@ def result_html(result: CodingResult, *, language: str | None = "en") -> str:
             "rule": row.rule,
             "matched": row.matched,
         }
-        for row in result.codings.head(_PASSAGES_SHOWN).itertuples(index=False)
+        for row in rows
     ]
     return (
         environment()
@@ -403,7 +404,8 @@ def _runs(text: str, start: int, end: int, here: Sequence[Coded], found: Sequenc
         return [Run((), [(text[start:end], (), "")])]
     opens: dict[int, list[tuple[int, Any]]] = {}
     closes: dict[int, list[tuple[int, Any]]] = {}
-    for kind, spans in enumerate((here, found)):
+    both: tuple[Sequence[Coded | Hit], ...] = (here, found)
+    for kind, spans in enumerate(both):
         for span in spans:
             a, b = max(span.start, start), min(span.end, end)
             if a < b:
@@ -417,8 +419,8 @@ def _runs(text: str, start: int, end: int, here: Sequence[Coded], found: Sequenc
             del active[kind][id(span)]
         for kind, span in opens.get(a, ()):
             active[kind][id(span)] = span
-        keys = {k for c in active[0].values() for k in c.keys}
-        keys = tuple(sorted(keys, key=_rank) if len(keys) > 1 else keys)
+        coded = {k for c in active[0].values() for k in c.keys}
+        keys = tuple(sorted(coded, key=_rank) if len(coded) > 1 else coded)
         over = active[1].values()
         piece = (text[a:b], tuple(dict.fromkeys(h.key for h in over)), "\n".join(h.title for h in over))
         if runs and runs[-1].keys == keys:
@@ -499,7 +501,8 @@ def _tint(color: str) -> str:
     """A light tint of ``color``: ``_TINT`` of it over white."""
     from matplotlib.colors import to_hex, to_rgb
 
-    return to_hex([_TINT * c + (1 - _TINT) for c in to_rgb(color)])
+    red, green, blue = (_TINT * c + (1 - _TINT) for c in to_rgb(color))
+    return to_hex((red, green, blue))
 
 
 def _clock(seconds: float) -> str:

@@ -339,7 +339,7 @@ def _heatmap(ax: Axes, matrix: np.ndarray, value: str, *, texts: list[list[str]]
     ax.spines[:].set_visible(False)
 
 
-def _luminance(rgba: tuple[float, ...]) -> float:
+def _luminance(rgba: tuple[float, ...] | np.ndarray) -> float:
     """Relative luminance (WCAG) of an RGB(A) colour with components in 0-1."""
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]

@@ -17,7 +17,7 @@ from collections import Counter, namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from markupsafe import Markup
 
@@ -155,7 +155,8 @@ def render_body(document: CodedDocument, themes: list[Theme]) -> Body:
     coded, hits = coded_spans(codings.rows(), evidence.rows(), themes)
     view = document_view(document.transcript, coded, hits, anchor="")
     macros = environment().get_template("_transcript.html.j2").module
-    html = macros.transcript(view, {t.key: t for t in themes})  # Markup: the report takes it as it is
+    # Markup: the report takes it as it is. (jinja2 adds a template's macros as attributes at run time.)
+    html = macros.transcript(view, {t.key: t for t in themes})  # type: ignore[attr-defined]
     return Body(html, view.counts, view.words, view.paragraphs, view.language, themes_key(themes))
 
 
@@ -168,11 +169,11 @@ def _documents(
 
     texts, bodies, key = {}, {}, themes_key(themes)
     for item in transcripts:
-        transcript = getattr(item, "transcript", item)
-        texts[transcript.id] = transcript
+        text = cast("Transcript", getattr(item, "transcript", item))  # a coded document's, or the item
+        texts[text.id] = text
         body = getattr(item, "body", None)
         if body is not None and body.themes == key:
-            bodies[transcript.id] = body
+            bodies[text.id] = body
     codings, evidence = _by_document(result.codings), _by_document(result.evidence)
     attributes = _attributes(result.document_table)
     docs = []
@@ -205,8 +206,10 @@ def _documents(
 def _by_document(table: pd.DataFrame) -> dict[str, list[Any]]:
     """The rows of ``table`` (as named tuples) grouped by document: one pass, no DataFrame per document."""
     out: dict[str, list[Any]] = {}
-    row_type = namedtuple("Row", table.columns, rename=True)  # what itertuples gives, built from plain lists
-    for row in map(row_type._make, zip(*(table[c].tolist() for c in table.columns), strict=True)):
+    # What itertuples gives, built from plain lists; its fields, the table's columns, are known at run time only.
+    row_type = namedtuple("Row", table.columns, rename=True)  # type: ignore[misc]
+    rows: Iterable[Any] = map(row_type._make, zip(*(table[c].tolist() for c in table.columns), strict=True))
+    for row in rows:
         out.setdefault(row.document, []).append(row)
     return out
 
@@ -314,6 +317,7 @@ def _svg_uri(ax: Axes) -> str:
         figure = ax.get_figure(root=True)
     except TypeError:  # matplotlib < 3.10
         figure = ax.figure.figure
+    assert figure is not None, "a chart's Axes are always on a figure"
     buffer = io.BytesIO()
     try:
         with plt.rc_context({"svg.hashsalt": "qualcode", "svg.fonttype": "path"}):

@@ -10,6 +10,7 @@ access off, and a document that declares any DOCTYPE is refused.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import zipfile
@@ -54,7 +55,7 @@ class SafeArchive:
         self._used = 0
 
     @classmethod
-    def open(cls, path: str | Path) -> SafeArchive:
+    def open(cls, path: str | os.PathLike[str]) -> SafeArchive:
         path = Path(path)
         try:
             with zipfile.ZipFile(path) as archive:
@@ -164,7 +165,7 @@ def _declares_dtd(data: bytes) -> bool:
     return False
 
 
-def parse_xml(data: bytes, where: str, path: str | Path) -> etree._Element:
+def parse_xml(data: bytes, where: str, path: str | os.PathLike[str]) -> etree._Element:
     """Parse untrusted XML (``where`` names it in messages), refusing any DOCTYPE; return the root."""
     if _declares_dtd(data):
         raise RefiError(path, f"{where} declares a DOCTYPE (a DTD, which can define entities that expand "

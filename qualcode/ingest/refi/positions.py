@@ -19,7 +19,7 @@ from typing import Literal
 __all__ = ["POSITIONS", "Offsets", "Reading", "exporter", "file_text", "on_word_boundaries"]
 
 Reading = Literal["codepoints", "nvivo"]
-POSITIONS = ("codepoints", "nvivo")
+POSITIONS: tuple[Reading, ...] = ("codepoints", "nvivo")
 
 
 def file_text(text: str) -> tuple[str, list[int]]:

@@ -8,8 +8,10 @@ links, graphs) is listed in ``RefiProject.skipped``.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -26,7 +28,7 @@ from qualcode.ingest.refi.model import (
     canon,
     plain_name,
 )
-from qualcode.ingest.refi.positions import POSITIONS, Offsets, on_word_boundaries
+from qualcode.ingest.refi.positions import POSITIONS, Offsets, Reading, on_word_boundaries
 from qualcode.model.errors import RefiError
 
 __all__ = ["CODEBOOK_NS", "PROJECT_NS", "read_codebook_model", "read_project_model"]
@@ -38,7 +40,7 @@ _VALUES = {"TextValue": str, "BooleanValue": str, "IntegerValue": int, "FloatVal
            "DateValue": str, "DateTimeValue": str}
 
 
-def read_project_model(path: str | Path, *, positions: str = "auto") -> RefiProject:
+def read_project_model(path: str | os.PathLike[str], *, positions: str = "auto") -> RefiProject:
     """Read and check a .qdpx archive; raise RefiError listing every problem."""
     if positions not in ("auto", *POSITIONS):
         raise RefiError(path, f"The 'positions' parameter must be 'auto', 'codepoints' or 'nvivo'. Got "
@@ -50,7 +52,7 @@ def read_project_model(path: str | Path, *, positions: str = "auto") -> RefiProj
         return _Reader(archive, ns, root).read(positions)
 
 
-def read_codebook_model(path: str | Path) -> RefiProject:
+def read_codebook_model(path: str | os.PathLike[str]) -> RefiProject:
     """Read and check a .qdc codebook (only its codes)."""
     path = Path(path)
     try:
@@ -84,7 +86,7 @@ def _find_qde(archive: SafeArchive) -> str:
     return found[0]
 
 
-def _namespace(root: etree._Element, prefix: str, tag: str, where: str, path: str | Path) -> str:
+def _namespace(root: etree._Element, prefix: str, tag: str, where: str, path: str | os.PathLike[str]) -> str:
     qname = etree.QName(root)
     if qname.localname != tag or not (qname.namespace or "").startswith(prefix):
         raise RefiError(path, f"{where} is not a REFI-QDA {tag} (root element {root.tag!r}; expected {tag} "
@@ -301,23 +303,26 @@ class _Reader:
         spans = [(offsets, [(s, e) for _, s, e in raw]) for _, offsets, raw in self._raw]
         m.selections = sum(len(s) for _, s in spans)
         m.word_boundaries = {r: sum(on_word_boundaries(o, s, r) for o, s in spans) for r in POSITIONS}
+        reading: Reading
         if positions == "auto":
             hint = any(word in m.origin.lower() for word in ("nvivo", "utf-16"))
             if not any(o.astral for o, _ in spans):
-                positions = "codepoints"  # both readings are the same
+                reading = "codepoints"  # both readings are the same
             elif m.word_boundaries["nvivo"] != m.word_boundaries["codepoints"]:
-                positions = max(POSITIONS, key=lambda r: m.word_boundaries[r])
+                reading = max(POSITIONS, key=lambda r: m.word_boundaries[r])
             else:
-                positions = "nvivo" if hint else "codepoints"
-        m.positions = positions
+                reading = "nvivo" if hint else "codepoints"
+        else:
+            reading = cast("Reading", positions)  # read_project_model checked it is one of POSITIONS
+        m.positions = reading
         for source, offsets, raw in self._raw:
             for selection, start, end in raw:
-                a, b = offsets.to_codepoint(start, positions), offsets.to_codepoint(end, positions)
+                a, b = offsets.to_codepoint(start, reading), offsets.to_codepoint(end, reading)
                 where = f"source {source.name!r}: selection {selection.guid} [{start}, {end})"
                 if a is None or b is None or start > end:
                     self.problems.append(
-                        f"{where} does not fit its text ({offsets.length(positions)} "
-                        f"{'UTF-16 units' if positions == 'nvivo' else 'characters'}): positions outside the "
+                        f"{where} does not fit its text ({offsets.length(reading)} "
+                        f"{'UTF-16 units' if reading == 'nvivo' else 'characters'}): positions outside the "
                         "text, reversed, or splitting a character.")
                     continue
                 selection.start, selection.end = offsets.to_stored(a), offsets.to_stored(b)
@@ -329,7 +334,7 @@ class _Reader:
     def _check_references(self) -> None:
         m = self.model
         read = [s for selections in self._read_selections.values() for s in selections]
-        everything = [
+        everything: list[tuple[str, Sequence[Any]]] = [
             ("code", m.codes), ("source", m.sources), ("note", m.notes), ("variable", m.variables),
             ("case", m.cases), ("selection", read),
             ("coding", [*(c for s in m.sources for c in s.codings), *(c for r in read for c in r.codings)]),
@@ -361,7 +366,7 @@ class _Reader:
         for case in m.cases:
             self._refs(f"case {case.name!r}", case.sources, sources, "source")
             self._refs(f"case {case.name!r}", list(case.values), variables, "variable")
-        for guid in {c.user for s in m.sources for c in _all_codings(s)} - set(m.users) - {None}:
+        for guid in {c.user for s in m.sources for c in _all_codings(s) if c.user is not None} - set(m.users):
             m.users[guid] = f"user-{guid[:8]}"
             m.user_guids[guid] = guid
             m.warnings.append(f"user {guid} is not listed in Users; their codings go to coder 'user-{guid[:8]}'.")

@@ -101,6 +101,6 @@ def validate(root: etree._Element, schema: str | os.PathLike[str], target: str |
                         f"The export does not validate against {schema}; nothing was written. Please report it.")
 
 
-def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
+def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> None:
     """Call ``write`` on a temporary file beside ``path``, then move it onto ``path`` in one step (synced)."""
     files.write_atomic(path, write, sync=True)
