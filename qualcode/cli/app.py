@@ -21,6 +21,8 @@ from qualcode.cli.project import agree, evaluate, project_app
 from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from qualcode.ingest.corpus import Corpus
     from qualcode.model.results import CodingResult
     from qualcode.project.store import ProjectSummary
@@ -131,7 +133,7 @@ def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt =
     raise typer.Exit(1 if corpus.errors else 0)
 
 
-def _speakers(table) -> None:
+def _speakers(table: pd.DataFrame) -> None:
     """Per file, one line: its speakers with their roles and turn counts."""
     if not len(table):
         return

@@ -389,6 +389,6 @@ def evaluate(
         with _reporting(passages):
             _write_csv(result.passages, passages)
         typer.echo(f"{len(result.passages)} passages (missed or wrongly coded) written to {passages}")
-    notes = [f"{row.code}: {row.reason}" for row in result.table.itertuples() if row.reason]
-    for note in notes:
-        typer.echo(note)
+    for code, reason in zip(result.table["code"].tolist(), result.table["reason"].tolist(), strict=True):
+        if reason:
+            typer.echo(f"{code}: {reason}")

@@ -229,7 +229,7 @@ class _Merge:
         parents = {c.id: c.parent for c in book.codes}  # Codebook.ancestors looks each code up: quadratic here
         for code in book.codes:
             parent = code.parent if code.id in new else None
-            while parent in parents and parent not in keep:
+            while parent is not None and parent in parents and parent not in keep:
                 keep.add(parent)
                 parent = parents[parent]
         entries = []

@@ -12,6 +12,7 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 __all__ = [
     "clean_text",
@@ -105,7 +106,7 @@ def repair_mojibake(text: str, counts: Counter[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _badness():
+def _badness() -> Any:
     from ftfy import badness
 
     return badness

@@ -160,7 +160,8 @@ def _roles(frame: pd.DataFrame | None) -> dict[str, tuple[list[str], list[str]]]
     """Per document, the interviewer and participant labels of the attributes file, where it gives any."""
     if frame is None or not {"interviewer", "participant"} & set(frame.columns):
         return {}
-    settings = {str(row["document"]): speaker_settings(row) for row in frame.to_dict("records")}
+    settings = {str(row["document"]): speaker_settings({str(k): v for k, v in row.items()})
+                for row in frame.to_dict("records")}
     return {doc: labels for doc, labels in settings.items() if any(labels)}
 
 
