@@ -10,8 +10,8 @@ transcript is in it):
   first ~280 frequent forms of spoken French written here (function words, pronouns, common verbs,
   discourse markers), then the 216,000 word forms that are the keys of spaCy's French lemma lookup table
   (``spacy-lookups-data``), shuffled with the seed and ranked shorter-first with jitter (short words are the
-  frequent ones). That gives about 29,000 distinct word forms per million words and 4,000 per 40,000
-  (``../shared/corpora/cfpp2000-fr-dev``, three real interviews: 3,711 in 37,000);
+  frequent ones). That gives 28,730 distinct word forms in a million words and 3,720 in 37,000
+  (3,711 to 3,731 for three seeds; ``../shared/corpora/cfpp2000-fr-dev``, three real interviews: 3,711 in 37,000);
 - elisions are made as French makes them ("de" + "envie" -> "d'envie"), and the disfluencies of
   transcribed speech come at the rates measured on cfpp2000-fr-dev, per 1,000 words: 65 ``[pause]``,
   30 "euh", 19 repeated words ("le le"), 9 false starts ("s- sur"), 3 ``[rire]``;
