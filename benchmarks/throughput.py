@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -111,9 +112,12 @@ def _tree_memory(pid: int) -> int:
     return total
 
 
-def run(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, int, str]:
+def run(command: list[str], env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> tuple[float, float, int, str]:
     """Run ``command`` (in ``cwd``: not a source tree, whose package ``python -m`` would import first); return
-    (seconds, peak memory in bytes of it and its children, stdout)."""
+    (seconds, CPU seconds of it and its children, peak memory in bytes of them, stdout). CPU seconds do not
+    depend on what else the machine runs; on a busy machine they say more than the seconds."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
                             env={**os.environ, **(env or {})})
@@ -131,7 +135,12 @@ def run(command: list[str], env: dict[str, str] | None = None, cwd: Path | None 
     sampler.join()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return elapsed, peak[0], out
+    return elapsed, _children_cpu() - cpu, peak[0], out
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for children and their waited-for children
+    return usage.ru_utime + usage.ru_stime
 
 
 def qualcode_cmd(corpus: Path, out: Path, *extra: str) -> list[str]:
@@ -174,10 +183,10 @@ def main() -> None:
     rows = []
 
     def measure(label: str, command: list[str], n_words: int, env: dict[str, str] | None = None) -> None:
-        seconds, peak, out = run(command, env, cwd=work)
+        seconds, cpu, peak, out = run(command, env, cwd=work)
         if label.startswith(("naive", "tokenizer")):
             n_words = int(out.split()[0])
-        rows.append((label, n_words, seconds, n_words / seconds, peak))
+        rows.append((label, n_words, seconds, n_words / seconds, peak, cpu))
         print(f"  {label}: {seconds:.1f} s", file=sys.stderr)
 
     print(f"corpus: {files} files, {words:,} words, {made['distinct']:,} distinct word forms in {folder}",
@@ -202,18 +211,21 @@ def main() -> None:
           f"({small_made['distinct']:,} in the {small_words:,} words of the small one); naive run on the first "
           f"{rows[0][1]:,} words")
     print(f"{'run':<40} {'words':>10} {'seconds':>8} {'words/s':>10} {'x naive':>8} {'x tokenizer':>11} "
-          f"{'peak MB':>8}")
-    for label, n, seconds, speed, peak in rows:
+          f"{'peak MB':>8} {'CPU s':>7}")
+    for label, n, seconds, speed, peak, cpu in rows:
         print(f"{label:<40} {n:>10,} {seconds:>8.1f} {speed:>10,.0f} {speed / naive:>8.1f} {speed / floor:>11.2f} "
-              f"{peak / 2**20:>8.0f}")
+              f"{peak / 2**20:>8.0f} {cpu:>7.1f}")
     first, recode, one, two, small_run = rows[2:7]
     print(f"\nfirst pass / naive: {first[3] / naive:.1f} (target >= 15)")
     print(f"first pass / tokenizer: {first[3] / floor:.2f} (target >= 0.5)")
     print(f"re-code speed-up over first pass: {first[2] / recode[2]:.1f} (target >= 10)")
-    print(f"2 processes / 1 process: {one[2] / two[2]:.2f} (target >= 1.7)")
+    print(f"2 processes / 1 process: {one[2] / two[2]:.2f} (target >= 1.7); CPU seconds of 2 / of 1: "
+          f"{two[5] / one[5]:.2f}")
     if args.baseline is not None:
-        print(f"baseline, 2 processes / 1 process: {rows[7][2] / rows[8][2]:.2f}; --jobs 2 against the baseline's: "
-              f"{rows[8][2] / two[2]:.2f}x faster")
+        base_one, base_two = rows[7], rows[8]
+        print(f"baseline, 2 processes / 1 process: {base_one[2] / base_two[2]:.2f}; CPU seconds of 2 / of 1: "
+              f"{base_two[5] / base_one[5]:.2f}; --jobs 2 against the baseline's: {base_two[2] / two[2]:.2f}x "
+              f"faster, {base_two[5] - two[5]:.1f} CPU seconds fewer")
     print(f"peak memory {words:,} words / {small_words:,} words: {first[4] / small_run[4]:.2f} (target <= 1.5), "
           f"{first[4] / 2**20:.0f} MB (target < 1024)")
     if args.keep is None:
