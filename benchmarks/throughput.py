@@ -1,9 +1,9 @@
 """Throughput on a whole French archive: qualcode against a notebook's naive approach and spaCy's tokenizer.
 
-Builds a French corpus of about --words words in a folder of .txt files (the French samples of
-data/samples and, when present, ../shared/corpora/dossiersco-fr; every copy varied: paragraphs shuffled,
-first names changed, so that no file repeats another), then measures, each in its own process, with the
-peak memory of that process and its workers:
+Generates a spoken French archive of about --words words with benchmarks/corpus.py (Praat TextGrid
+interviews whose vocabulary grows like real speech: about 29,000 distinct word forms per million words; see
+that script), and one of --small words with another seed, then measures, each in its own process (start-up
+included, run outside any source tree), with the peak memory of that process and its workers:
 
 1. naive: ``fr_core_news_sm`` full pipeline + a PhraseMatcher on lemmas, document by document (on the
    first --naive-words words only: it is slow; its words/s is what counts);
@@ -12,12 +12,17 @@ peak memory of that process and its workers:
 4. re-code: the same after one rule of the codebook changed, from the cache;
 5. 1 process and 2 processes (``--jobs 1`` / ``--jobs 2``, no cache), and the first pass on 100k words
    for the memory comparison. Memory is the peak of the summed PSS of the process and its workers (shared
-   pages of forked workers counted once), sampled every 50 ms.
+   pages of forked workers counted once), sampled every 50 ms;
+6. with --baseline DIR (another qualcode source tree, e.g. ``git archive main | tar -x -C DIR``), that
+   tree's --jobs 1 and --jobs 2 on the same corpus, in the same run: a before/after comparison.
+
+The naive approach and the tokenizer read the TextGrids' interval texts with one regular expression.
 
 Targets: (3) >= 15x (1) and >= 0.5x (2); (4) >= 10x (3); jobs 2 >= 1.7x jobs 1; peak memory of (3) at
 --words within 1.5x of its peak at 100k words, and under 1 GB.
 
-    python benchmarks/throughput.py [--words 1000000] [--naive-words 100000] [--keep DIR]
+    python benchmarks/throughput.py [--words 1000000] [--naive-words 100000] [--small 100000]
+        [--format textgrid|txt] [--keep DIR] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -25,8 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import random
-import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,48 +40,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "corpora" / "dossiersco-fr"
-NAMES = ["Amina", "Bruno", "Chloé", "David", "Émilie", "Farid", "Gaëlle", "Hugo", "Inès", "Julien", "Karima",
-         "Léa", "Mathieu", "Nadia", "Olivier", "Pauline", "Quentin", "Rachid", "Sophie", "Thomas", "Yasmine"]
-FIRST_NAME = re.compile(r"\b(" + "|".join(NAMES) + r"|Marie|Sylvie|Nathalie|Karine|Isabelle|Pierre|Jean)\b")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import corpus  # noqa: E402  (benchmarks/corpus.py, beside this script)
 
-
-def base_texts() -> list[tuple[str, list[str]]]:
-    """(name, paragraphs) of every French source transcript."""
-    import qualcode as qc
-
-    paths = [ROOT / "data" / "samples"] + ([SHARED] if SHARED.is_dir() else [])
-    out = []
-    for transcript in qc.read_corpus(paths):
-        if transcript.language == "fr":
-            out.append((transcript.id, [transcript.span_text(p) for p in transcript.paragraphs]))
-    if not out:
-        raise SystemExit("No French transcript found in data/samples: is this a qualcode checkout?")
-    return out
-
-
-def build_corpus(folder: Path, words: int, seed: int = 0) -> tuple[int, int]:
-    """Write varied copies of the French transcripts into ``folder`` until ``words`` words. Returns (files,
-    words)."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    base = base_texts()
-    total = files = copy = 0
-    while total < words:
-        for name, paragraphs in base:
-            shuffled = paragraphs[:]
-            rng.shuffle(shuffled)
-            text = "\n\n".join(shuffled)
-            text = FIRST_NAME.sub(lambda _: rng.choice(NAMES), text)
-            text = f"Entretien {copy}-{name}, site {rng.randrange(1000)}\n\n{text}\n"
-            (folder / f"c{copy:04d}_{name.replace('/', '_')}.txt").write_text(text, encoding="utf-8")
-            total += len(text.split())
-            files += 1
-            if total >= words:
-                break
-        copy += 1
-    return files, total
-
+READER = r'''
+import re
+INTERVAL = re.compile(r'^\s*text = "(.*)"\s*$', re.M)
+def text_of(path):
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix.lower() != ".textgrid":
+        return raw
+    return "\n".join(t for t in INTERVAL.findall(raw) if t.strip())
+'''
 
 NAIVE = """
 import sys, time
@@ -85,6 +59,7 @@ from pathlib import Path
 import spacy
 from spacy.matcher import PhraseMatcher
 import qualcode as qc
+READER
 files = sorted(Path(sys.argv[1]).iterdir())
 limit = int(sys.argv[2])
 nlp = spacy.load("fr_core_news_sm")
@@ -94,7 +69,7 @@ for code in qc.default_codebook():
         matcher.add(code.id, list(nlp.pipe(t.lstrip("=") for t in rules.terms)))
 words = matches = 0
 for path in files:
-    text = path.read_text(encoding="utf-8")
+    text = text_of(path)
     doc = nlp(text)
     matches += len(matcher(doc))
     words += len(text.split())
@@ -108,13 +83,15 @@ import sys
 from pathlib import Path
 import spacy
 tokenizer = spacy.blank("fr").tokenizer
+READER
 words = tokens = 0
 for path in sorted(Path(sys.argv[1]).iterdir()):
-    text = path.read_text(encoding="utf-8")
+    text = text_of(path)
     tokens += len(tokenizer(text))
     words += len(text.split())
 print(words, tokens)
 """
+NAIVE, TOKENIZER = (script.replace("READER", READER) for script in (NAIVE, TOKENIZER))
 
 
 def _tree_memory(pid: int) -> int:
@@ -135,10 +112,14 @@ def _tree_memory(pid: int) -> int:
     return total
 
 
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Run ``command``; return (seconds, peak memory in bytes of it and its children, stdout)."""
+def run(command: list[str], env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> tuple[float, float, int, str]:
+    """Run ``command`` (in ``cwd``: not a source tree, whose package ``python -m`` would import first); return
+    (seconds, CPU seconds of it and its children, peak memory in bytes of them, stdout). CPU seconds do not
+    depend on what else the machine runs; on a busy machine they say more than the seconds."""
+    cpu = _children_cpu()
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
                             env={**os.environ, **(env or {})})
     peak = [0]
 
@@ -154,7 +135,12 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, i
     sampler.join()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return elapsed, peak[0], out
+    return elapsed, _children_cpu() - cpu, peak[0], out
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for children and their waited-for children
+    return usage.ru_utime + usage.ru_stime
 
 
 def qualcode_cmd(corpus: Path, out: Path, *extra: str) -> list[str]:
@@ -180,47 +166,66 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--naive-words", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=100_000, help="Words of the corpus for the memory comparison.")
+    parser.add_argument("--format", choices=["textgrid", "txt"], default="textgrid", help="Of the generated files.")
     parser.add_argument("--keep", type=Path, help="Keep the corpus and outputs in this folder.")
+    parser.add_argument("--baseline", type=Path,
+                        help="Another qualcode source tree (e.g. 'git archive main | tar -x -C DIR'): its --jobs 1 "
+                             "and --jobs 2 are measured in the same run, for a before/after comparison.")
     args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="qualcode-bench-"))
-    corpus, small = work / "corpus", work / "small"
-    for folder in (corpus, small, work / "cache", work / "out"):
-        shutil.rmtree(folder, ignore_errors=True)
-    files, words = build_corpus(corpus, args.words)
-    _, small_words = build_corpus(small, args.small, seed=1)
+    work = (args.keep or Path(tempfile.mkdtemp(prefix="qualcode-bench-"))).resolve()
+    folder, small = work / "corpus", work / "small"
+    for path in (folder, small, work / "cache", work / "out"):
+        shutil.rmtree(path, ignore_errors=True)
+    made = corpus.build(folder, args.words, form=args.format)
+    small_made = corpus.build(small, args.small, seed=1, form=args.format)
+    files, words, small_words = made["files"], made["words"], small_made["words"]
     cache = {"QUALCODE_CACHE_DIR": str(work / "cache")}
     rows = []
 
     def measure(label: str, command: list[str], n_words: int, env: dict[str, str] | None = None) -> None:
-        seconds, peak, out = run(command, env)
+        seconds, cpu, peak, out = run(command, env, cwd=work)
         if label.startswith(("naive", "tokenizer")):
             n_words = int(out.split()[0])
-        rows.append((label, n_words, seconds, n_words / seconds, peak))
+        rows.append((label, n_words, seconds, n_words / seconds, peak, cpu))
         print(f"  {label}: {seconds:.1f} s", file=sys.stderr)
 
-    print(f"corpus: {files} files, {words:,} words in {corpus}", file=sys.stderr)
-    measure("naive (fr_core_news_sm)", [sys.executable, "-c", NAIVE, str(corpus), str(args.naive_words)], 0)
-    measure("tokenizer (spaCy, bare)", [sys.executable, "-c", TOKENIZER, str(corpus)], 0)
-    measure("qualcode first pass", qualcode_cmd(corpus, work / "out"), words, cache)
+    print(f"corpus: {files} files, {words:,} words, {made['distinct']:,} distinct word forms in {folder}",
+          file=sys.stderr)
+    measure("naive (fr_core_news_sm)", [sys.executable, "-c", NAIVE, str(folder), str(args.naive_words)], 0)
+    measure("tokenizer (spaCy, bare)", [sys.executable, "-c", TOKENIZER, str(folder)], 0)
+    measure("qualcode first pass", qualcode_cmd(folder, work / "out"), words, cache)
     measure("qualcode re-code, 1 rule changed",
-            qualcode_cmd(corpus, work / "out", "--codebook", str(changed_codebook(work))), words, cache)
-    measure("qualcode --jobs 1 --no-cache", qualcode_cmd(corpus, work / "out1", "--jobs", "1", "--no-cache"), words)
-    measure("qualcode --jobs 2 --no-cache", qualcode_cmd(corpus, work / "out2", "--jobs", "2", "--no-cache"), words)
+            qualcode_cmd(folder, work / "out", "--codebook", str(changed_codebook(work))), words, cache)
+    measure("qualcode --jobs 1 --no-cache", qualcode_cmd(folder, work / "out1", "--jobs", "1", "--no-cache"), words)
+    measure("qualcode --jobs 2 --no-cache", qualcode_cmd(folder, work / "out2", "--jobs", "2", "--no-cache"), words)
     measure(f"qualcode first pass, {small_words:,} words",
             qualcode_cmd(small, work / "out-small", "--no-cache"), small_words)
+    if args.baseline is not None:
+        before = {"PYTHONPATH": str(args.baseline.resolve())}
+        for jobs in ("1", "2"):
+            measure(f"baseline --jobs {jobs} --no-cache",
+                    qualcode_cmd(folder, work / f"base{jobs}", "--jobs", jobs, "--no-cache"), words, before)
 
     naive, floor = rows[0][3], rows[1][3]
-    print(f"\nFrench corpus: {files} files, {words:,} words (naive run on its first {rows[0][1]:,} words)")
+    print(f"\nFrench corpus: {files} files, {words:,} words, {made['distinct']:,} distinct word forms "
+          f"({small_made['distinct']:,} in the {small_words:,} words of the small one); naive run on the first "
+          f"{rows[0][1]:,} words")
     print(f"{'run':<40} {'words':>10} {'seconds':>8} {'words/s':>10} {'x naive':>8} {'x tokenizer':>11} "
-          f"{'peak MB':>8}")
-    for label, n, seconds, speed, peak in rows:
+          f"{'peak MB':>8} {'CPU s':>7}")
+    for label, n, seconds, speed, peak, cpu in rows:
         print(f"{label:<40} {n:>10,} {seconds:>8.1f} {speed:>10,.0f} {speed / naive:>8.1f} {speed / floor:>11.2f} "
-              f"{peak / 2**20:>8.0f}")
-    first, recode, one, two, small_run = rows[2], rows[3], rows[4], rows[5], rows[6]
+              f"{peak / 2**20:>8.0f} {cpu:>7.1f}")
+    first, recode, one, two, small_run = rows[2:7]
     print(f"\nfirst pass / naive: {first[3] / naive:.1f} (target >= 15)")
     print(f"first pass / tokenizer: {first[3] / floor:.2f} (target >= 0.5)")
     print(f"re-code speed-up over first pass: {first[2] / recode[2]:.1f} (target >= 10)")
-    print(f"2 processes / 1 process: {one[2] / two[2]:.2f} (target >= 1.7)")
+    print(f"2 processes / 1 process: {one[2] / two[2]:.2f} (target >= 1.7); CPU seconds of 2 / of 1: "
+          f"{two[5] / one[5]:.2f}")
+    if args.baseline is not None:
+        base_one, base_two = rows[7], rows[8]
+        print(f"baseline, 2 processes / 1 process: {base_one[2] / base_two[2]:.2f}; CPU seconds of 2 / of 1: "
+              f"{base_two[5] / base_one[5]:.2f}; --jobs 2 against the baseline's: {base_two[2] / two[2]:.2f}x "
+              f"faster, {base_two[5] - two[5]:.1f} CPU seconds fewer")
     print(f"peak memory {words:,} words / {small_words:,} words: {first[4] / small_run[4]:.2f} (target <= 1.5), "
           f"{first[4] / 2**20:.0f} MB (target < 1024)")
     if args.keep is None:

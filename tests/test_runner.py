@@ -187,3 +187,83 @@ def test_the_cache_keeps_each_body_until_its_codings_change(tmp_path, monkeypatc
     _, cached = code_files(SAMPLES, qc.Coder(changed), cache=Cache(tmp_path / "cache"), render=render_coded)
     differs = [new.transcript.id for new, old in zip(cached, again, strict=True) if new.evidence != old.evidence]
     assert differs and rendered == differs and _evidence(cached) == _evidence(fresh)
+
+
+def _french_only(folder):
+    folder.mkdir()
+    for path in SAMPLES.glob("fr_*"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def _new_rules() -> qc.Codebook:
+    """The default codebook with one more term: rules this process has not compiled yet."""
+    book = qc.default_codebook()
+    trust = book["trust"]
+    rules = {lang: replace(r, terms=[*r.terms, "bonne foi"]) for lang, r in trust.rules.items()}
+    return qc.Codebook(book.name, [replace(trust, rules=rules) if c.id == "trust" else c for c in book])
+
+
+def test_workers_use_the_codebook_compiled_before_they_were_forked(tmp_path, monkeypatch, reference):
+    """The parent builds spaCy's French pipeline and compiles the codebook once; workers forked after it
+    compile nothing (each used to pay spaCy's start, 3 to 4 s, and compile the codebook itself)."""
+    import os
+
+    from qualcode.coding import coder as coder_module
+
+    folder = _french_only(tmp_path / "fr")
+    log = tmp_path / "compiled.log"
+
+    class Counted(coder_module._Compiled):
+        def __init__(self, *args, **kwargs):
+            with open(log, "a", encoding="utf-8") as file:
+                file.write(f"{os.getpid()}\n")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(coder_module, "_Compiled", Counted)
+    book = _new_rules()
+    _, coded = code_files(folder, qc.Coder(book), jobs=2)
+    assert log.read_text(encoding="utf-8").split() == [str(os.getpid())]
+    _, alone = code_files(folder, qc.Coder(book))
+    assert _evidence(coded) == _evidence(alone) and len(coded) == len(list(SAMPLES.glob("fr_*")))
+
+
+def test_a_rerun_from_the_cache_compiles_nothing_before_forking(tmp_path, monkeypatch):
+    from qualcode.coding import coder as coder_module
+
+    folder = _french_only(tmp_path / "fr")
+    book = _new_rules()
+    code_files(folder, qc.Coder(book), cache=Cache(tmp_path / "cache"))
+    monkeypatch.setattr(coder_module, "_Compiled", None)  # any compile, here or in a worker, would fail
+    corpus, again = code_files(folder, qc.Coder(book), cache=Cache(tmp_path / "cache"), jobs=2)
+    assert not corpus.errors and len(again) == len(list(SAMPLES.glob("fr_*")))
+
+
+def test_a_coder_prepares_only_the_codes_a_cached_transcript_lacks():
+    coder = qc.Coder(_new_rules())
+    keys = coder.rule_keys("fr")
+    assert coder.prepare("fr", matches={key: [] for key in keys.values()}) is False
+    assert coder.prepare("fr", matches={}) is True
+
+
+def test_results_cross_from_workers_packed_and_come_back_equal(reference):
+    import pickle
+
+    from qualcode.coding.engine import _pack, _unpack
+
+    for doc in reference[1]:
+        packed = pickle.dumps(_pack(doc), protocol=pickle.HIGHEST_PROTOCOL)
+        back = _unpack(pickle.loads(packed))
+        assert back == replace(doc, codebook=None)
+        assert [s.data for s in back.transcript.spans] == [s.data for s in doc.transcript.spans]
+        if doc.segments:
+            assert len(packed) < len(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def test_the_language_to_prepare_is_guessed_from_bytes_without_reading_the_file(tmp_path):
+    from qualcode.coding.engine import _sniff
+
+    assert _sniff(str(SAMPLES / "fr_mediatrice.TextGrid")) == "fr"
+    assert _sniff(str(SAMPLES / "en_family_liaison_officer.txt")) == "en"
+    assert _sniff(str(SAMPLES / "en_teacher_interview.pdf")) is None
+    assert _sniff(str(tmp_path / "missing.txt")) is None

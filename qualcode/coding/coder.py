@@ -434,10 +434,9 @@ class Coder:
         timed_out: set[str], key: str | None = None,
     ) -> list[tuple[str, int, int]]:
         keys = self.rule_keys(language)
-        missing = [code for code, key in keys.items() if key not in known]
+        missing, codes = self._missing(language, known)
         fresh: dict[str, list] = {}
         if missing:
-            codes = None if len(missing) == len(keys) else tuple(self._code_by_id()[c] for c in missing)
             for match in self._match(self._compiled(language, codes), transcript, warnings, timed_out, key):
                 fresh.setdefault(_code_of(match[0]), []).append(match)
             for code in missing:
@@ -448,6 +447,32 @@ class Coder:
     def _speakers(self, language: str) -> dict[str, frozenset[str]]:
         """Per code whose rules for ``language`` name ``speakers``, the roles it may be given in."""
         return {c.id: frozenset(r.speakers) for c in self.codebook_ for r in c.rules_for(language) if r.speakers}
+
+    def _missing(self, language: str, known: dict[str, list]) -> tuple[list[str], tuple[Code, ...] | None]:
+        """The ids of the codes whose matches ``known`` lacks, and the codes to compile for them (None: every
+        code, the compiled matchers of the whole codebook)."""
+        keys = self.rule_keys(language)
+        missing = [code for code, key in keys.items() if key not in known]
+        return missing, None if len(missing) == len(keys) else tuple(self._code_by_id()[c] for c in missing)
+
+    def prepare(self, language: str, *, matches: dict[str, list] | None = None) -> bool:
+        """Build ``language``'s pipeline and compile the matchers that coding a transcript in that language
+        needs: every code's, or, given ``matches`` (a transcript's cached matches), those of the codes it lacks.
+
+        Coding does this itself when it first needs to; the engine calls it before forking worker
+        processes, so that they share this process's spaCy (its French tokenizer takes seconds to build)
+        and compiled codebook instead of each building its own. Returns False, having done nothing, when
+        ``matches`` holds every code's matches and the unit needs no sentences.
+        """
+        if self.unit == "sentence":
+            get_pipeline(language, self.model)
+        codes = None
+        if matches is not None:
+            missing, codes = self._missing(language, matches)
+            if not missing:
+                return self.unit == "sentence"
+        self._compiled(language, codes)
+        return True
 
     def _code_by_id(self) -> dict[str, Code]:
         book = self.codebook_

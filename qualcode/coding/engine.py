@@ -3,30 +3,40 @@
 Each file is one task: read it (or take it from the :class:`~qualcode.coding.cache.Cache`), build its transcript,
 code it. Tasks run in this process (``jobs=1``), in ``jobs`` worker processes on this machine, or on the
 workers of a ``dask.distributed.Client``; results come back in the order of the files, so every engine
-gives the same outputs, byte for byte. Worker processes are forked and each compiles the codebook once
-for the languages it meets; a Dask worker likewise keeps it for all its tasks.
+gives the same outputs, byte for byte.
+
+Worker processes are forked from this one once it has built spaCy's pipeline and compiled the codebook for
+the language of the first files (:meth:`qualcode.Coder.prepare`): they share both, copy-on-write, instead of
+each paying spaCy's start (3 to 4 s for French, most of it Python compiling the French tokenizer's rules).
+A worker compiles for itself only what the parent did not foresee (another language). Results come back
+packed: spans and segments as plain tuples, segments without their text (a slice of the transcript's),
+which halves the bytes and the parent's unpickling. A Dask worker compiles the codebook once for all its
+tasks.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from qualcode.ingest.corpus import Corpus, discover, load_file, unexpected_error
+from qualcode.ingest.language import detect_language
 from qualcode.ingest.readers import file_bytes
 from qualcode.ingest.speakers import apply_speaker_settings
 from qualcode.model.errors import ProcessDiedError, ReadError
 from qualcode.model.progress import bar
+from qualcode.model.results import CodedDocument
+from qualcode.model.transcript import Segment, Span, Transcript
 
 if TYPE_CHECKING:
-    from qualcode.coding.cache import Cache
+    from qualcode.coding.cache import Cache, CacheEntry
     from qualcode.model.codebook import Codebook
-    from qualcode.model.results import CodedDocument
-    from qualcode.model.transcript import Transcript
 
 __all__ = ["auto_jobs", "code_files", "iter_coded"]
 
@@ -34,22 +44,29 @@ PathLike = str | os.PathLike[str]
 
 
 class Coder(Protocol):
-    """What the engine needs of a coder (:class:`qualcode.Coder`): its codebook, and coding one transcript
-    (with a cache of its matches). A protocol, so that the engine does not import the coder that uses it."""
+    """What the engine needs of a coder (:class:`qualcode.Coder`): its codebook, coding one transcript (with
+    a cache of its matches), and preparing for a language before workers are forked. A protocol, so that
+    the engine does not import the coder that uses it."""
 
     @property
     def codebook_(self) -> Codebook: ...  # read only: the coder computes it
 
     unit: str
+    language: str | None
 
     def code_transcript(
         self, transcript: Transcript, *, matches: dict[str, list] | None = None, remember: bool = True
     ) -> CodedDocument:
         ...
 
+    def prepare(self, language: str, *, matches: dict[str, list] | None = None) -> bool:
+        ...
+
 
 Render = Callable[["CodedDocument", Coder, dict[str, Any]], bool]
 _FILES_PER_JOB = 8  # below this many files per extra process, starting it costs more than it saves
+_SNIFF_FILES, _SNIFF_BYTES = 4, 65_536  # files and bytes of each looked at for the language to prepare
+_PLAIN = frozenset({".txt", ".text", ".md", ".markdown", ".vtt", ".srt", ".textgrid"})  # words in their bytes
 _WORKER: dict[str, Any] = {}  # the coder, cache and language of this worker process
 
 
@@ -156,8 +173,7 @@ def _code_file(
     entry, key = None, None
     try:
         if cache is not None:
-            key = cache.key(file_bytes(path), id=doc_id, suffix=path.suffix, language=language)
-            entry = cache.load(key)
+            key, entry = _cached(cache, path, doc_id, language)
     except ReadError as exc:
         return exc
     fresh = entry is None
@@ -189,8 +205,14 @@ def _code_file(
     return coded
 
 
+def _cached(cache: Cache, path: Path, doc_id: str, language: str | None) -> tuple[str, CacheEntry | None]:
+    """The cache key of a file and its entry (None when it has none); a ReadError when it cannot be read."""
+    key = cache.key(file_bytes(path), id=doc_id, suffix=path.suffix, language=language)
+    return key, cache.load(key)
+
+
 def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
-    """Code ``tasks`` in a pool of ``jobs`` forked processes; yield the results in order.
+    """Code ``tasks`` in a pool of ``jobs`` processes forked once this one is prepared; yield the results in order.
 
     A worker that dies (killed by the system for lack of memory, a crash in a library's C code) breaks the
     pool: the files it may have been coding are then coded again one at a time, each in a process of its
@@ -201,6 +223,7 @@ def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, setting
 
     window = 4 * jobs  # files handed out ahead: enough to keep every worker busy, few to redo after a crash
     position = 0
+    _prepare(coder, tasks, *settings[:2])
     while position < len(tasks):
         pool = _pool(jobs, coder, settings)
         futures: deque[Any] = deque()
@@ -209,7 +232,7 @@ def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, setting
                 while len(futures) < window and position + len(futures) < len(tasks):
                     futures.append(pool.submit(_worker_task, tasks[position + len(futures)]))
                 try:
-                    result = futures[0].result()
+                    result = _unpack(futures[0].result())
                 except BrokenProcessPool:
                     break
                 futures.popleft()
@@ -224,17 +247,63 @@ def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, setting
             task = tasks[position]
             done = future.done() and not future.cancelled() and future.exception() is None
             position += 1
-            yield future.result() if done else _alone(task, coder, settings)
+            yield _unpack(future.result()) if done else _alone(task, coder, settings)
+
+
+def _prepare(coder: Coder, tasks: list[tuple[str, str]], cache: Cache | None, language: str | None) -> None:
+    """Before forking: have the coder build here what coding the first files will need (spaCy's pipeline,
+    the compiled codebook), so that every worker shares it instead of building its own.
+
+    The language is the coder's or the run's setting, else guessed from the first bytes of the first files:
+    nothing is parsed here, since a file that crashes its reader must take down a worker, not the run. With
+    a cache, the first file's entry gives its language and the codes left to match (a re-run may need no
+    spaCy at all). A guess that proves wrong costs time, never a result: workers compile what they lack.
+    """
+    for path, doc_id in tasks[:_SNIFF_FILES]:
+        matches, guess = None, coder.language or language
+        if cache is not None:
+            with contextlib.suppress(ReadError):
+                entry = _cached(cache, Path(path), doc_id, language)[1]
+                if entry is not None:
+                    matches, guess = entry.matches, guess or entry.transcript.language or "en"
+        guess = guess or _sniff(path)
+        if guess is not None:
+            # A codebook or model that cannot be compiled fails in every worker, where each file reports it.
+            with contextlib.suppress(Exception):
+                coder.prepare(guess, matches=matches)
+            return
+
+
+def _sniff(path: str) -> str | None:
+    """The language of a plain-text file's first bytes (a TextGrid's or a .txt's words), or None."""
+    if Path(path).suffix.lower() not in _PLAIN:
+        return None
+    try:
+        with open(path, "rb") as file:
+            head = file.read(_SNIFF_BYTES)
+    except OSError:
+        return None
+    encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    return detect_language(head.decode(encoding, errors="replace"))
 
 
 def _pool(jobs: int, coder: Coder, settings: tuple[Any, ...]) -> Any:
-    # Forked: each worker imports spaCy and builds its pipeline only if a file needs matching (a re-run from
-    # the cache may not), at the same time as the others rather than one after the other.
+    """A pool of ``jobs`` processes forked now (spawned where there is no fork), sharing this one's memory.
+
+    The garbage collector is frozen while they are forked, so that their collections do not write to
+    every object inherited (which would copy its page into each worker); unfrozen here afterwards.
+    """
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(coder, settings))
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(coder, settings))
+    gc.freeze()
+    try:
+        pool.submit(int).result()  # a forked pool starts all its processes at its first task
+    finally:
+        gc.unfreeze()
+    return pool
 
 
 def _terminate(pool: Any) -> None:
@@ -250,7 +319,7 @@ def _alone(task: tuple[str, str], coder: Coder, settings: tuple[Any, ...]) -> An
 
     pool = _pool(1, coder, settings)
     try:
-        return pool.submit(_worker_task, task).result()
+        return _unpack(pool.submit(_worker_task, task).result())
     except BrokenProcessPool:
         return ProcessDiedError(
             task[0],
@@ -270,7 +339,41 @@ def _init_worker(coder: Coder, settings: tuple[Any, ...]) -> None:
 
 
 def _worker_task(task: tuple[str, str]) -> Any:
-    return _code_file(task, _WORKER["coder"], *_WORKER["settings"])
+    return _pack(_code_file(task, _WORKER["coder"], *_WORKER["settings"]))
+
+
+class _Packed(NamedTuple):
+    """A CodedDocument as it crosses from a worker: plain tuples, segments without their text."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    spans: list[tuple[int, int, str, str | None, Any]]
+    unit: str
+    segments: list[tuple[int, int, int, str | None, str | None]]
+    evidence: dict[int, list[Any]]
+    warnings: list[str]
+    body: Any
+
+
+def _pack(result: Any) -> Any:
+    if not isinstance(result, CodedDocument):
+        return result
+    t = result.transcript
+    unit = result.segments[0].unit if result.segments else ""
+    return _Packed(t.id, t.text, t.metadata, [(s.start, s.end, s.kind, s.label, s.data) for s in t.spans], unit,
+                   [(s.segment_id, s.start, s.end, s.speaker, s.section) for s in result.segments],
+                   result.evidence, result.warnings, result.body)
+
+
+def _unpack(result: Any) -> Any:
+    if not isinstance(result, _Packed):
+        return result
+    text, doc_id, unit = result.text, result.id, result.unit
+    transcript = Transcript(doc_id, text, [Span(*span) for span in result.spans], result.metadata)
+    segments = [Segment(doc_id, i, unit, start, end, speaker, section, text[start:end])
+                for i, start, end, speaker, section in result.segments]
+    return CodedDocument(transcript, segments, result.evidence, result.warnings, body=result.body)
 
 
 def _on_dask(client: Any, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
