@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.model.errors import QualcodeError
 from qualcode.model.transcript import UNITS, Segment, Span, Transcript
+from qualcode.project.learning import LearningMixin
 from qualcode.project.relocate import FUZZY_THRESHOLD, relocate
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def _io_failure(exc: sqlite3.OperationalError) -> bool:
     return name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_CANTOPEN"))
 
 
-class Project:
+class Project(LearningMixin):
     """A qualitative-analysis project in one SQLite file.
 
     Parameters
@@ -158,6 +159,9 @@ class Project:
 
     Examples
     --------
+    Learning from a person's coding (:meth:`training_set`, :meth:`store_suggestions`) is in
+    :mod:`qualcode.project.learning`.
+
     >>> with qc.open_project("study.qualcode") as project:  # doctest: +SKIP
     ...     project.code(qc.Coder(qc.default_codebook()), qc.read_corpus("interviews"))
     ...     project.add_coding("interview03", "turnover", coder="marie", start=120, end=180)
