@@ -31,7 +31,7 @@ __all__ = ["SUGGEST_COLUMNS", "SuggestError", "Suggester", "TrainingSet"]
 
 SUGGEST_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "score", "suggested", "because"]
 FEATURES = ("words", "embedding", "context", "structure")
-WEIGHTS = {"words": 1.0, "embedding": 1.0, "context": 0.5, "structure": 0.5}
+WEIGHTS = {"words": 1.0, "embedding": 0.5, "context": 0.2, "structure": 1.0}  # chosen on the PDPilot dev sessions
 PROTOTYPES = 200  # coded passages per code kept to explain a suggestion ("close to ...")
 FORMAT = "qualcode-suggester/1"
 
