@@ -20,6 +20,8 @@ EXPECTED = {
     "FolderRun", "code_folder",
     # REFI-QDA exchange
     "RefiError", "export_qdc", "export_qdpx", "import_qdc", "import_qdpx", "read_qdc",
+    # suggestions learned from a person's coding
+    "Suggester",
 }
 
 

@@ -18,6 +18,7 @@ import typer
 
 from qualcode.cli.exchange import export_command, import_command
 from qualcode.cli.project import agree, project_app
+from qualcode.cli.suggest import suggest_command
 from qualcode.model.errors import OutputError, QualcodeError
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(project_app, name="project")
 app.command()(agree)
 app.command("export")(export_command)
 app.command("import")(import_command)
+app.command("suggest")(suggest_command)
 
 UNEXPECTED = 3
 INTERRUPTED = 130  # as a shell reports a program stopped by Ctrl-C
