@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 import qualcode as qc
 from qualcode.cli.app import app
-from qualcode.coding.suggest import SUGGEST_COLUMNS, SuggestError
+from qualcode.coding.suggest import SUGGEST_COLUMNS
 from qualcode.ingest.structure import build_transcript
+from qualcode.model.errors import SuggestError
 from qualcode.model.transcript import Block, RawDocument
 from qualcode.project.suggestions import evaluate_suggestions, suggest
 

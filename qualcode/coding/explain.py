@@ -4,12 +4,9 @@ the words in it that weigh most for the code."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from qualcode.coding.suggest import Suggester
 
 __all__ = ["explain", "quote"]
 
@@ -23,8 +20,8 @@ def quote(text: str, words: int = QUOTE_WORDS) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def explain(suggester: Suggester, code: str, rows: Sequence[int]) -> list[str]:
-    """One explanation per segment index of ``rows``: nearest coded passage (by sentence embedding) and
+def explain(suggester: Any, code: str, rows: Sequence[int]) -> list[str]:
+    """One explanation per segment index (``suggester``: a fitted :class:`qualcode.coding.suggest.Suggester`) of ``rows``: nearest coded passage (by sentence embedding) and
     the top weighted words present in the segment."""
     data, model = suggester.training_set_, suggester.models_[code]
     prototypes = suggester.prototypes_[code]

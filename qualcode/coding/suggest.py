@@ -20,28 +20,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qualcode.model.errors import QualcodeError
+from qualcode.model.errors import SuggestError
 from qualcode.model.transcript import UNITS, Segment
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["SUGGEST_COLUMNS", "SuggestError", "Suggester", "TrainingSet"]
+__all__ = ["SUGGEST_COLUMNS", "Suggester", "TrainingSet"]
 
 SUGGEST_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "score", "suggested", "because"]
 FEATURES = ("words", "embedding", "context", "structure")
 WEIGHTS = {"words": 1.0, "embedding": 0.5, "context": 0.2, "structure": 1.0}  # chosen on the PDPilot dev sessions
 PROTOTYPES = 200  # coded passages per code kept to explain a suggestion ("close to ...")
-FORMAT = "qualcode-suggester/1"
-
-
-class SuggestError(QualcodeError):
-    """The suggester cannot learn or be used as asked; ``problems`` lists every reason."""
-
-    def __init__(self, problems: str | list[str]) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -283,12 +274,27 @@ class Suggester:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Suggester:
         """A suggester saved by :meth:`save`: its weights, calibration and thresholds (``models_``)."""
-        from qualcode.coding.suggester_file import load_suggester
+        from qualcode.coding.features import FeatureSpace
+        from qualcode.coding.learner import CodeModel
+        from qualcode.coding.suggester_file import load_arrays
 
-        return load_suggester(path)
+        meta, arrays = load_arrays(path)
+        suggester = cls(**{k: v for k, v in meta["settings"].items() if k != "format"})
+        suggester.coder_, suggester.codes_, suggester.too_few_ = meta["coder"], meta["codes"], meta["too_few"]
+        suggester.features_ = FeatureSpace(list(arrays["vocabulary"]), arrays["idf"], meta["speakers"],
+                                           meta["roles"], meta["weights"])
+        suggester.models_ = {
+            code: CodeModel(arrays["coef"][j], float(arrays["intercept"][j]), float(arrays["calibration"][j, 0]),
+                            float(arrays["calibration"][j, 1]), float(arrays["threshold"][j]))
+            for j, code in enumerate(meta["codes"])
+        }
+        suggester.thresholds_ = {c: m.threshold for c, m in suggester.models_.items()}
+        return suggester
 
     @staticmethod
     def settings_json(suggester: Suggester) -> str:
+        from qualcode.coding.suggester_file import FORMAT
+
         return json.dumps({"format": FORMAT, "unit": suggester.unit, "min_examples": suggester.min_examples,
                            "folds": suggester.folds, "features": list(suggester.features), "C": suggester.C,
                            "seed": suggester.seed}, sort_keys=True)

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from qualcode.coding.suggest import Suggester
+__all__ = ["FORMAT", "load_arrays", "save_suggester"]
 
-__all__ = ["load_suggester", "save_suggester"]
+FORMAT = "qualcode-suggester/1"
 
 
-def save_suggester(suggester: Suggester, path: str | os.PathLike[str]) -> None:
+def save_suggester(suggester: Any, path: str | os.PathLike[str]) -> None:
     from qualcode.model.files import write_atomic_path
 
     codes = suggester.codes_
@@ -53,12 +52,9 @@ def save_suggester(suggester: Suggester, path: str | os.PathLike[str]) -> None:
     write_atomic_path(os.fspath(path), write)
 
 
-def load_suggester(path: str | os.PathLike[str]) -> Suggester:
-    """A suggester with the learnt weights, calibration and thresholds of the file (no training set: it
-    scores feature rows through ``models_`` and ``features_``)."""
-    from qualcode.coding.features import FeatureSpace
-    from qualcode.coding.learner import CodeModel
-    from qualcode.coding.suggest import FORMAT, Suggester, SuggestError
+def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The metadata and arrays of a model file, checked to be one (see ``Suggester.load``)."""
+    from qualcode.model.errors import SuggestError
 
     try:
         with np.load(os.fspath(path), allow_pickle=False) as stored:
@@ -67,17 +63,7 @@ def load_suggester(path: str | os.PathLike[str]) -> Suggester:
     except (OSError, ValueError, KeyError) as exc:
         raise SuggestError(f"{path}: is not a suggester model file ({exc}). Write one with Suggester.save() "
                            "or 'qualcode suggest --model-out'.") from exc
-    settings = meta["settings"]
-    if settings.get("format") != FORMAT:
-        raise SuggestError(f"{path}: holds a model in format {settings.get('format')!r}; this qualcode reads {FORMAT!r}.")
-    suggester = Suggester(**{k: v for k, v in settings.items() if k != "format"})
-    suggester.coder_, suggester.codes_, suggester.too_few_ = meta["coder"], meta["codes"], meta["too_few"]
-    suggester.features_ = FeatureSpace(list(arrays["vocabulary"]), arrays["idf"], meta["speakers"], meta["roles"],
-                                       meta["weights"])
-    suggester.models_ = {
-        code: CodeModel(arrays["coef"][j], float(arrays["intercept"][j]), float(arrays["calibration"][j, 0]),
-                        float(arrays["calibration"][j, 1]), float(arrays["threshold"][j]))
-        for j, code in enumerate(meta["codes"])
-    }
-    suggester.thresholds_ = {c: m.threshold for c, m in suggester.models_.items()}
-    return suggester
+    found = meta.get("settings", {}).get("format")
+    if found != FORMAT:
+        raise SuggestError(f"{path}: holds a model in format {found!r}; this qualcode reads {FORMAT!r}.")
+    return meta, arrays

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.coding.suggest import TrainingSet
 from qualcode.model.transcript import UNITS, Segment, Transcript
+from qualcode.project.errors import ProjectError
 
 if TYPE_CHECKING:
     import sqlite3
@@ -44,8 +45,6 @@ class LearningMixin:
         with no codings, an unknown unit, codings that fit no segment of the unit or a unit so coarse that
         a code covers most segments. ``min_examples`` only words the message when a code has too few.
         """
-        from qualcode.project.store import ProjectError
-
         problems = [] if unit in UNITS else [f"Unit {unit!r} is not one of {', '.join(UNITS)}."]
         problems += self._learner_problems(coder)
         if problems:

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.model.errors import QualcodeError
 from qualcode.model.transcript import UNITS, Segment, Span, Transcript
+from qualcode.project.errors import ProjectError
 from qualcode.project.learning import LearningMixin
 from qualcode.project.relocate import FUZZY_THRESHOLD, relocate
 
@@ -73,18 +73,6 @@ CREATE TABLE memos (id INTEGER PRIMARY KEY, author TEXT NOT NULL, text TEXT NOT 
     document TEXT REFERENCES documents(id) ON DELETE CASCADE, code TEXT,
     coding INTEGER REFERENCES codings(id) ON DELETE SET NULL, CHECK (document IS NOT NULL OR code IS NOT NULL));
 """
-
-
-class ProjectError(QualcodeError):
-    """A project file cannot be used, or a request on it is invalid. ``problems`` lists every problem."""
-
-    def __init__(self, problems: str | list[str]) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        if len(self.problems) == 1:
-            message = self.problems[0]
-        else:
-            message = "\n".join([f"{len(self.problems)} problems:", *(f"  - {p}" for p in self.problems)])
-        super().__init__(message)
 
 
 @dataclass

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualcode.coding.suggest import FEATURES, Suggester, SuggestError
+from qualcode.coding.suggest import FEATURES, Suggester
+from qualcode.model.errors import SuggestError
 from qualcode.project.learning import SUGGEST_PREFIX
 from qualcode.project.store import Project, ProjectError
 
