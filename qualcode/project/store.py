@@ -145,11 +145,11 @@ class Project(LearningMixin):
         edited is moved to the similar text (flagged ``fuzzy``); below it, the coding is kept ``unplaced``.
     timeout : seconds to wait for another process writing to the same project.
 
-    Examples
-    --------
     Learning from a person's coding (:meth:`training_set`, :meth:`store_suggestions`) is in
     :mod:`qualcode.project.learning`.
 
+    Examples
+    --------
     >>> with qc.open_project("study.qualcode") as project:  # doctest: +SKIP
     ...     project.code(qc.Coder(qc.default_codebook()), qc.read_corpus("interviews"))
     ...     project.add_coding("interview03", "turnover", coder="marie", start=120, end=180)
