@@ -19,6 +19,7 @@ from qualcode.analysis.tables import (
 )
 from qualcode.coding.cache import Cache
 from qualcode.coding.coder import Coder
+from qualcode.coding.suggest import Suggester
 from qualcode.exchange import export_qdc, export_qdpx, import_qdc, import_qdpx, read_qdc
 from qualcode.ingest.codebook_io import default_codebook, read_codebook, validate_codebook, write_codebook
 from qualcode.ingest.corpus import Corpus, read_attributes, read_corpus, read_transcript
@@ -54,6 +55,7 @@ __all__ = [
     "RefiError",
     "Segment",
     "Span",
+    "Suggester",
     "Transcript",
     "__version__",
     "code_folder",

@@ -22,6 +22,8 @@ EXPECTED = {
     "RefiError", "export_qdc", "export_qdpx", "import_qdc", "import_qdpx", "read_qdc",
     # validating an automatic coder against a person's coding
     "evaluate",
+    # suggestions learned from a person's coding
+    "Suggester",
 }
 
 

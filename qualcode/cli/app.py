@@ -18,6 +18,7 @@ import typer
 
 from qualcode.cli.exchange import export_command, import_command
 from qualcode.cli.project import agree, evaluate, project_app
+from qualcode.cli.suggest import suggest_command
 from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ app.command()(agree)
 app.command()(evaluate)
 app.command("export")(export_command)
 app.command("import")(import_command)
+app.command("suggest")(suggest_command)
 
 UNEXPECTED = 3
 INTERRUPTED = 130  # as a shell reports a program stopped by Ctrl-C

@@ -25,6 +25,7 @@ __all__ = [
     "QualcodeError",
     "ReadError",
     "RefiError",
+    "SuggestError",
     "TooLargeError",
     "UnexpectedReadError",
     "UnsupportedFormatError",
@@ -181,3 +182,11 @@ class RefiError(QualcodeError):
             more = [f"  - ... and {len(self.problems) - 20} more"] if len(self.problems) > 20 else []
             message = "\n".join([f"{self.path}: {len(self.problems)} problems:", *(f"  - {p}" for p in shown), *more])
         super().__init__(f"{message} {hint}".rstrip() if len(self.problems) == 1 else f"{message}\n{hint}".rstrip())
+
+
+class SuggestError(QualcodeError):
+    """A suggester cannot learn or be used as asked (:mod:`qualcode.coding.suggest`); ``problems`` lists why."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))

@@ -27,8 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.model.errors import QualcodeError
 from qualcode.model.transcript import UNITS, Segment, Span, Transcript
+from qualcode.project.errors import ProjectError
+from qualcode.project.learning import LearningMixin
 from qualcode.project.relocate import FUZZY_THRESHOLD, relocate
 
 if TYPE_CHECKING:
@@ -73,18 +74,6 @@ CREATE TABLE memos (id INTEGER PRIMARY KEY, author TEXT NOT NULL, text TEXT NOT 
     document TEXT REFERENCES documents(id) ON DELETE CASCADE, code TEXT,
     coding INTEGER REFERENCES codings(id) ON DELETE SET NULL, CHECK (document IS NOT NULL OR code IS NOT NULL));
 """
-
-
-class ProjectError(QualcodeError):
-    """A project file cannot be used, or a request on it is invalid. ``problems`` lists every problem."""
-
-    def __init__(self, problems: str | list[str]) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        if len(self.problems) == 1:
-            message = self.problems[0]
-        else:
-            message = "\n".join([f"{len(self.problems)} problems:", *(f"  - {p}" for p in self.problems)])
-        super().__init__(message)
 
 
 @dataclass
@@ -163,7 +152,7 @@ def _io_failure(exc: sqlite3.OperationalError) -> bool:
     return name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_CANTOPEN"))
 
 
-class Project:
+class Project(LearningMixin):
     """A qualitative-analysis project in one SQLite file.
 
     Parameters
@@ -172,6 +161,9 @@ class Project:
     fuzzy_threshold : the lowest similarity (``difflib`` ratio, 0-1) at which a human coding whose text was
         edited is moved to the similar text (flagged ``fuzzy``); below it, the coding is kept ``unplaced``.
     timeout : seconds to wait for another process writing to the same project.
+
+    Learning from a person's coding (:meth:`training_set`, :meth:`store_suggestions`) is in
+    :mod:`qualcode.project.learning`.
 
     Examples
     --------

@@ -1,0 +1,127 @@
+"""The suggester's arithmetic: one logistic regression per code, calibrated and thresholded by cross-validation.
+
+For each code, the labelled segments (every segment of a document the coder has coded, and the segments
+where the coder decided on a suggestion of that code) are split into folds by document (or, with fewer than
+three documents, by runs of ten consecutive segments, so that a passage and its neighbours stay together).
+The out-of-fold decision values give a sigmoid calibration (Platt) and the threshold that maximises F1;
+the model used for new segments is then fitted on all the labelled segments. Seeded, so deterministic.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["CodeModel", "fit_code", "folds_of"]
+
+BLOCK = 10  # consecutive segments kept in one fold when there are too few documents
+
+
+@dataclass
+class CodeModel:
+    """One code's learnt model: weights, calibration ``score = 1 / (1 + exp(a * decision + b))`` and threshold;
+    ``oof`` holds the calibrated out-of-fold scores of the labelled rows (NaN where not labelled)."""
+
+    coef: np.ndarray
+    intercept: float
+    a: float
+    b: float
+    threshold: float
+    oof: np.ndarray | None = None
+
+    def decision(self, X: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray(X @ self.coef).ravel() + self.intercept
+
+    def score(self, X: sparse.csr_matrix) -> np.ndarray:
+        return _sigmoid(self.decision(X), self.a, self.b)
+
+
+def folds_of(documents: Sequence[str], y: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """The fold (0..k-1) of each labelled row: grouped by document (or by blocks), stratified, seeded."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    groups = _codes(documents)
+    if len(set(documents)) >= 3:
+        k = min(folds, len(set(documents)))
+    else:
+        groups = np.arange(len(documents)) // BLOCK
+        k = max(2, min(folds, int(groups.max()) + 1 if len(groups) else 2))
+    out = np.zeros(len(documents), dtype=int)
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():  # fewer positives than folds: some folds hold none, as they must
+        warnings.simplefilter("ignore", UserWarning)
+        for fold, (_, test) in enumerate(splitter.split(np.zeros(len(y)), y, groups)):
+            out[test] = fold
+    return out
+
+
+def _codes(documents: Sequence[str]) -> np.ndarray:
+    index: dict[str, int] = {}
+    return np.array([index.setdefault(d, len(index)) for d in documents])
+
+
+def fit_code(
+    X: sparse.csr_matrix, y: np.ndarray, fold: np.ndarray, extra: sparse.csr_matrix | None, *, C: float, seed: int
+) -> CodeModel:
+    """Fit one code on labelled rows ``X, y`` (0/1), ``extra`` rows being positive examples from the codebook."""
+    oof = np.full(len(y), np.nan)
+    for k in np.unique(fold):
+        train, test = fold != k, fold == k
+        model = _logistic(X[train], y[train], extra, C, seed)
+        oof[test] = model.decision(X[test]) if model is not None else -10.0
+    a, b = _platt(oof, y)
+    calibrated = _sigmoid(oof, a, b)
+    final = _logistic(X, y, extra, C, seed)
+    if final is None:
+        final = CodeModel(np.zeros(X.shape[1]), -10.0, 0.0, 0.0, 1.0)
+    final.a, final.b, final.threshold, final.oof = a, b, best_threshold(calibrated, y), calibrated
+    return final
+
+
+def _logistic(
+    X: sparse.csr_matrix, y: np.ndarray, extra: sparse.csr_matrix | None, C: float, seed: int
+) -> CodeModel | None:
+    from sklearn.linear_model import LogisticRegression
+
+    if extra is not None and extra.shape[0]:
+        X, y = sparse.vstack([X, extra], format="csr"), np.concatenate([y, np.ones(extra.shape[0])])
+    if len(np.unique(y)) < 2:
+        return None
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=seed)
+    model.fit(X, y)
+    return CodeModel(model.coef_.ravel().astype(np.float64), float(model.intercept_[0]), -1.0, 0.0, 0.5)
+
+
+def _platt(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt's sigmoid on out-of-fold decision values, with his smoothed targets."""
+    from sklearn.linear_model import LogisticRegression
+
+    positives, negatives = y.sum(), len(y) - y.sum()
+    target = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+    X = decision.reshape(-1, 1)
+    weights = np.concatenate([target, 1 - target])
+    model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
+    model.fit(np.vstack([X, X]), np.concatenate([np.ones(len(y)), np.zeros(len(y))]), sample_weight=weights)
+    return -float(model.coef_[0, 0]), -float(model.intercept_[0])
+
+
+def _sigmoid(decision: np.ndarray, a: float, b: float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(np.clip(a * decision + b, -50, 50)))
+
+
+def best_threshold(score: np.ndarray, y: np.ndarray) -> float:
+    """The score at or above which F1 on ``y`` is highest (the higher one on ties); 0.5 with no positive."""
+    if not y.sum():
+        return 0.5
+    order = np.argsort(-score, kind="stable")
+    ranked, truth = score[order], y[order]
+    tp = np.cumsum(truth)
+    f1 = 2 * tp / (np.arange(1, len(y) + 1) + y.sum())
+    last = np.r_[ranked[1:] != ranked[:-1], True]  # a threshold keeps every row of equal score
+    f1 = np.where(last, f1, -1)
+    best = int(np.argmax(f1))
+    return float(min(max(ranked[best], 0.02), 0.98))

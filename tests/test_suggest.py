@@ -1,0 +1,208 @@
+"""Suggestions learned from a person's coding (issue 19): qc.Suggester, the project's part, ``qualcode suggest``."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import qualcode as qc
+from qualcode.cli.app import app
+from qualcode.coding.suggest import SUGGEST_COLUMNS
+from qualcode.ingest.structure import build_transcript
+from qualcode.model.errors import SuggestError
+from qualcode.model.transcript import Block, RawDocument
+from qualcode.project.suggestions import evaluate_suggestions, suggest
+
+MONEY = ["My salary barely covers the rent and the pay has not moved in years.",
+         "We argue about the budget every month, the wages are too low for this job.",
+         "Money is the problem: the pay rise they promised never came and bills keep growing.",
+         "I took a second job because the salary does not pay for the children's school."]
+STRESS = ["I am exhausted, the pressure never stops and I sleep badly.",
+          "The stress is constant, I feel anxious before every shift and tired after it.",
+          "Burnout is close: too much pressure, no rest, my head is always spinning.",
+          "I feel worn out and nervous, the pressure of the deadlines keeps me awake."]
+OTHER = ["We moved to this town when I was young and I still like the river walks.",
+         "My colleagues are friendly and we often have lunch together near the station.",
+         "The building was renovated last year, the new windows let more light in.",
+         "I usually cycle to work when the weather is good, otherwise I take the bus."]
+QUESTIONS = ["I: How are things at work these days?", "I: Can you tell me more about that?",
+             "I: And what happened next?", "I: How do you feel about it?"]
+
+
+def interview(seed: int) -> tuple[str, list[str]]:
+    """An interview text and the topic ('money', 'stress', 'other') of each answer, in order."""
+    rng = random.Random(seed)
+    lines, topics = [], []
+    for _ in range(12):
+        topic = rng.choice(["money", "stress", "other", "other"])
+        pool = {"money": MONEY, "stress": STRESS, "other": OTHER}[topic]
+        lines += [rng.choice(QUESTIONS), "P: " + " ".join(rng.sample(pool, 2))]
+        topics.append(topic)
+    return "\n\n".join(lines), topics
+
+
+def transcript(doc_id: str, text: str):
+    return build_transcript(RawDocument([Block(text)], "txt"), doc_id, language="en")
+
+
+@pytest.fixture
+def study(tmp_path):
+    """Six interviews; marie coded d1-d4 ('money', 'stress' on the answers; 'rare' once); d5, d6 untouched."""
+    path = tmp_path / "study.qualcode"
+    truth = {}
+    with qc.open_project(path) as project:
+        docs = {f"d{n}": interview(n) for n in range(1, 7)}
+        project.add_documents([transcript(d, text) for d, (text, _) in docs.items()])
+        for d, (_, topics) in docs.items():
+            answers = [s for s in project.segments(d) if s.speaker == "P"]
+            for s, topic in zip(answers, topics, strict=True):
+                truth[d, s.segment_id] = topic
+                if d in ("d1", "d2", "d3", "d4") and topic != "other":
+                    project.add_coding(d, topic, coder="marie", unit="paragraph", segment_id=s.segment_id)
+        project.add_coding("d1", "rare", coder="marie", unit="paragraph", segment_id=1)
+    return path, truth
+
+
+def test_suggestions_cover_every_uncoded_segment_and_find_the_topics(study):
+    path, truth = study
+    with qc.open_project(path) as project:
+        suggester = qc.Suggester().fit(project, coder="marie")
+        frame = suggester.suggest()
+        coded = project.codings("marie")
+    assert list(frame.columns) == SUGGEST_COLUMNS
+    assert suggester.codes_ == ["money", "stress"] and suggester.too_few_ == {"rare": 2}
+    assert frame["score"].between(0, 1).all() and set(frame["suggested"]) <= {0, 1}
+    already = {(r.document, r.segment_id, r.code) for r in coded.itertuples()}
+    assert not already & set(zip(frame["document"], frame["segment_id"], frame["code"], strict=True))
+    assert {"d5", "d6"} <= set(frame["document"])
+    new = frame[frame["document"].isin(["d5", "d6"])]
+    hits = {(r.document, r.segment_id, r.code) for r in new[new["suggested"] == 1].itertuples()}
+    gold = {(d, s, t) for (d, s), t in truth.items() if d in ("d5", "d6") and t != "other"}
+    assert len(hits & gold) / len(gold) >= 0.8 and len(hits & gold) / max(len(hits), 1) >= 0.8
+    because = new[new["suggested"] == 1]["because"]
+    assert because.str.match(r'close to ".+" \(d[1-4], paragraph \d+\)').all()
+    assert because.str.contains("words: ").any()
+
+
+def test_same_project_same_suggestions(study):
+    path, _ = study
+    with qc.open_project(path) as project:
+        first = qc.Suggester(seed=3).fit(project, coder="marie").suggest()
+        second = qc.Suggester(seed=3).fit(project, coder="marie").suggest()
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_next_lists_the_most_uncertain_segments_outside_the_coded_documents(study):
+    path, _ = study
+    with qc.open_project(path) as project:
+        upcoming = qc.Suggester().fit(project, coder="marie").next(5)
+    assert len(upcoming) == 5 and set(upcoming["document"]) <= {"d5", "d6"}
+    assert upcoming["uncertainty"].is_monotonic_decreasing
+    assert not upcoming.duplicated(["document", "segment_id"]).any()
+
+
+def test_a_saved_model_is_plain_arrays_and_loads_back(study, tmp_path):
+    path, _ = study
+    with qc.open_project(path) as project:
+        suggester = qc.Suggester().fit(project, coder="marie")
+    suggester.save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz", allow_pickle=False) as stored:
+        assert all(stored[k].dtype != object for k in stored.files)
+    loaded = qc.Suggester.load(tmp_path / "model.npz")
+    assert loaded.codes_ == suggester.codes_ and loaded.thresholds_ == suggester.thresholds_
+    for code in suggester.codes_:
+        assert np.allclose(loaded.models_[code].score(suggester.X_), suggester.models_[code].score(suggester.X_))
+    (tmp_path / "bad.npz").write_bytes(b"not a model")
+    with pytest.raises(SuggestError, match="is not a suggester model file"):
+        qc.Suggester.load(tmp_path / "bad.npz")
+
+
+def test_saved_suggestions_are_decided_like_automatic_codings_and_teach_the_next_fit(study):
+    path, _ = study
+    with qc.open_project(path) as project:
+        run = suggest(project, coder="marie", save=True)
+        stored = project.codings("auto:suggest:marie")
+        assert run.stored == len(stored) == int(run.suggestions["suggested"].sum()) > 2
+        assert set(stored["status"]) == {"auto"} and stored["score"].notna().all()
+        first, second = stored.iloc[0], stored.iloc[1]
+        project.accept(int(first["id"]), coder="marie")
+        project.reject(int(second["id"]), coder="marie")
+        data = project.training_set("marie")
+        index = {(s.document, s.segment_id): i for i, s in enumerate(data.segments)}
+        assert index[first["document"], first["segment_id"]] in data.positives[first["code"]]
+        assert index[second["document"], second["segment_id"]] in data.negatives[second["code"]]
+        again = suggest(project, coder="marie", save=True).suggestions
+        key = (second["document"], second["segment_id"], second["code"])
+        assert key not in set(zip(again["document"], again["segment_id"], again["code"], strict=True))
+        assert "auto:suggest:marie" in set(project.codings()["coder"])
+
+
+@pytest.mark.parametrize(
+    ("coder", "fragment"),
+    [("mari", "Did you mean 'marie'?"), ("auto:suggest:marie", "is automatic"), ("nobody", "people who coded it")],
+)
+def test_bad_coders_are_explained(study, coder, fragment):
+    path, _ = study
+    with qc.open_project(path) as project, pytest.raises(qc.ProjectError, match=fragment):
+        suggest(project, coder=coder)
+
+
+def test_codes_with_too_few_examples_say_how_many_more(tmp_path):
+    text, _ = interview(1)
+    with qc.open_project(tmp_path / "p.qualcode") as project:
+        project.add_documents([transcript("d1", text)])
+        with pytest.raises(qc.ProjectError, match="Nobody has coded it by hand yet"):
+            suggest(project, coder="marie")
+        project.add_coding("d1", "money", coder="marie", unit="paragraph", segment_id=2)
+        with pytest.raises(qc.ProjectError, match="'money' needs 2 more"):
+            suggest(project, coder="marie")
+        assert project.codings("auto:suggest:marie").empty
+
+
+def test_a_unit_too_coarse_for_the_codings_is_refused(study):
+    path, _ = study
+    with qc.open_project(path) as project:
+        for s in project.segments("d2"):
+            project.add_coding("d2", "everything", coder="ana", unit="paragraph", segment_id=s.segment_id)
+        with pytest.raises(qc.ProjectError, match="too coarse"):
+            suggest(project, coder="ana")
+
+
+def test_evaluation_cross_validates_by_document(study):
+    path, _ = study
+    with qc.open_project(path) as project:
+        evaluation = evaluate_suggestions(project, coder="marie")
+    table = evaluation.table.set_index("code")
+    assert list(table.index) == ["money", "stress", "(all codes)"]
+    assert table.loc["(all codes)", "f1"] >= 0.8
+    assert table.loc["(all codes)", "units"] == 2 * table.loc["money", "units"]
+
+
+runner = CliRunner()
+
+
+def test_cli_writes_suggestions_and_lists_the_next_segments(study, tmp_path):
+    path, _ = study
+    out = tmp_path / "suggestions.csv"
+    result = runner.invoke(app, ["suggest", "--project", str(path), "--from", "marie", "--out", str(out), "--next", "3",
+                                 "--model-out", str(tmp_path / "m.npz")])
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(out).columns) == SUGGEST_COLUMNS
+    assert "code 'rare': not learnt, it needs 2 more coded segments." in result.output
+    assert "uncertainty" in result.output and (tmp_path / "m.npz").exists()
+    evaluated = runner.invoke(app, ["suggest", "--project", str(path), "--from", "marie", "--evaluate"])
+    assert evaluated.exit_code == 0 and "(all codes)" in evaluated.output
+
+
+def test_cli_bad_coder_writes_nothing_and_exits_1(study, tmp_path):
+    path, _ = study
+    out = tmp_path / "suggestions.csv"
+    result = runner.invoke(app, ["suggest", "--project", str(path), "--from", "mari", "--out", str(out), "--save"])
+    assert result.exit_code == 1 and "Did you mean 'marie'?" in result.output
+    assert not out.exists()
+    with qc.open_project(path) as project:
+        assert project.codings("auto:suggest:mari").empty and project.codings("auto:suggest:marie").empty
