@@ -239,17 +239,18 @@ class Suggester:
         for k in np.unique(outer):
             train = frozenset(i for i, f in zip(covered, outer, strict=True) if f != k)
             test = [i for i, f in zip(covered, outer, strict=True) if f == k]
-            inner = Suggester(unit=self.unit, min_examples=2, folds=self.folds, features=self.features, C=self.C,
-                              seed=self.seed)
+            fitted = Suggester(unit=self.unit, min_examples=2, folds=self.folds, features=self.features, C=self.C,
+                               seed=self.seed)
             part = TrainingSet(data.coder, data.unit, data.segments, data.roles, train,
                                {c: p & train for c, p in known.items()}, {}, data.definitions)
+            inner: Suggester | None = fitted
             try:
-                inner.fit_training_set(part)
+                fitted.fit_training_set(part)
             except SuggestError:
                 inner = None
             for code in known:
                 model = inner.models_.get(code) if inner is not None else None
-                score = model.score(inner.X_[test]) if model is not None else np.zeros(len(test))
+                score = model.score(inner.X_[test]) if model is not None and inner is not None else np.zeros(len(test))
                 cut = model.threshold if model is not None else 2.0
                 for i, value in zip(test, score, strict=True):
                     s = data.segments[i]

@@ -35,8 +35,10 @@ COARSE = 0.5  # a code on more than this share of the coded segments: the unit i
 class LearningMixin:
     """Methods of :class:`qualcode.project.store.Project` for learning from a coder and storing suggestions."""
 
-    db: sqlite3.Connection
     path: Any
+    if TYPE_CHECKING:  # Project's property, read-only: declared so, not as an attribute the mixin could set
+        @property
+        def db(self) -> sqlite3.Connection: ...
 
     def training_set(self, coder: str, *, unit: str = "paragraph", min_examples: int = 2) -> TrainingSet:
         """Every segment of the project at ``unit`` and what ``coder`` said of each (see :class:`TrainingSet`).
@@ -54,7 +56,9 @@ class LearningMixin:
             "AND status IN ('coded', 'moved', 'fuzzy') ORDER BY document, start, id",
             (coder,),
         ).fetchall()
-        segments, roles, starts = [], [], {}
+        segments: list[Any] = []
+        roles: list[Any] = []
+        starts: dict[Any, Any] = {}
         ids = [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id")]
         for document in ids:
             transcript = self.transcript(document)  # type: ignore[attr-defined]
@@ -136,7 +140,7 @@ class LearningMixin:
                 "matched, codebook_hash, run, score, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'auto', 'suggest', ?, ?, ?, ?, ?)",
                 [(r.document, auto, r.code, int(r.start), int(r.end), texts[r.document][int(r.start):int(r.end)], unit,
                   int(r.segment_id), r.because, book_hash, run, float(r.score), now)
-                 for r in chosen.itertuples(index=False)],
+                 for r in _rows(chosen)],
             )
             db.execute("DELETE FROM coded_documents WHERE coder = ?", (auto,))
             db.executemany(
@@ -186,3 +190,8 @@ def _fit_problems(
                 f"{unit} segments are too coarse for codings this short; use a smaller unit "
                 f"({', '.join(u for u in UNITS if u != unit)}).")
     return problems
+
+
+def _rows(frame: Any) -> Any:
+    """A DataFrame's rows as named tuples, typed as Any: their fields hold what the columns hold."""
+    return frame.itertuples(index=False)

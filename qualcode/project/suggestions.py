@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualcode.coding.suggest import FEATURES, Suggester
 from qualcode.model.errors import SuggestError
@@ -143,7 +143,8 @@ def evaluate_suggestions(
     rows = []
     for who, column in ((coder, "truth"), (auto, "suggested")):
         chosen = predicted[predicted[column] == 1]
-        for r in chosen.itertuples(index=False):
+        rows_of: Any = chosen.itertuples(index=False)  # fields hold what the columns hold
+        for r in rows_of:
             where = by_key.loc[(r.document, r.segment_id)]
             rows.append((r.document, who, r.code, int(where["start"]), int(where["end"]), unit, r.segment_id))
     codings = pd.DataFrame(rows, columns=["document", "coder", "code", "start", "end", "unit", "segment_id"])
