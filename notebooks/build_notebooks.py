@@ -301,13 +301,14 @@ REFINE = [
 
     * **add terms**: interviewees often speak of trust as *relationships* with families, without the word
       *trust*;
-    * **remove a term**: French *avoir peur* (to be afraid) codes fear of anything, not only distrust;
+    * **remove a term**: French *malentendu* (a misunderstanding) is often a slip of communication, not
+      distrust;
     * **add a term with an exclusion**: *honest* says something about trust, but *to be honest* is a
       filler. An exclusion cancels the theme in the whole paragraph where the phrase appears.
     """),
     code("""
     english["terms"] += ["relationship", "relationships", "honest"]
-    french["terms"].remove("avoir peur")
+    french["terms"].remove("malentendu")
     english["exclude"].append("to be honest")
     """),
     md("""
@@ -357,7 +358,7 @@ REFINE = [
         print(textwrap.fill(row.text, 110), end="\\n\\n")
     """),
     md("""
-    Read every row. The added ones come from *relationship(s)*, and a paragraph lost its *avoir peur*
+    Read every row. The added ones come from *relationship(s)*, and a paragraph lost its *malentendu*
     coding, as intended. But check the other removals: an exclusion cancels the theme in the whole
     paragraph, so *to be honest* also removes trust from a paragraph where *honest* is meant (the family
     liaison officer's "you have to be honest when it's bad news" holds the phrase). *Honest* added nothing

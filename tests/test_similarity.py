@@ -58,3 +58,14 @@ def test_a_missing_embedding_package_says_what_to_install(monkeypatch):
     finally:
         monkeypatch.undo()
         similarity._embedder.cache_clear()
+
+
+def test_loading_the_embeddings_leaves_the_root_logger_as_it_was():
+    import logging
+    import subprocess
+    import sys
+
+    code = ("import logging; from qualcode.coding.similarity import embedder; embedder(); "
+            "root = logging.getLogger(); print(len(root.handlers), root.level)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", str(logging.WARNING)]  # wordllama's import calls basicConfig(level=INFO)

@@ -350,10 +350,11 @@ class _Packed(NamedTuple):
     metadata: dict[str, Any]
     spans: list[tuple[int, int, str, str | None, Any]]
     unit: str
-    segments: list[tuple[int, int, int, str | None, str | None]]
+    segments: list[tuple[int, int, int, str | None, str | None, str]]
     evidence: dict[int, list[Any]]
     warnings: list[str]
     body: Any
+    scores: dict[tuple[int, str], float]
 
 
 def _pack(result: Any) -> Any:
@@ -362,8 +363,8 @@ def _pack(result: Any) -> Any:
     t = result.transcript
     unit = result.segments[0].unit if result.segments else ""
     return _Packed(t.id, t.text, t.metadata, [(s.start, s.end, s.kind, s.label, s.data) for s in t.spans], unit,
-                   [(s.segment_id, s.start, s.end, s.speaker, s.section) for s in result.segments],
-                   result.evidence, result.warnings, result.body)
+                   [(s.segment_id, s.start, s.end, s.speaker, s.section, s.speaker_role) for s in result.segments],
+                   result.evidence, result.warnings, result.body, result.scores)
 
 
 def _unpack(result: Any) -> Any:
@@ -371,9 +372,10 @@ def _unpack(result: Any) -> Any:
         return result
     text, doc_id, unit = result.text, result.id, result.unit
     transcript = Transcript(doc_id, text, [Span(*span) for span in result.spans], result.metadata)
-    segments = [Segment(doc_id, i, unit, start, end, speaker, section, text[start:end])
-                for i, start, end, speaker, section in result.segments]
-    return CodedDocument(transcript, segments, result.evidence, result.warnings, body=result.body)
+    segments = [Segment(doc_id, i, unit, start, end, speaker, section, text[start:end], role)
+                for i, start, end, speaker, section, role in result.segments]
+    return CodedDocument(transcript, segments, result.evidence, result.warnings, body=result.body,
+                         scores=result.scores)
 
 
 def _on_dask(client: Any, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:

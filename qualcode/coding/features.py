@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,10 +34,9 @@ _NONE = "(none)"
 @functools.cache
 def _wordllama() -> Any:
     """The wordllama model, loaded once per process from the files in its wheel, never from the network."""
-    import wordllama
-    from wordllama import WordLlama
+    from qualcode.coding.similarity import embedder
 
-    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    return embedder()
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:

@@ -16,6 +16,7 @@ coded on similarity alone when its score reaches ``similar_threshold``.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -30,8 +31,17 @@ from qualcode.model.errors import QualcodeError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["FEATURES", "FIXED_MODEL", "EmbeddingUnavailable", "EvidenceModel", "Similarity", "evidence_model",
-           "features", "require_embeddings"]
+__all__ = [
+    "FEATURES",
+    "FIXED_MODEL",
+    "EmbeddingUnavailable",
+    "EvidenceModel",
+    "Similarity",
+    "embedder",
+    "evidence_model",
+    "features",
+    "require_embeddings",
+]
 
 FEATURES = ("rule", "matches", "proximity", "similarity", "length")
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "codebooks" / "default.evidence.json"
@@ -44,14 +54,23 @@ class EmbeddingUnavailable(QualcodeError):
 
 @lru_cache(maxsize=1)
 def _embedder() -> Any:
+    """WordLlama's model, loaded once per process from the files of its wheel (every user of embeddings in
+    qualcode takes it from here)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
-        import wordllama
+        import wordllama  # its import calls logging.basicConfig(level=INFO): the root logger is put back below
     except ImportError as exc:
         raise EmbeddingUnavailable(
             "the semantic evidence layer needs the 'wordllama' package, which is not installed: run "
             "'pip install wordllama' (it ships its weights; no download), or code with similarity off "
             "(Coder(similarity=False), 'qualcode code --no-similarity')."
         ) from exc
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
     folder = Path(wordllama.__file__).parent
     try:  # WordLlama.load looks for its tokenizer in the wrong folder and would download it: point it home
         return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
@@ -60,6 +79,11 @@ def _embedder() -> Any:
             f"wordllama is installed but its shipped weights did not load from {folder} ({exc}); reinstall it "
             "with 'pip install --force-reinstall wordllama', or code with similarity off (--no-similarity)."
         ) from exc
+
+
+def embedder() -> Any:
+    """The embedding model (WordLlama), or :class:`EmbeddingUnavailable` saying what to install."""
+    return _embedder()
 
 
 def require_embeddings() -> None:

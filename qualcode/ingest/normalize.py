@@ -124,6 +124,8 @@ def clean_text(text: str) -> tuple[str, Counter[str]]:
     text = _repair(text, counts)
     for regex, replacement in _REPLACEMENTS:
         text = regex.sub(replacement, text)
+    if not unicodedata.is_normalized("NFC", text):  # ftfy judges composed text: the same before and after
+        text = unicodedata.normalize("NFC", text)
     text = repair_mojibake(text, counts)  # after line breaks: ftfy would read U+0085 as Windows-1252's "…"
     text = remove_artefacts(text)
     if not unicodedata.is_normalized("NFC", text):
