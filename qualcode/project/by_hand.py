@@ -8,20 +8,20 @@ edited meanwhile is never coded at the wrong place), a coding removed by its id,
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 from qualcode.ingest.codebook_check import codebook_from_dict
 from qualcode.model.codebook import Code, Codebook
 from qualcode.project.store import PLACED, Project, ProjectError
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 __all__ = [
     "DocumentState",
+    "Memo",
+    "Shown",
     "code_passage",
     "document_state",
     "project_codebook",
@@ -32,42 +32,74 @@ __all__ = [
 SUGGESTER = "auto:suggest:"  # prefix of the suggestion coders, one per person: auto:suggest:<coder>
 
 
+class Shown(NamedTuple):
+    """A coding as a person sees it. ``kind``: ``human`` (their own, accepted automatic codings included),
+    ``auto`` (an automatic coding they have not decided on) or ``suggestion`` (one of
+    ``auto:suggest:<coder>``'s, not decided on)."""
+
+    id: int
+    code: str
+    start: int
+    end: int
+    coder: str
+    kind: str
+    rule: str | None
+    decision: str | None
+
+
+class Memo(NamedTuple):
+    """A memo on a document, or on one of its codings (``coding``; ``code`` is then the coding's code)."""
+
+    id: int
+    author: str
+    coding: int | None
+    code: str | None
+    text: str
+    created: str
+
+
 @dataclass(frozen=True)
 class DocumentState:
-    """One person's view of a document.
-
-    ``codings``: the columns of :meth:`Project.codings` plus ``kind``: ``human`` (the person's own codings,
-    accepted automatic ones included), ``auto`` (an automatic coding they have not decided on) or
-    ``suggestion`` (one of ``auto:suggest:<coder>``'s, not decided on), sorted by start. ``unplaced``: how
-    many of their codings an edit of the text left unplaced (see :meth:`Project.unplaced`). ``memos``: the
-    document's memos (:meth:`Project.memos`).
-    """
+    """One person's view of a document: the codings shown (by start), how many of theirs an edit of the text
+    left unplaced (see :meth:`Project.unplaced`), and the document's memos (oldest first)."""
 
     document: str
     coder: str
-    codings: pd.DataFrame
+    codings: list[Shown]
     unplaced: int
-    memos: pd.DataFrame
+    memos: list[Memo]
 
 
 def document_state(project: Project, document: str, coder: str) -> DocumentState:
-    """What ``coder`` sees of ``document``: a read of the document's codings, in proportion to their number."""
-    rows = project.codings(document=document, placed_only=False)
-    mine = [r for r in rows.itertuples(index=False) if r.coder == coder]
-    decided = {(r.code, r.start, r.end) for r in mine if isinstance(r.decision, str) and r.status != "unplaced"}
-    kinds = []
-    for r in rows.itertuples(index=False):
-        if r.coder == coder:
-            kinds.append("human" if r.status in PLACED and r.decision != "rejected" else None)
-        elif r.coder.startswith("auto:") and r.status == "auto" and (r.code, r.start, r.end) not in decided:
-            suggestion = r.coder.startswith(SUGGESTER)
-            kinds.append(None if suggestion and r.coder != SUGGESTER + coder else "suggestion" if suggestion else "auto")
+    """What ``coder`` sees of ``document``: one read of the document's codings, in proportion to their number
+    (plain rows: a widget action reads this after every write, and a DataFrame costs more than the read)."""
+    rows = project.db.execute(
+        'SELECT id, code, start, "end", coder, status, rule, decision FROM codings WHERE document = ?', (document,)
+    ).fetchall()
+    mine = [r for r in rows if r["coder"] == coder]
+    decided = {(r["code"], r["start"], r["end"]) for r in mine if r["decision"] and r["status"] != "unplaced"}
+    shown = []
+    for r in rows:
+        who = r["coder"]
+        if who == coder:
+            kind = "human" if r["status"] in PLACED and r["decision"] != "rejected" else None
+        elif who.startswith("auto:") and r["status"] == "auto" and (r["code"], r["start"], r["end"]) not in decided:
+            kind = "auto" if not who.startswith(SUGGESTER) else "suggestion" if who == SUGGESTER + coder else None
         else:
-            kinds.append(None)  # another person's, a stale automatic coding, or one decided on
-    shown = rows.assign(kind=kinds).dropna(subset=["kind"])
-    shown = shown.sort_values(["start", "end", "kind", "code", "id"], kind="stable").reset_index(drop=True)
-    unplaced = sum(r.status == "unplaced" for r in mine)
-    return DocumentState(document, coder, shown, unplaced, project.memos(document=document))
+            kind = None  # another person's, a stale automatic coding, or one decided on
+        if kind is not None:
+            shown.append(Shown(r["id"], r["code"], r["start"], r["end"], who, kind, r["rule"], r["decision"]))
+    shown.sort(key=lambda c: (c.start, c.end, c.kind, c.code, c.id))
+    memos = project.db.execute(
+        "SELECT id, author, coding, code, text, created FROM memos WHERE document = ? ORDER BY id", (document,)
+    ).fetchall()
+    unplaced = sum(r["status"] == "unplaced" for r in mine)
+    return DocumentState(document, coder, shown, unplaced, [Memo(*m) for m in memos])
+
+
+@functools.lru_cache(maxsize=8)
+def _codebook(content: str) -> Codebook:
+    return codebook_from_dict(json.loads(content))
 
 
 def project_codebook(project: Project) -> Codebook:
@@ -76,8 +108,8 @@ def project_codebook(project: Project) -> Codebook:
     row = project.db.execute(
         "SELECT b.content FROM runs r JOIN codebooks b ON b.hash = r.codebook_hash ORDER BY r.id DESC LIMIT 1"
     ).fetchone()
-    book = codebook_from_dict(json.loads(row[0])) if row else Codebook("project", [])
-    extra = [Code(c) for c in project.codes()["code"] if c not in book]
+    book = _codebook(row[0]) if row else Codebook("project", [])
+    extra = [Code(r[0]) for r in project.db.execute("SELECT id FROM codes ORDER BY id") if r[0] not in book]
     return Codebook(book.name, [*book.codes, *extra], book.version, book.description)
 
 

@@ -11,7 +11,8 @@ everywhere in qualcode (the JavaScript converts them from and to the browser's U
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +22,6 @@ import traitlets
 from qualcode.views.display import document_view, themes_for
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from qualcode.model.codebook import Codebook
     from qualcode.model.transcript import Transcript
 
@@ -112,32 +111,25 @@ def widget_palette(
     return palette
 
 
-def widget_codings(codings: pd.DataFrame, memos: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """Codings (``id, code, start, end, coder, kind``, and ``rule``, ``decision``) as the front end draws
-    them, with the number of memos on each."""
-    on = {} if memos is None else memos["coding"].dropna().astype(int).value_counts().to_dict()
+def widget_codings(codings: Iterable[Any], memos: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    """Codings (rows with ``id, code, start, end, coder, kind``, ``rule`` and ``decision``) as the front end
+    draws them, with the number of ``memos`` (rows with ``coding``) on each."""
+    on = Counter(m.coding for m in memos if m.coding is not None)
     rows = []
-    for r in codings.itertuples(index=False):
-        row = {"id": int(r.id), "code": r.code, "s": int(r.start), "e": int(r.end), "kind": r.kind,
-               "coder": r.coder, "memos": int(on.get(int(r.id), 0))}
-        if isinstance(r.rule, str) and r.rule:
-            row["rule"] = r.rule
-        if isinstance(r.decision, str):
-            row["decision"] = r.decision
+    for c in codings:
+        row = {"id": c.id, "code": c.code, "s": c.start, "e": c.end, "kind": c.kind, "coder": c.coder,
+               "memos": on[c.id]}
+        if c.rule:
+            row["rule"] = c.rule
+        if c.decision:
+            row["decision"] = c.decision
         rows.append(row)
     return rows
 
 
-def widget_memos(memos: pd.DataFrame) -> list[dict[str, Any]]:
-    """Memos (``id, author, coding, code, text, created``) as the front end lists them."""
+def widget_memos(memos: Iterable[Any]) -> list[dict[str, Any]]:
+    """Memos (rows with ``id, author, coding, code, text, created``) as the front end lists them."""
     return [
-        {"id": int(m.id), "author": m.author, "coding": None if _missing(m.coding) else int(m.coding),
-         "code": m.code if isinstance(m.code, str) else None, "text": m.text, "created": m.created}
-        for m in memos.itertuples(index=False)
+        {"id": m.id, "author": m.author, "coding": m.coding, "code": m.code, "text": m.text, "created": m.created}
+        for m in memos
     ]
-
-
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    return value is None or bool(pd.isna(value))
