@@ -103,10 +103,13 @@ def _codebook(content: str) -> Codebook:
 
 
 def project_codebook(project: Project) -> Codebook:
-    """The codebook of the project's latest automatic run, then every other code the project uses (codes
-    added by hand), as plain codes; an empty codebook named ``project`` when none has run."""
+    """The codebook of the project's latest automatic run (suggestion runs, ``auto:suggest:<coder>``, only
+    when no other has run), then every other code the project uses (codes added by hand), as plain codes;
+    an empty codebook named ``project`` when none has run."""
     row = project.db.execute(
-        "SELECT b.content FROM runs r JOIN codebooks b ON b.hash = r.codebook_hash ORDER BY r.id DESC LIMIT 1"
+        "SELECT b.content FROM runs r JOIN codebooks b ON b.hash = r.codebook_hash "
+        "ORDER BY r.coder LIKE ? ESCAPE '!', r.id DESC LIMIT 1",
+        (SUGGESTER.replace("_", "!_") + "%",),
     ).fetchone()
     book = _codebook(row[0]) if row else Codebook("project", [])
     extra = [Code(r[0]) for r in project.db.execute("SELECT id FROM codes ORDER BY id") if r[0] not in book]

@@ -163,7 +163,7 @@ class CodingWidget(CodingView):
 
     def close(self) -> None:
         """Close the widget (in the front end too) and its connections to the project."""
-        for thread, project in list(self._connections.items()):
+        for thread, project in list(getattr(self, "_connections", {}).items()):
             if thread == threading.get_ident():
                 project.close()
             del self._connections[thread]  # another thread's: closed when collected
