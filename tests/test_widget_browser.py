@@ -231,6 +231,16 @@ def test_coding_in_jupyterlab(tmp_path):
                 ARTIFACTS.mkdir(exist_ok=True)
                 root.screenshot(path=ARTIFACTS / "coding-widget.png")
 
+                # filter by a code, go to its next open automatic coding, then to the next document
+                root.locator(".qc-cw-filter").select_option("turnover")
+                root.locator(".qc-cw-doc").click(position={"x": 5, "y": 5})
+                page.keyboard.press("n")
+                focused = root.locator(".qc-cw-chip.qc-cw-focus")
+                assert focused.count() == 1 and "Turnover" in focused.inner_text()
+                assert root.locator(".qc-block.qc-cw-out").count() > 0
+                page.keyboard.press("]")
+                page.wait_for_function("el => el.value === 'long'", arg=root.locator(".qc-cw-doc-select").element_handle())
+
                 # a 20,000-word transcript in a second widget
                 figures["20,000 words: widget shown after Shift+Enter (s)"] = run_cell(page, 1)
                 long_root = page.locator(".qc-cw").nth(1)
