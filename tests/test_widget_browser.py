@@ -35,7 +35,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SAMPLE = SAMPLES / "en_family_liaison_officer.txt"
-LONG_WORDS = 20_000
+# JupyterLab plugins the test has no use for: the "news?" pop-up over the page, and side panels that
+# would only slow the page down on a loaded machine.
+UNUSED_PLUGINS = ["@jupyterlab/apputils-extension:announcements", "@jupyterlab/debugger-extension",
+                  "@jupyterlab/extensionmanager-extension", "@jupyterlab/lsp-extension",
+                  "@jupyterlab/toc-extension", "@jupyterlab/terminal-extension", "@jupyterlab/running-extension",
+                  "@jupyterlab/pluginmanager-extension", "@jupyterlab/workspaces-extension"]
 CELLS = [
     'import qualcode as qc\nproject = qc.open_project("study.qualcode")\n'
     f'qc.CodingWidget(project, {SAMPLE.stem!r}, coder="Ana")',
@@ -89,7 +94,7 @@ def jupyter_lab(folder: Path):
     jupyter = folder / ".jupyter"
     (jupyter / "config" / "labconfig").mkdir(parents=True)
     (jupyter / "config" / "labconfig" / "page_config.json").write_text(  # no "news?" pop-up over the page
-        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+        json.dumps({"disabledExtensions": {name: True for name in UNUSED_PLUGINS}})
     )
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(jupyter / "config"), JUPYTER_DATA_DIR=str(jupyter / "data"),
                JUPYTER_RUNTIME_DIR=str(jupyter / "runtime"), IPYTHONDIR=str(jupyter / "ipython"))
