@@ -64,12 +64,13 @@ FIND = """([root, phrase]) => {
 
 
 def long_transcript() -> qc.Transcript:
-    """A 20,000-word interview: 400 turns of 50 words, a third of them with a theme of the default codebook."""
+    """A 20,000-word interview: 400 turns of 50 words, a third of them with a theme of the default codebook,
+    and an emoji, which JavaScript counts as two characters and Python as one."""
     themes = ["It takes time to trust new staff.", "Parents never come to the meetings.", "The weather was fine."]
     turns = []
     for i in range(400):
         words = f"{themes[i % 3]} " + " ".join(f"word{j}" for j in range(50 - len(themes[i % 3].split())))
-        turns.append(f"{'I' if i % 2 == 0 else 'P'}: {words}")
+        turns.append(f"{'I' if i % 2 == 0 else 'P'}: {'😀 ' if i == 0 else ''}{words}")  # one astral character
     return build_transcript(RawDocument([Block("\n".join(turns))], "txt"), "long", language="en")
 
 
@@ -255,6 +256,14 @@ def test_coding_in_jupyterlab(tmp_path):
                 figures["20,000 words: accept round trip (ms)"] = act(
                     page, long_root, 1, lambda: long_auto.locator("button[data-act=accept]").click()
                 )
+                # after the emoji: the offsets the browser sends are code points, as Python counts them
+                box = page.evaluate(FIND, [1, "word3 word4"])
+                page.mouse.move(box["x0"], box["y0"])
+                page.mouse.down()
+                page.mouse.move(box["x1"], box["y1"], steps=4)
+                page.mouse.up()
+                act(page, long_root, 2, lambda: page.keyboard.press("1"))
+                assert long_root.locator(".qc-cw-status").inner_text() == "Coded as temporality."
                 assert errors == [], errors
             except Exception:
                 ARTIFACTS.mkdir(exist_ok=True)
@@ -270,7 +279,7 @@ def test_coding_in_jupyterlab(tmp_path):
     with qc.open_project(tmp_path / "study.qualcode") as project:
         codings = project.codings("Ana", placed_only=False)
         start = sample.text.index(phrase)
-        coded = codings[codings["decision"].isna()]
+        coded = codings[codings["decision"].isna() & (codings["document"] == sample.id)]
         assert list(zip(coded["code"], coded["start"], coded["end"], coded["text"], strict=True)) == [
             ("trust", start, start + len(phrase), phrase)
         ]
@@ -285,7 +294,12 @@ def test_coding_in_jupyterlab(tmp_path):
         assert list(zip(memos["author"], memos["coding"], memos["text"], strict=True)) == [
             ("Ana", hand_id, "Ana: the FLO as a bridge")
         ]
-        assert len(project.codings("Ana", document="long")) == 1
+        long = project.codings("Ana", document="long")
+        text = project.transcript("long").text
+        assert len(long) == 2 and text.index("😀") < text.index("word3 word4")
+        [hand] = long[long["decision"].isna()].itertuples()
+        assert (hand.code, hand.start, hand.end) == ("temporality", text.index("word3 word4"),
+                                                     text.index("word3 word4") + len("word3 word4"))
 
     report = "\n".join(f"  {name}: {value:.1f}" for name, value in figures.items())
     print(f"\ncoding widget in JupyterLab + Chromium:\n{report}")
