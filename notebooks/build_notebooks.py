@@ -633,6 +633,89 @@ TWO_CODERS = [
     """),
 ]
 
+# --- 05 ----------------------------------------------------------------------------------------------------
+
+IN_JUPYTER = [
+    md("""
+    # 5. Coding interviews in Jupyter
+
+    `qc.CodingWidget` shows an interview of a project the way the HTML report does (speakers and their
+    roles, interview-guide questions, the codes as coloured bars in the margin) beside the codebook as a
+    palette. You code it with the mouse and the keyboard, and every action is stored in the project at
+    once, in one transaction: re-running the cell, restarting the kernel or running `qualcode project`
+    commands shows the same state.
+
+    | to... | do |
+    |---|---|
+    | code a passage | select it with the mouse, then press the code's number (`1`-`9`, `0`) or click the code |
+    | add a code of your own | select, type its id under the palette, `Enter` |
+    | focus a coding | click its name in the margin (or its text) |
+    | remove your coding | focus it, `Delete` (or its `×`) |
+    | accept / reject an automatic coding | its `✓` / `✗`, or focus it and press `a` / `r` |
+    | go to the next / previous open automatic coding | `n` / `p` |
+    | write a memo | `m` (on the focused coding, else on the interview), then `Ctrl+Enter` |
+    | show one code only | the *Code* list |
+    | change interview | the list at the top, or `[` / `]` |
+
+    Automatic codings are drawn apart from yours: dashed bars and underlines, and ✓/✗ in the margin. The
+    suggestions of a person's suggestion coder (`auto:suggest:<name>`) are drawn the same way, marked
+    *suggested*. This notebook works on a copy of two sample interviews in a temporary folder; point it at
+    your own project file instead.
+    """),
+    code("""
+    import tempfile
+    from pathlib import Path
+
+    import qualcode as qc
+
+    DATA = Path("../data")
+    workdir = tempfile.TemporaryDirectory()
+    project = qc.open_project(Path(workdir.name) / "study.qualcode")
+    interviews = [qc.read_transcript(DATA / "samples" / name)
+                  for name in ("en_family_liaison_officer.txt", "en_headteacher.odt")]
+    print(project.code(qc.Coder(qc.default_codebook()), interviews))
+    """),
+    md("""
+    ## The widget
+
+    Give it the project, the interview to show first and your name: your codings and decisions are stored
+    under it, beside the automatic ones, which are never overwritten.
+    """),
+    code("""
+    widget = qc.CodingWidget(project, "en_family_liaison_officer", coder="Ana")
+    widget
+    """),
+    md("""
+    ## The same actions from Python
+
+    Each action of the widget is also a method, handy to script a step or to check what was stored. Ana
+    codes a passage as *trust*, accepts the first automatic coding and rejects the second, and writes a
+    memo on her coding; the widget above shows them at once.
+    """),
+    code("""
+    text = project.transcript("en_family_liaison_officer").text
+    start = text.index("the bridge between home and school")
+    mine = widget.code("trust", start, start + len("the bridge between home and school"))
+    first, second = [c["id"] for c in widget.codings if c["kind"] == "auto"][:2]
+    widget.accept(first)
+    widget.reject(second)
+    widget.memo("The FLO sees herself as the link between families and the school.", coding=mine)
+    project.codings("Ana", placed_only=False)[["code", "start", "end", "text", "decision", "source"]]
+    """),
+    md("""
+    What is stored is what any other view of the project sees: a new widget (the cell run again, a new
+    kernel), the tables and reports of the project, or the command line (`qualcode project undecided`).
+    """),
+    code("""
+    again = qc.CodingWidget(project, "en_family_liaison_officer", coder="Ana")
+    print("same codings as the first widget:", again.codings == widget.codings)
+    print(len(project.undecided("Ana")), "automatic codings still to decide on")
+    project.memos()[["author", "document", "code", "text"]]
+    """),
+    md("""
+    If the project cannot be written (a read-only file, or another program holding it for longer than the
+    widget's `timeout`), the widget says so above the transcript; your selection and the memo you were
+    writing stay, and nothing already stored is lost. Try again once the file is free.
 # --- 06 ----------------------------------------------------------------------------------------------------
 
 VALIDATE = [
@@ -743,6 +826,7 @@ NOTEBOOKS = {
     "02_comparing_groups.ipynb": GROUPS,
     "03_refining_a_codebook.ipynb": REFINE,
     "04_two_coders.ipynb": TWO_CODERS,
+    "05_coding_in_jupyter.ipynb": IN_JUPYTER,
     "06_validating_the_codebook.ipynb": VALIDATE,
 }
 

@@ -39,6 +39,17 @@ from qualcode.views.plots import (
     save_chart,
 )
 
+
+def __getattr__(name: str) -> object:
+    """``qc.CodingWidget``, imported on first use: Jupyter's widget libraries cost a third of a second,
+    which the CLI and scripts need not pay."""
+    if name == "CodingWidget":
+        from qualcode.project.widget import CodingWidget
+
+        return CodingWidget
+    raise AttributeError(f"module 'qualcode' has no attribute {name!r}")
+
+
 __all__ = [
     "Cache",
     "Code",
@@ -46,6 +57,7 @@ __all__ = [
     "CodebookError",
     "Coder",
     "CodingResult",
+    "CodingWidget",
     "Corpus",
     "FolderRun",
     "Project",

@@ -268,8 +268,8 @@ class Project(LearningMixin):
         if db.in_transaction:  # inside Project.transaction(): the outer block commits or rolls back
             yield db
             return
-        db.execute("BEGIN IMMEDIATE")
         try:
+            db.execute("BEGIN IMMEDIATE")  # waits up to ``timeout`` for another writer, then says so below
             yield db
             db.execute("COMMIT")
         except BaseException as exc:

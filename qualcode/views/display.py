@@ -91,6 +91,8 @@ class Block:
     first_in_turn: bool = False
     time: str | None = None
     chips: list[tuple[str, str]] = field(default_factory=list)  # (key, hover text) per code
+    start: int = 0  # offsets of the block in the transcript's text
+    end: int = 0
 
     @property
     def keys(self) -> list[str]:
@@ -322,7 +324,7 @@ def document_view(
     coded_at, hits_at = _Window(coded), _Window(hits)
     for start, end in _block_ranges(transcript):
         here, found = coded_at.over(start, end), hits_at.over(start, end)[:MAX_HITS_SHOWN]
-        block = Block("paragraph", _runs(text, start, end, here, found))
+        block = Block("paragraph", _runs(text, start, end, here, found), start=start, end=end)
         if start in headings:
             block.kind, block.level = "heading", min(max(int(headings[start].data.get("level") or 2), 1), 4)
         elif start in questions:
