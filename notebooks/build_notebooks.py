@@ -716,6 +716,13 @@ IN_JUPYTER = [
     If the project cannot be written (a read-only file, or another program holding it for longer than the
     widget's `timeout`), the widget says so above the transcript; your selection and the memo you were
     writing stay, and nothing already stored is lost. Try again once the file is free.
+    """),
+    code("""
+    project.close()
+    workdir.cleanup()
+    """),
+]
+
 # --- 06 ----------------------------------------------------------------------------------------------------
 
 VALIDATE = [
