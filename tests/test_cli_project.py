@@ -217,7 +217,7 @@ def test_evaluate_refuses_unknown_or_identical_coders(study):
     run("project", "code", study, "d1", "turnover", "--coder", "marie", "--segment", "2")
     assert "Did you mean 'marie'" in run("evaluate", "--project", study, "--auto", AUTO, "--human", "mari",
                                          code=1).stderr
-    assert "both 'marie'" in run("evaluate", "--project", study, "--auto", "marie", "--human", "marie",
+    assert "are both 'marie'" in run("evaluate", "--project", study, "--auto", "marie", "--human", "marie",
                                  code=1).stderr
 DEEP = "[" * 100_000 + "]" * 100_000
 DAMAGES = {  # what a tool other than qualcode (or a bad disk) could leave, and a command that meets it

@@ -431,8 +431,6 @@ def project_agreement(
     ------
     ProjectError : an unknown coder, level or unit. ``AgreementError`` : fewer than two coders.
     """
-    import pandas as pd
-
     from qualcode.analysis.agreement import agreement_table, character_agreement
 
     problems = _unit_problems(unit)
@@ -440,11 +438,7 @@ def project_agreement(
         problems.append(f"Level {level!r} is not one of {', '.join(LEVELS)}.")
     coverage = {c: _coverage(project, c) for c in dict.fromkeys(coders)}
     known = _coders(project)
-    for coder in coverage:
-        if coder not in known:
-            close = difflib.get_close_matches(coder, known, n=3)
-            hint = f"Did you mean {', '.join(map(repr, close))}?" if close else f"Coders: {', '.join(known)}."
-            problems.append(f"Coder {coder!r} has no codings or decisions in this project. {hint}")
+    problems += [_unknown(coder, known) for coder in coverage if coder not in known]
     if problems:
         raise ProjectError(problems)
     codings = project.codings()
@@ -452,10 +446,7 @@ def project_agreement(
     if level == "character":
         lengths = project.documents()[["document", "chars"]]
         return character_agreement(codings, lengths, list(coders), codes=codes, coverage=coverage)
-    documents = sorted(set().union(*coverage.values()))
-    segments = pd.DataFrame(
-        [vars(s) for d in documents for s in project.segments(d, unit)], columns=SEGMENT_FRAME
-    )
+    segments = _segment_frame(project, set().union(*coverage.values()), unit)
     return agreement_table(codings, segments, list(coders), codes=codes, coverage=coverage)
 
 
@@ -478,19 +469,14 @@ def project_evaluation(
     ------
     ProjectError : an unknown coder or unit, the same coder twice, or no document both coders covered.
     """
-    import pandas as pd
-
     from qualcode.analysis.evaluation import evaluate_coding
 
     problems = _unit_problems(unit)
     known = _coders(project)
     if auto == human:
-        problems.append(f"--auto and --human are both {auto!r}; give the automatic coder and the person.")
-    for role, coder in (("automatic coder", auto), ("person", human)):
-        if coder not in known:
-            close = difflib.get_close_matches(coder, known, n=3)
-            hint = f"Did you mean {', '.join(map(repr, close))}?" if close else f"Coders: {', '.join(known)}."
-            problems.append(f"The {role} {coder!r} has no codings or decisions in this project. {hint}")
+        problems.append(f"The automatic coder and the person are both {auto!r}; give two different coders.")
+    problems += [_unknown(coder, known, f"The {role}") for role, coder in (("automatic coder", auto), ("person", human))
+                 if coder not in known]
     if problems:
         raise ProjectError(problems)
     coverage = {human: _coverage(project, human), auto: _coverage(project, auto)}
@@ -501,10 +487,7 @@ def project_evaluation(
                             f"documents by hand, then evaluate again."])
     codings = project.codings()
     codings = codings[codings["coder"].isin([auto, human])]
-    documents = sorted(coverage[human] | coverage[auto])
-    segments = pd.DataFrame(
-        [vars(s) for d in documents for s in project.segments(d, unit)], columns=SEGMENT_FRAME
-    )
+    segments = _segment_frame(project, coverage[human] | coverage[auto], unit)
     return evaluate_coding(codings, segments, auto=auto, human=human, codes=codes, coverage=coverage)
 
 
@@ -527,6 +510,21 @@ def evaluate(
 
     with open_project(project) as opened:
         return project_evaluation(opened, auto=auto, human=human, codes=codes, unit=unit)
+
+
+def _unknown(coder: str, known: list[str], who: str = "Coder") -> str:
+    """The problem of a coder with nothing in the project, with the nearest names."""
+    close = difflib.get_close_matches(coder, known, n=3)
+    hint = f"Did you mean {', '.join(map(repr, close))}?" if close else f"Coders: {', '.join(known)}."
+    return f"{who} {coder!r} has no codings or decisions in this project. {hint}"
+
+
+def _segment_frame(project: Project, documents: Iterable[str], unit: str) -> pd.DataFrame:
+    """The ``unit`` segments of ``documents`` (in id order) as one frame of :data:`SEGMENT_FRAME` columns."""
+    import pandas as pd
+
+    return pd.DataFrame([vars(s) for d in sorted(documents) for s in project.segments(d, unit)],
+                        columns=SEGMENT_FRAME)
 
 
 def _coders(project: Project) -> list[str]:
