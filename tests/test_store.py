@@ -21,15 +21,10 @@ import qualcode as qc
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.codebook import Code, Codebook, Rules
 from qualcode.model.transcript import Block, RawDocument
+from qualcode.project.database import KILL_ENV
+from qualcode.project.reading import CODING_FRAME
 from qualcode.project.relocate import relocate
-from qualcode.project.store import (
-    CODING_FRAME,
-    KILL_ENV,
-    Project,
-    ProjectError,
-    code_into_project,
-    open_project,
-)
+from qualcode.project.store import Project, ProjectError, code_into_project, open_project
 
 CHILD = Path(__file__).with_name("store_child.py")
 TURNOVER = Code("turnover", rules={"fr": Rules(terms=("interlocuteur",))})

@@ -46,7 +46,8 @@ from qualcode.ingest.refi.writer import (
     write_atomic,
 )
 from qualcode.model.version import __version__
-from qualcode.project.store import PLACED, Project
+from qualcode.project.reading import PLACED
+from qualcode.project.store import Project
 
 __all__ = ["ExportSummary", "export_qdpx", "project_codes"]
 

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 from qualcode.ingest.codebook_check import codebook_from_dict
 from qualcode.model.codebook import Code, Codebook
-from qualcode.project.store import PLACED, Project, ProjectError
+from qualcode.project.reading import PLACED
+from qualcode.project.store import Project, ProjectError
 
 __all__ = [
     "DocumentState",

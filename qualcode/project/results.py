@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.model.transcript import UNITS, Segment
+from qualcode.project.human import _coder_problems
 from qualcode.project.review import (
     LEADING,
     TRAILING,
@@ -31,7 +32,7 @@ from qualcode.project.review import (
     export_review_sheet,
     read_review_sheet,
 )
-from qualcode.project.store import Project, ProjectError, _coder_problems
+from qualcode.project.store import Project, ProjectError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -592,7 +593,7 @@ def _stored_codebook(project: Project, content: str) -> Codebook:
     """A codebook as the project stores it; ProjectError naming the file when the row is damaged."""
     from qualcode.ingest.codebook_io import codebook_from_dict
     from qualcode.model.errors import CodebookError
-    from qualcode.project.store import damaged
+    from qualcode.project.database import damaged
 
     data = project.stored_json(content, "a stored codebook")
     try:

@@ -26,8 +26,9 @@ from qualcode.project.by_hand import (
     read_only_reason,
     remove_coding_by_id,
 )
+from qualcode.project.human import _coder_problems
 from qualcode.project.relocate import FUZZY_THRESHOLD
-from qualcode.project.store import Project, ProjectError, _coder_problems
+from qualcode.project.store import Project, ProjectError
 from qualcode.views.widget import CodingView, widget_blocks, widget_codings, widget_memos, widget_palette
 
 __all__ = ["CodingWidget"]

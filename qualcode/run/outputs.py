@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.model.errors import OutputError
 from qualcode.model.progress import bar
-from qualcode.project.store import _kill_point as kill_point  # the crash-test hook (QUALCODE_TEST_KILL_AT)
+from qualcode.project.database import _kill_point as kill_point  # the crash-test hook (QUALCODE_TEST_KILL_AT)
 
 if TYPE_CHECKING:
     from collections.abc import Callable

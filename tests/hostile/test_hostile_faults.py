@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 import qualcode as qc
 from qualcode.cli.app import app
-from qualcode.project.store import KILL_ENV
+from qualcode.project.database import KILL_ENV
 from qualcode.run import outputs
 
 runner = CliRunner()
