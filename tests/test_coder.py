@@ -194,7 +194,7 @@ def _near_by_scanning(hits, groups, window):
 @given(tokens=st.lists(st.tuples(st.integers(0, 60), st.integers(0, 2)), max_size=40),
        groups=st.integers(2, 3), window=st.integers(0, 5))
 def test_near_finds_what_the_plain_definition_finds(tokens, groups, window):
-    from qualcode.coding.coder import _near
+    from qualcode.coding.matchers import _near
 
     hits = sorted(set(tokens))
     assert _near(hits, groups, window) == _near_by_scanning(hits, groups, window)
@@ -205,7 +205,7 @@ def test_near_is_linear_in_the_hits_of_a_paragraph():
     hit from every hit (a 6 MB paragraph did not finish in 5 minutes)."""
     import time
 
-    from qualcode.coding.coder import _near
+    from qualcode.coding.matchers import _near
 
     hits = [(i, 0) for i in range(1_000_000)]
     started = time.perf_counter()

@@ -3,21 +3,24 @@
 Shaped like spaCy's ``SpanRuler``: plain terms go to ``PhraseMatcher`` s (on folded lemmas and on folded
 forms), token and proximity patterns to a ``Matcher``, regular expressions run with a timeout. Every match
 is kept as evidence with its offsets and the id of the rule that fired, so each coding explains itself.
+The matchers are built in :mod:`qualcode.coding.matchers`; matches become the evidence of segments in
+:mod:`qualcode.coding.assign`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from qualcode.coding import memory
-from qualcode.ingest.nlp import fold, get_pipeline, pieces
-from qualcode.model.codebook import Code, Codebook, Rules
+from qualcode.coding.assign import _assign, _chosen
+from qualcode.coding.matchers import _code_of, _Compiled
+from qualcode.ingest.nlp import get_pipeline, pieces
+from qualcode.model.codebook import Code, Codebook
 from qualcode.model.results import CodedDocument, CodingResult, Evidence, build_result
 from qualcode.model.transcript import UNITS, Segment, Transcript
 
@@ -27,154 +30,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Coder"]
 
-_FOLDED_ATTRS = ("LEMMA", "NORM", "LOWER")
 BATCH_CHARS = 5_000  # characters of paragraphs joined into one spaCy Doc (see _batches)
 MAX_TIMEOUTS = 3  # documents in which a regex rule may time out before it is switched off for the run
 _LOG = logging.getLogger("qualcode")
 MATCHER_VERSION = "2"  # part of every cached match's key: change it when matching itself changes
 
 
-class _Compiled:
-    """The codebook's rules for one language, compiled against that language's pipeline."""
-
-    def __init__(self, codes: Iterable[Code], language: str, model: str | None) -> None:
-        from spacy.matcher import Matcher, PhraseMatcher
-
-        self.nlp = get_pipeline(language, model)
-        vocab = self.nlp.vocab
-        self.lemma = PhraseMatcher(vocab, attr="LEMMA")
-        self.norm = PhraseMatcher(vocab, attr="NORM")
-        self.tokens = Matcher(vocab)
-        self.near_words = PhraseMatcher(vocab, attr="LEMMA")
-        self.near_rules: dict[str, tuple[int, int]] = {}
-        self.near_pending: list[tuple[str, str, int, str]] = []
-        self.near_index: dict[tuple[int, tuple[int, ...]], list[tuple[str, int]]] = {}  # (key hash, lemmas)
-        self.regexes: list[tuple[str, str, Any]] = []
-        self.code_of: dict[str, str] = {}
-        self.excluding: dict[str, str] = {}
-        # (key hash, L/N, lemma or norm hashes): the matchers report keys as hashes; no string lookups
-        self.rule_of: dict[tuple[int, str, tuple[int, ...]], str] = {}
-        phrases: list[tuple[str, str, str]] = []
-        for code in codes:
-            for rules in code.rules_for(language):
-                phrases += self._add_rules(code.id, language, rules)
-        self._add_phrases(phrases)
-        self.has_token_rules = bool(len(self.lemma) or len(self.norm) or len(self.tokens) or len(self.near_words))
-
-    def _add_rules(self, code: str, language: str, rules: Rules) -> list[tuple[str, str, str]]:
-        import regex
-
-        prefix = f"{code}:{language}"
-        phrases = [(code, f"{prefix}:term:{t}", t) for t in rules.terms]
-        phrases += [(f"!{code}", f"{prefix}:exclude:{t}", t) for t in rules.exclude]
-        phrases += [(f"~{code}", f"{prefix}:unless:{t}", t) for t in rules.unless]
-        for c in rules.context:  # one key per rule: a phrase may be in two rules of one code
-            phrases += [(f"@{code}:{c.id}", f"{prefix}:context:{c.id}:{t}", t) for t in c.terms]
-            phrases += [(f"+{code}:{c.id}", f"{prefix}:with:{c.id}:{t}", t) for t in c.context]
-        for p in rules.patterns:
-            rule_id = f"{prefix}:pattern:{p.id}"
-            self.code_of[rule_id] = code
-            self.tokens.add(rule_id, [[_fold_token(t) for t in p.pattern]])
-        for n in rules.near:
-            rule_id = f"{prefix}:near:{n.id}"
-            self.code_of[rule_id] = code
-            self.near_rules[rule_id] = (len(n.words), n.window)
-            self.near_pending += [(code, rule_id, i, w) for i, group in enumerate(n.words) for w in group]
-        for r in rules.regex:
-            rule_id = f"{prefix}:regex:{r.id}"
-            self.code_of[rule_id] = code
-            self.regexes.append((rule_id, code, regex.compile(r.pattern, regex.IGNORECASE)))
-        return phrases
-
-    def _add_phrases(self, phrases: list[tuple[str, str, str]]) -> None:
-        """Terms go to the phrase matchers under one key per code (``!code`` for exclusions): spaCy makes a
-        lexeme of every key, which per rule would make a large codebook slow to compile. The rule is found
-        again from the matched lemmas or norms."""
-        strings = self.nlp.vocab.strings
-        texts = list(dict.fromkeys(text for _, _, text in phrases))
-        with self.nlp.select_pipes(enable=[n for n in self.nlp.pipe_names if n != "sentencizer"]), \
-                _uncached(self.nlp.tokenizer):
-            docs = dict(zip(texts, self.nlp.pipe(texts, batch_size=1000), strict=True))
-        by_key: dict[str, list[Any]] = {}
-        exact: dict[str, list[Any]] = {}
-        for key, rule_id, text in phrases:
-            doc = docs[text]
-            code = _code_of(rule_id)
-            if text.startswith("="):  # an exact form: matched on the folded form only, not on the lemma
-                doc = doc[1:].as_doc() if len(doc) > 1 and doc[0].text == "=" else doc
-                exact.setdefault(key, []).append(doc)
-            else:
-                by_key.setdefault(key, []).append(doc)
-                self.rule_of.setdefault((strings.add(key), "L", tuple(t.lemma for t in doc)), rule_id)
-            self.rule_of.setdefault((strings.add(key), "N", tuple(t.norm for t in doc)), rule_id)
-            (self.code_of if key == code or key.startswith("@") else self.excluding)[rule_id] = code
-        for key, key_docs in by_key.items():
-            self.lemma.add(key, key_docs)
-            self.norm.add(key, key_docs)
-        for key, key_docs in exact.items():
-            self.norm.add(key, key_docs)
-        # Proximity words likewise: one key per code, the rule and word group found again from the lemmas.
-        words: dict[str, list[Any]] = {}
-        pending = self.near_pending
-        with _uncached(self.nlp.tokenizer):
-            near_docs = list(self.nlp.pipe((w for *_, w in pending), batch_size=1000))
-        for (code, rule_id, group, _), doc in zip(pending, near_docs, strict=True):
-            words.setdefault(code, []).append(doc)
-            self.near_index.setdefault((strings.add(code), tuple(t.lemma for t in doc)), []).append((rule_id, group))
-        for key, key_docs in words.items():
-            self.near_words.add(key, key_docs)
-        self.near_pending = []
-
-    def match(self, doc: Any, offset: int) -> Iterable[tuple[str, int, int]]:
-        """(rule id, start, end) of every match in ``doc``, offsets shifted by ``offset``."""
-        strings = self.nlp.vocab.strings
-        by_lemma = self.lemma(doc) if len(self.lemma) else ()
-        by_norm = self.norm(doc) if len(self.norm) else ()
-        near = self.near_words(doc) if len(self.near_words) else ()
-        tokens = self.tokens(doc) if len(self.tokens) else ()
-        if not (by_lemma or by_norm or near or tokens):
-            return []
-        from spacy.attrs import IDX, LEMMA, LENGTH, NORM
-
-        lemma, norm, idx, length = doc.to_array([LEMMA, NORM, IDX, LENGTH]).T.tolist()
-        rule_of, out = self.rule_of, []
-        for match_id, start, end in by_lemma:
-            rule_id = rule_of.get((match_id, "L", tuple(lemma[start:end])))
-            if rule_id is not None:
-                out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
-        if by_norm:  # the same span found on lemmas needs no second look
-            seen = set(by_lemma)
-            for match_id, start, end in by_norm:
-                if (match_id, start, end) not in seen:
-                    rule_id = rule_of.get((match_id, "N", tuple(norm[start:end])))
-                    if rule_id is not None:
-                        out.append((rule_id, offset + idx[start], offset + idx[end - 1] + length[end - 1]))
-        out += [(strings[m], offset + idx[s], offset + idx[e - 1] + length[e - 1]) for m, s, e in tokens]
-        hits: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in near:
-            for rule_id, group in self.near_index.get((match_id, tuple(lemma[start:end])), ()):
-                hits.setdefault(rule_id, []).append((start, group))
-        for rule_id, found_words in hits.items():
-            groups, window = self.near_rules[rule_id]
-            for first, last in _near(sorted(set(found_words)), groups, window):
-                out.append((rule_id, offset + idx[first], offset + idx[last] + length[last]))
-        return out
-
-
 _SEPARATOR = "\n\n"  # between the paragraphs of one batch: a space token, which no term contains
-
-
-@contextlib.contextmanager
-def _uncached(tokenizer: Any) -> Iterator[None]:
-    """Tokenize a codebook's terms without filling the tokenizer's cache, which is the corpus's: spaCy only
-    caches while the cache holds fewer than ``max_cache_size`` chunks. (Flushing it after each compile threw
-    away every word of the corpus seen so far.)"""
-    size = tokenizer.max_cache_size
-    tokenizer.max_cache_size = 0
-    try:
-        yield
-    finally:
-        tokenizer.max_cache_size = size
 
 
 def _batches(texts: list[tuple[int, str]], limit: int = BATCH_CHARS) -> list[list[tuple[int, str]]]:
@@ -212,47 +74,6 @@ def _unjoin(matches: Iterable[tuple[str, int, int]], batch: list[tuple[int, str]
     return out
 
 
-def _fold_token(token: Any) -> dict[str, Any]:
-    out = {}
-    for key, value in token.items():
-        if key in _FOLDED_ATTRS and isinstance(value, str):
-            value = fold(value)
-        elif key in _FOLDED_ATTRS and isinstance(value, dict):
-            value = {op: [fold(v) for v in vs] if isinstance(vs, list) else vs for op, vs in value.items()}
-        out[key] = value
-    return out
-
-
-def _near(hits: list[tuple[int, int]], groups: int, window: int) -> list[tuple[int, int]]:
-    """Token spans (first, last) where a word of every group occurs, at most ``window`` tokens apart.
-
-    ``hits`` are (token index, group) pairs sorted by token. For each hit, the span runs from it to the
-    first later hit by which every group has been met, going on only while each hit is within ``window``
-    tokens of the previous one. Linear: hits are cut into chains at every gap wider than ``window``, and in
-    each chain two pointers move forward only (the end of the shortest span never moves back).
-    """
-    out: list[tuple[int, int]] = []
-    start, n = 0, len(hits)
-    while start < n:
-        end = start + 1
-        while end < n and hits[end][0] - hits[end - 1][0] - 1 <= window:
-            end += 1
-        counts: dict[int, int] = {}
-        covered, j = 0, start
-        for i in range(start, end):
-            while covered < groups and j < end:
-                group = hits[j][1]
-                counts[group] = counts.get(group, 0) + 1
-                covered += counts[group] == 1
-                j += 1
-            if covered < groups:
-                break  # no later start in this chain can meet every group either
-            out.append((hits[i][0], hits[j - 1][0]))
-            group = hits[i][1]
-            counts[group] -= 1
-            covered -= counts[group] == 0
-        start = end
-    return out
 
 
 class Coder:
@@ -571,86 +392,3 @@ class Coder:
     def result(self, documents: Iterable[CodedDocument], errors: Iterable[Any] = ()) -> CodingResult:
         """The tidy tables of ``documents`` coded by this coder (and the read ``errors`` of the run)."""
         return build_result(documents, codebook=self.codebook_, unit=self.unit, coder=self.name, errors=errors)
-
-
-SPEAKERS = ("participant", "all")
-
-
-def _chosen(segments: list[Segment], speakers: str) -> list[Segment]:
-    """The segments to code: all, or (``"participant"``) all but those of interviewer turns."""
-    if speakers not in SPEAKERS:
-        raise ValueError(f"The 'speakers' parameter of Coder must be one of {', '.join(SPEAKERS)}. "
-                         f"Got {speakers!r} instead.")
-    return segments if speakers == "all" else [s for s in segments if s.speaker_role != "interviewer"]
-
-
-_RULES: dict[str, tuple[str, str, str]] = {}  # rule id -> (code, kind, context rule id), parsed once
-_GUARDS = frozenset(("exclude", "unless", "with"))  # kinds whose matches are never evidence themselves
-
-
-def _rule(rule_id: str) -> tuple[str, str, str]:
-    """The code of a rule id (``code:language:kind:...``; code ids have no colon), its kind, and for the
-    ``context`` and ``with`` parts of a context rule, that rule's id."""
-    info = _RULES.get(rule_id)
-    if info is None:
-        parts = rule_id.split(":", 4)
-        kind = parts[2] if len(parts) > 2 else "term"
-        info = _RULES[rule_id] = (parts[0], kind, parts[3] if kind in ("context", "with") else "")
-    return info
-
-
-def _code_of(rule_id: str) -> str:
-    return _rule(rule_id)[0]
-
-
-def _assign(
-    found: list[tuple[str, int, int]], segments: list[Segment], text: str,
-    speakers: dict[str, frozenset[str]] | None = None, blocked: dict[int, set[str]] | None = None,
-) -> dict[int, list[Evidence]]:
-    """Group matches by segment, applying the guards and dropping duplicates and nested matches.
-
-    In a segment: an ``exclude`` match cancels its code; an ``unless`` match cancels the matches of its code
-    that it overlaps; a ``context`` match counts only beside a ``with`` match of the same rule; a code with
-    ``speakers`` (per code, the roles allowed) is kept only in segments of those roles. ``blocked``, when
-    given, receives per segment index the codes a guard cancelled or narrowed there.
-    """
-    starts = [s.start for s in segments]
-    ends = [s.end for s in segments]
-    per_segment: dict[int, set[tuple[int, int, str]]] = {}
-    for rule_id, start, end in found:
-        i = bisect_right(starts, start) - 1
-        if i >= 0 and end <= ends[i]:
-            per_segment.setdefault(i, set()).add((start, -end, rule_id))
-    out: dict[int, list[Evidence]] = {}
-    rule = _rule
-    for i in sorted(per_segment):
-        matches = sorted(per_segment[i])  # by start, longest first, then rule id
-        infos = [rule(r) for _, _, r in matches]
-        cancelled = {code for code, kind, _ in infos if kind == "exclude"}
-        if speakers:
-            role = getattr(segments[i], "speaker_role", None) or "unknown"
-            cancelled |= {code for code, allowed in speakers.items() if role not in allowed}
-        unless: dict[str, list[tuple[int, int]]] = {}
-        contexts: set[tuple[str, str]] = set()
-        for (start, neg_end, _), (code, kind, context) in zip(matches, infos, strict=True):
-            if kind == "unless":
-                unless.setdefault(code, []).append((start, -neg_end))
-            elif kind == "with":
-                contexts.add((code, context))
-        if blocked is not None and (cancelled or unless):
-            blocked[i] = cancelled | set(unless)
-        kept: list[Evidence] = []
-        reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
-        for (start, neg_end, rule_id), (code, kind, context) in zip(matches, infos, strict=True):
-            end = -neg_end
-            if kind in _GUARDS or code in cancelled or end <= reach.get(code, -1):
-                continue
-            if kind == "context" and (code, context) not in contexts:
-                continue
-            if code in unless and any(a < end and start < b for a, b in unless[code]):
-                continue
-            reach[code] = end
-            kept.append(Evidence(code, start, end, rule_id, text[start:end]))
-        if kept:
-            out[segments[i].segment_id] = kept
-    return out
