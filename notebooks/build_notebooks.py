@@ -417,7 +417,8 @@ TWO_CODERS = [
     import pandas as pd
 
     import qualcode as qc
-    from qualcode.project.results import export_review, import_review, project_agreement
+    from qualcode.project.results import project_agreement
+    from qualcode.project.reviewing import export_review, import_review
 
     pd.set_option("display.max_colwidth", 70)
     DATA = Path("../data")

@@ -15,8 +15,9 @@ from qualcode.analysis.agreement import AgreementError, agreement_table, charact
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.codebook import Code, Codebook, Rules
 from qualcode.model.transcript import Block, RawDocument
-from qualcode.project.results import export_review, import_review, project_agreement
+from qualcode.project.results import project_agreement
 from qualcode.project.review import ReviewSheetError
+from qualcode.project.reviewing import export_review, import_review
 from qualcode.project.store import ProjectError, open_project
 
 # "turnover" before "temps": codebook order is not alphabetical order

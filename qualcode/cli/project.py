@@ -1,5 +1,5 @@
-"""``qualcode project ...`` and ``qualcode agree``: a thin layer over the project store and
-:mod:`qualcode.project.results`.
+"""``qualcode project ...`` and ``qualcode agree``: a thin layer over the project store,
+:mod:`qualcode.project.reviewing` and :mod:`qualcode.project.results`.
 
 Exit statuses: 0 all went well; 1 the data is at fault (an unknown document or code, a bad review sheet...:
 every problem is printed, one per line, and nothing was written); 2 usage errors (Typer's own).
@@ -293,7 +293,7 @@ def review_export(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing sheet.")] = False,
 ) -> None:
     """Write a review sheet, prefilled with the automatic codes, for a person to check in a spreadsheet."""
-    from qualcode.project.results import export_review
+    from qualcode.project.reviewing import export_review
 
     if sheet.exists() and not force:
         _echo_err(f"error: {sheet} exists and may hold a reviewer's work; use --force to replace it.")
@@ -325,7 +325,7 @@ def review_import(
     unit: UnitOpt = "paragraph",
 ) -> None:
     """Read a filled review sheet: the reviewed rows become the reviewer's codings and decisions."""
-    from qualcode.project.results import import_review
+    from qualcode.project.reviewing import import_review
 
     with _opened(file) as project:
         summary = import_review(project, sheet, coder=coder, auto_coder=auto_coder, unit=unit)

@@ -24,8 +24,8 @@ from qualcode.ingest.structure import build_transcript
 from qualcode.model.codebook import Rules
 from qualcode.model.errors import CodebookError, ReadError
 from qualcode.model.transcript import Block, RawDocument
-from qualcode.project.results import export_review, import_review
 from qualcode.project.review import ReviewSheetError
+from qualcode.project.reviewing import export_review, import_review
 from qualcode.project.store import ProjectError, open_project
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
