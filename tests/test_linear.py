@@ -7,7 +7,7 @@ import time
 
 from qualcode.ingest.segments import segment
 from qualcode.model.transcript import Span, Transcript
-from qualcode.views.display import _block_ranges
+from qualcode.views.layout import _block_ranges
 
 HEADINGS = 50_000
 

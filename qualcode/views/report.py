@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, cast
 from markupsafe import Markup
 
 from qualcode.model.files import write_atomic_path
-from qualcode.views.display import DocumentView, Theme, coded_spans, document_view, environment, themes_for
+from qualcode.views.display import environment
+from qualcode.views.layout import DocumentView, Theme, coded_spans, document_view, themes_for
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from qualcode.views.display import document_view, themes_for
+from qualcode.views.layout import document_view, themes_for
 
 if TYPE_CHECKING:
     from qualcode.model.codebook import Codebook
