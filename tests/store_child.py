@@ -2,8 +2,8 @@
 
 Usage: ``python tests/store_child.py SPEC.json PROJECT_FILE``. ``SPEC.json`` holds ``{"documents": [[id,
 text], ...], "attributes": {id: {name: value}}, "codebook": <a YAML codebook file>, "unit": "paragraph"}``.
-With ``QUALCODE_TEST_KILL_AT`` set (e.g. ``inside-transaction:2``), :mod:`qualcode.project.store` kills this
-process with SIGKILL at that point; otherwise it exits 0 once the run is complete.
+With ``QUALCODE_TEST_KILL_AT`` set (e.g. ``inside-transaction:2``), this process is killed with SIGKILL at that
+point (see :mod:`kill_points`); otherwise it exits 0 once the run is complete.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from kill_points import install
 
 from qualcode.coding.coder import Coder
 from qualcode.ingest.codebook_io import read_codebook
@@ -42,4 +44,5 @@ def main(spec_path: str, project_path: str) -> int:
 
 
 if __name__ == "__main__":
+    install()
     sys.exit(main(*sys.argv[1:]))

@@ -6,6 +6,7 @@ between layers or inside one, type-checking imports included."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 from conftest import ROOT
@@ -47,3 +48,10 @@ def test_no_module_imports_itself_back():
                 seen.add(current)
                 stack.extend(edges[current])
     assert cycles == [], f"modules on an import cycle: {cycles}"
+
+
+def test_the_library_holds_no_fault_injection_hook():
+    """Crash tests kill their child processes from outside (tests/kill_points.py): no test hook in qualcode/."""
+    hooks = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "qualcode").rglob("*.py"))
+             if re.search(r"QUALCODE_TEST|kill_point|os\.kill\(os\.getpid\(\)", path.read_text(encoding="utf-8"))]
+    assert hooks == [], f"test hooks in the library: {hooks}"

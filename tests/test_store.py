@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from kill_points import KILL_ENV
 from store_child import make_coder, make_transcripts
 
 import qualcode as qc
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.codebook import Code, Codebook, Rules
 from qualcode.model.transcript import Block, RawDocument
-from qualcode.project.database import KILL_ENV
 from qualcode.project.reading import CODING_FRAME
 from qualcode.project.relocate import relocate
 from qualcode.project.store import Project, ProjectError, code_into_project, open_project

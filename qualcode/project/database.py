@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,7 +24,6 @@ from qualcode.project.relocate import FUZZY_THRESHOLD
 __all__ = ["SCHEMA_VERSION", "Database", "damaged"]
 
 SCHEMA_VERSION = 1
-KILL_ENV = "QUALCODE_TEST_KILL_AT"
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT NOT NULL,
@@ -80,13 +78,6 @@ def _hash(text: str) -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def _kill_point(point: str, count: int | None = None) -> None:
-    """Test hook: ``QUALCODE_TEST_KILL_AT=inside-transaction:2`` kills this process there (SIGKILL)."""
-    wanted = os.environ.get(KILL_ENV)
-    if wanted and wanted == (point if count is None else f"{point}:{count}"):
-        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def _io_failure(exc: sqlite3.OperationalError) -> bool:

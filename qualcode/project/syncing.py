@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qualcode.model.transcript import Transcript
-from qualcode.project.database import Database, _hash, _inserted, _json, _kill_point, _now
+from qualcode.project.database import Database, _hash, _inserted, _json, _now
 from qualcode.project.relocate import relocate
 
 if TYPE_CHECKING:
@@ -93,8 +93,6 @@ class Syncing(Database):
     ) -> ProjectSummary:
         summary = ProjectSummary(coder.name if coder is not None else None)
         run = self._start_run(coder) if coder is not None else None
-        _kill_point("run-start")
-        written = 0
         seen: set[str] = set()
         for item in transcripts:
             t, ready = (item, None) if isinstance(item, Transcript) else (item.transcript, item)
@@ -120,15 +118,11 @@ class Syncing(Database):
             ):
                 outcome = "unchanged"
             else:
-                written += 1
-                _kill_point("before-transaction", written)
                 with self._transaction():
-                    outcome = self._write_document(t, coded, run, summary, written)
-                _kill_point("after-document", written)
+                    outcome = self._write_document(t, coded, run, summary)
             getattr(summary, outcome).append(t.id)
             if on_document is not None:
                 on_document(t.id, outcome)
-        _kill_point("run-end")
         if run is not None:
             with self._transaction() as db:
                 db.execute(
@@ -165,7 +159,7 @@ class Syncing(Database):
         return row is None or tuple(row) != (_hash(t.text), run.codebook_hash, run.coder.unit, run.settings)
 
     def _write_document(
-        self, t: Transcript, coded: Any, run: _Run | None, summary: ProjectSummary, count: int
+        self, t: Transcript, coded: Any, run: _Run | None, summary: ProjectSummary
     ) -> str:
         """Write one document inside the caller's transaction; return ``added``/``changed``/``unchanged``."""
         db, now, text_hash = self.db, _now(), _hash(t.text)
@@ -200,23 +194,19 @@ class Syncing(Database):
             ).rowcount
         if coded is not None and run is not None:
             db.execute("DELETE FROM codings WHERE document = ? AND coder = ?", (t.id, run.coder.name))
-            _kill_point("after-delete", count)
             rows = _auto_rows(coded, run, now)
             insert = (
                 'INSERT INTO codings (document, coder, code, start, "end", text, unit, segment_id, status, '
                 "rule, matched, codebook_hash, score, run, created) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'auto', ?, ?, ?, ?, ?, ?)"
             )
-            db.executemany(insert, rows[: len(rows) // 2])
-            _kill_point("inside-transaction", count)
-            db.executemany(insert, rows[len(rows) // 2 :])
+            db.executemany(insert, rows)
             db.execute(
                 "INSERT OR REPLACE INTO coded_documents VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (t.id, run.coder.name, run.id, run.codebook_hash, run.coder.unit, run.settings, text_hash),
             )
             summary.recoded.append(t.id)
             summary.codings_written += len(rows)
-        _kill_point("before-commit", count)
         return outcome
 
     def _follow_text(self, t: Transcript, old_text: str, summary: ProjectSummary) -> None:

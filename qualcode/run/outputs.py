@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.model.errors import OutputError
 from qualcode.model.progress import bar
-from qualcode.project.database import _kill_point as kill_point  # the crash-test hook (QUALCODE_TEST_KILL_AT)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,7 +102,6 @@ def write_outputs(
         groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
         drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts)
         write(result.segments, staging / "segments.csv")
-        kill_point("outputs-writing")
         write(result.codings, staging / "codings.csv")
         write(result.evidence, staging / "evidence.csv")
         write(theme_matrix(frequency).reset_index(), staging / "theme_frequency.csv")
@@ -122,7 +120,6 @@ def write_outputs(
             shown.update(1)
         files = sorted(p.name for p in staging.iterdir())
         (staging / "run.json").write_text(_manifest(result, files), encoding="utf-8", newline="\n")
-        kill_point("outputs-written")
         _swap(staging, out)
     except BaseException:
         for task in (report, drawing):
@@ -332,12 +329,10 @@ def _swap(staging: Path, out: Path) -> None:
         os.replace(staging, out)
         return
     if _exchange(staging, out):
-        kill_point("outputs-exchanged")
         _discard(staging)  # it now holds the previous outputs
         return
     backup = out.parent / f".{out.name}.previous-{os.getpid()}"
     os.replace(out, backup)
-    kill_point("outputs-moved-aside")
     try:
         os.replace(staging, out)
     except OSError:

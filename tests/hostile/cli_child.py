@@ -13,6 +13,8 @@ raise them:
 - ``worker-dies``: the worker process coding ``path`` is killed with SIGKILL, as the out-of-memory killer
   does (in this process, with ``--jobs 1``, nothing happens);
 - ``slow`` (no path): reading each file takes a second, so that the run can be interrupted midway.
+
+``QUALCODE_TEST_KILL_AT`` kills the process at a point of the run (see ``tests/kill_points.py``).
 """
 
 from __future__ import annotations
@@ -106,6 +108,10 @@ if __name__ == "__main__":
     install(json.loads(os.environ.get("QUALCODE_TEST_FAULTS") or "[]"))
     sys.argv = ["qualcode", *sys.argv[1:]]
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import kill_points
+
+    kill_points.install()
     from qualcode.cli.app import main
 
     main()

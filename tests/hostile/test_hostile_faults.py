@@ -1,7 +1,7 @@
 """Faults while writing: runs killed at named points, a full disk, a read-only or forbidden output folder.
 
 A killed run (a child process of the real command, killed with SIGKILL at a point named by
-``QUALCODE_TEST_KILL_AT``) leaves the previous outputs or the new ones, never a mix, and the project
+``QUALCODE_TEST_KILL_AT``: see ``tests/kill_points.py``) leaves the previous outputs or the new ones, never a mix, and the project
 consistent with its human codings intact; the next run finishes the job and removes what the killed one
 left. A full disk or a read-only folder gives a clear error and leaves no partial file.
 """
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 from bad_inputs import GOOD_EN, GOOD_FR
+from kill_points import KILL_ENV
 from test_hostile_inputs import CHILD, child_env, tree
 from typer.testing import CliRunner
 
 import qualcode as qc
 from qualcode.cli.app import app
-from qualcode.project.database import KILL_ENV
 from qualcode.run import outputs
 
 runner = CliRunner()
