@@ -55,3 +55,16 @@ def test_the_library_holds_no_fault_injection_hook():
     hooks = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "qualcode").rglob("*.py"))
              if re.search(r"QUALCODE_TEST|kill_point|os\.kill\(os\.getpid\(\)", path.read_text(encoding="utf-8"))]
     assert hooks == [], f"test hooks in the library: {hooks}"
+
+
+SQL_CALLS = re.compile(r"\.execute\(|\bexecutemany\(|\bexecutescript\(|\bsqlite3\.connect\(")
+
+
+def test_only_the_project_package_talks_sql():
+    """Every SQL statement is in qualcode/project/: exchange, run and the rest call the project's methods."""
+    project = ROOT / "qualcode" / "project"
+    talking = [f"{path.relative_to(ROOT)}:{number}" for path in sorted((ROOT / "qualcode").rglob("*.py"))
+               if project not in path.parents
+               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               if SQL_CALLS.search(line)]
+    assert talking == [], f"SQL outside qualcode/project/: {talking}"

@@ -172,7 +172,7 @@ def placed(project, *, by_guid: bool = False) -> list[tuple]:
     """The placed codings; ``by_guid``: codes by GUID (a re-imported project's code ids come from the names)."""
     frame = project.codings()[PLACED]
     if by_guid:
-        guids = Guids.of(project.db)
+        guids = Guids.of(project)
         frame = frame.assign(code=[guids.guid("code", c) for c in frame["code"]])
     return sorted(map(tuple, frame.astype(str).values.tolist()))
 

@@ -87,9 +87,9 @@ def test_new_project_is_wal_with_foreign_keys_and_a_schema_version(project):
     db = project.db
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"documents", "codebooks", "codings", "memos", "attributes", "runs", "coded_documents"} <= tables
+    assert {"documents", "codebooks", "codings", "memos", "attributes", "runs", "coded_documents", "refi_guids"} <= tables
 
 
 def test_a_second_document_with_the_same_id_is_not_stored_over_the_first(project):

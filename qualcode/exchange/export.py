@@ -89,13 +89,12 @@ def _text_in(value: Any, language: str | None) -> str:
 
 def project_codes(project: Project, guids: Guids, language: str | None = None) -> list[ExportCode]:
     """Every code of the project, in codebook order, with what its latest codebook says about it."""
-    db = project.db
     info: dict[str, dict[str, Any]] = {}
     for _, content in project.codebook_contents():
         for code in content.get("codes", []):
             info.pop(code["id"], None)
             info[code["id"]] = code
-    ids = [r[0] for r in db.execute("SELECT id FROM codes ORDER BY id")]
+    ids = list(project.codes()["code"])
     order = [*info, *(i for i in ids if i not in info)]
     out = []
     for code_id in order:
@@ -119,14 +118,12 @@ class _Export:
     """The state of one .qdpx export: the project's rows, read once, and the GUIDs."""
 
     def __init__(self, project: Project, positions: str, include_automatic: bool, language: str | None) -> None:
-        self.db, self.positions, self.language = project.db, positions, language
-        self.guids = Guids.of(self.db)
+        self.project, self.positions, self.language = project, positions, language
+        self.guids = Guids.of(project)
         self.codes = project_codes(project, self.guids, language)
         self.summary_left: dict[str, int] = {}
         self.cases = 0
-        rows = self.db.execute(
-            'SELECT id, document, coder, code, start, "end", status, decision, created FROM codings '
-            'ORDER BY document, start, "end", coder, code, id').fetchall()
+        rows = project.coding_rows()
         self.codings = []
         for r in rows:
             reason = (
@@ -139,9 +136,8 @@ class _Export:
                 self.summary_left[reason] = self.summary_left.get(reason, 0) + 1
             else:
                 self.codings.append(r)
-        project.check_spans(self.codings, dict(self.db.execute("SELECT id, length(text) FROM documents").fetchall()))
-        self.memos = self.db.execute(
-            "SELECT id, author, text, created, document, code, coding FROM memos ORDER BY id").fetchall()
+        project.check_spans(self.codings, project.text_lengths())
+        self.memos = project.memo_rows()
         # every coder and memo author, and the users an import brought, coding or not (nothing is lost)
         remembered = {key for kind, key in self.guids.stored if kind == "user"}
         users = {r["coder"] for r in rows} | remembered
@@ -152,16 +148,11 @@ class _Export:
 
     def build(self, name: str) -> tuple[etree._Element, dict[str, str], dict[str, int]]:
         """The project element, the source files (entry name -> text) and the counts."""
-        db = self.db
-        created = db.execute("SELECT value FROM meta WHERE key = 'created'").fetchone()
-        dates = [d for (d,) in db.execute(
-            "SELECT max(updated) FROM documents UNION ALL SELECT max(created) FROM codings "
-            "UNION ALL SELECT max(created) FROM memos") if d]
         root = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS})
         origin = f"qualcode {__version__}" + ("; positions in UTF-16 code units (NVivo)" if self.positions == "nvivo" else "")
         for key, value in (("name", name), ("origin", origin),
-                           ("creationDateTime", datetime_or_none(created[0] if created else None)),
-                           ("modifiedDateTime", datetime_or_none(max(dates) if dates else None))):
+                           ("creationDateTime", datetime_or_none(self.project.created())),
+                           ("modifiedDateTime", datetime_or_none(self.project.last_modified()))):
             if value:
                 root.set(key, value)
         if self.users:
@@ -176,7 +167,7 @@ class _Export:
         counts = {"sources": 0, "selections": 0, "codings": 0}
         variables = self._variables(root)
         self._cases(root, variables)
-        documents = db.execute("SELECT id, text FROM documents ORDER BY id").fetchall()
+        documents = self.project.document_texts()
         files: dict[str, str] = {}
         if documents:
             sources = add(root, "Sources")
@@ -245,7 +236,7 @@ class _Export:
     def _variables(self, root: etree._Element) -> dict[str, tuple[str, str]]:
         """Write ``<Variables>``; return name -> (GUID, REFI type)."""
         values: dict[str, list[Any]] = {}
-        for name, value in self.db.execute("SELECT name, value FROM attributes ORDER BY name"):
+        for name, value in self.project.attribute_values():
             values.setdefault(name, []).append(value)
         out = {}
         for name, seen in values.items():
@@ -261,8 +252,7 @@ class _Export:
         return out
 
     def _cases(self, root: etree._Element, variables: dict[str, tuple[str, str]]) -> None:
-        rows = self.db.execute("SELECT document, name, value FROM attributes WHERE value IS NOT NULL "
-                               "ORDER BY document, name").fetchall()
+        rows = self.project.attribute_rows()
         by_document: dict[str, list[Any]] = {}
         for row in rows:
             by_document.setdefault(row["document"], []).append(row)

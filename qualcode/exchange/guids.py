@@ -1,8 +1,7 @@
 """REFI-QDA GUIDs of a project's objects: kept from an import, or derived, never random.
 
 An object imported from a REFI-QDA file keeps its GUID: the ``refi_guids(kind, local_id, guid)`` table of
-the project (created by the first import, so older project files open unchanged) maps it to the qualcode
-object. Any other object gets a UUID 5 derived from the project's identity (its creation time) and the
+the project (read and written through :mod:`qualcode.project.exchange_rows`) maps it to the qualcode object. Any other object gets a UUID 5 derived from the project's identity (its creation time) and the
 object's own key, so that two exports of the same project give the same GUIDs, and a file coming back
 from NVivo or ATLAS.ti with those GUIDs merges into the objects it came from.
 
@@ -12,16 +11,14 @@ Kinds and keys: ``user`` (coder name), ``code`` (code id), ``source`` and ``case
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterable
 
 from qualcode.ingest.refi.model import canon
+from qualcode.project.store import Project
 
 __all__ = ["Guids", "coding_key", "selection_key"]
 
-_TABLE = ("CREATE TABLE IF NOT EXISTS refi_guids (kind TEXT NOT NULL, local_id TEXT NOT NULL, "
-          "guid TEXT NOT NULL, PRIMARY KEY (kind, local_id))")
 _SEP = "\x1f"
 
 
@@ -40,22 +37,19 @@ class Guids:
 
     Parameters
     ----------
-    db : the project's connection (read at construction; :meth:`remember` writes, inside the caller's
-        transaction).
-    identity : what makes the project unique (the ``created`` value of its ``meta`` table).
+    project : the open project (its stored GUIDs are read at construction; :meth:`remember` writes,
+        inside the caller's transaction).
+    identity : what makes the project unique (its creation time).
     """
 
-    def __init__(self, db: sqlite3.Connection, identity: str) -> None:
-        self.db = db
+    def __init__(self, project: Project, identity: str) -> None:
+        self.project = project
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"qualcode:project:{identity}")
-        exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refi_guids'").fetchone()
-        rows = db.execute("SELECT kind, local_id, guid FROM refi_guids").fetchall() if exists else []
-        self.stored: dict[tuple[str, str], str] = {(r[0], r[1]): r[2] for r in rows}
+        self.stored: dict[tuple[str, str], str] = project.stored_guids()
 
     @classmethod
-    def of(cls, db: sqlite3.Connection) -> Guids:
-        row = db.execute("SELECT value FROM meta WHERE key = 'created'").fetchone()
-        return cls(db, row[0] if row else "")
+    def of(cls, project: Project) -> Guids:
+        return cls(project, project.created() or "")
 
     def derived(self, kind: str, key: str) -> str:
         return str(uuid.uuid5(self.namespace, f"{kind}{_SEP}{key}"))
@@ -77,6 +71,5 @@ class Guids:
         rows = list(rows)
         if not rows:
             return
-        self.db.execute(_TABLE)
-        self.db.executemany("INSERT OR REPLACE INTO refi_guids VALUES (?, ?, ?)", rows)
+        self.project.remember_guids(rows)
         self.stored.update({(k, key): g for k, key, g in rows})

@@ -12,7 +12,6 @@ that a later export writes them back.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -114,8 +113,7 @@ def merge(model: RefiProject, project: Project, summary: ImportSummary, *, name:
 class _Merge:
     def __init__(self, model: RefiProject, project: Project, summary: ImportSummary, name: str) -> None:
         self.m, self.project, self.s, self.name = model, project, summary, name
-        self.db = project.db
-        self.guids = Guids.of(self.db)
+        self.guids = Guids.of(project)
         self.remember: list[tuple[str, str, str]] = []
         self.now = _now()
 
@@ -136,7 +134,7 @@ class _Merge:
 
     def _users(self) -> dict[str, str]:
         """Canonical user GUID -> coder name."""
-        known = {r[0] for r in self.db.execute("SELECT coder FROM codings UNION SELECT author FROM memos")}
+        known = self.project.people()
         lookup = self.guids.lookup("user", known)
         out = {}
         for guid, user in self.m.users.items():
@@ -245,11 +243,7 @@ class _Merge:
         data = {"version": "1", "name": f"refi:{self.name}", "codes": entries,
                 "description": f"Imported from {self.m.path} ({self.m.origin or 'unknown program'})."}
         stored = codebook_from_dict(data, source=self.m.path)
-        self.db.execute("INSERT OR IGNORE INTO codebooks VALUES (?, ?, ?, ?)",
-                        (stored.hash, stored.name, json.dumps(stored.to_dict(), sort_keys=True,
-                                                              ensure_ascii=False), self.now))
-        self.db.executemany("INSERT OR IGNORE INTO codes VALUES (?, ?, ?)",
-                            [(c, f"codebook:{stored.name}", self.now) for c in sorted(new)])
+        self.project.add_codebook(stored, sorted(new), self.now)
 
     # -- sources -------------------------------------------------------------------------------------------
 
@@ -259,11 +253,12 @@ class _Merge:
         from qualcode.ingest.structure import text_spans
         from qualcode.model.transcript import Transcript
 
-        ids = [r[0] for r in self.db.execute("SELECT id FROM documents")]
+        hashes = self.project.content_hashes()
+        ids = [doc for doc, _ in hashes]
         lookup = self.guids.lookup("source", ids)
         taken = set(ids)
         by_hash: dict[str, deque[str]] = {}  # content_hash (SHA-256 of the UTF-8 text) -> document ids
-        for doc, content_hash in self.db.execute("SELECT id, content_hash FROM documents ORDER BY id"):
+        for doc, content_hash in hashes:
             by_hash.setdefault(content_hash, deque()).append(doc)
         claimed = {lookup[canon(s.guid)] for s in self.m.sources if canon(s.guid) in lookup}
         out: dict[str, tuple[str, str]] = {}
@@ -319,8 +314,7 @@ class _Merge:
         return same[0] if same and self._text(same[0]) == text else None
 
     def _text(self, document: str) -> str | None:
-        row = self.db.execute("SELECT text FROM documents WHERE id = ?", (document,)).fetchone()
-        return row[0] if row else None
+        return self.project.document_text(document)
 
     def _attributes(self, documents: dict[str, tuple[str, str]]) -> None:
         variables = {canon(v.guid): v for v in self.m.variables}
@@ -337,10 +331,9 @@ class _Merge:
             for guid, value in values.items():
                 name = variables[guid].name
                 self._keep("variable", name, variables[guid].guid)
-                row = self.db.execute("SELECT value FROM attributes WHERE document = ? AND name = ?",
-                                      (doc, name)).fetchone()
+                row = self.project.attribute(doc, name)
                 if row is None:
-                    self.db.execute("INSERT INTO attributes VALUES (?, ?, ?)", (doc, name, value))
+                    self.project.set_attribute(doc, name, value)
                     self.s.attributes_set += 1
                 elif row[0] != value:
                     self.s.conflicts.append(f"attribute {name!r} of document {doc!r} is {row[0]!r} in the project "
@@ -350,7 +343,7 @@ class _Merge:
 
     def _codings(self, documents: dict[str, tuple[str, str]]) -> dict[str, list[tuple[Any, ...]]]:
         """Add the codings; return where each note is referred to: canonical GUID -> targets."""
-        rows = self.db.execute('SELECT id, document, coder, code, start, "end", status FROM codings').fetchall()
+        rows = self.project.coding_spans()
         by_guid: dict[str, int] = {}
         by_span: dict[tuple[Any, ...], int] = {}
         for r in rows:
@@ -398,8 +391,8 @@ class _Merge:
             existing = by_span.get(span)
         if existing is not None:
             self.s.codings_existing += 1
-            row = self.db.execute('SELECT document, coder, code, start, "end" FROM codings WHERE id = ?',
-                                  (existing,)).fetchone()
+            row = self.project.coding_span(existing)
+            assert row is not None  # found among the project's codings above
             if tuple(row) != span:
                 self.s.conflicts.append(f"coding {coding.guid} is coding {existing} in the project, of {row['code']!r} "
                                         f"by {row['coder']!r} at [{row['start']}, {row['end']}) of {row['document']!r}; "
@@ -409,13 +402,8 @@ class _Merge:
                 self._keep("coding", coding_key(existing, doc, coder, code), coding.guid)
             return existing
         created = datetime_or_none(coding.created) or self.now
-        cursor = self.db.execute(
-            'INSERT INTO codings (document, coder, code, start, "end", text, status, created) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (*span, text[selection.start:selection.end], "auto" if coder.startswith("auto:") else "coded", created),
-        )
-        row_id = cursor.lastrowid
-        assert row_id is not None  # the INSERT above wrote a row
+        row_id = self.project.insert_coding(*span, text[selection.start:selection.end], created=created,
+                                            status="auto" if coder.startswith("auto:") else "coded")
         key = coding_key(row_id, doc, coder, code)
         self.remember.append(("coding", key, coding.guid))
         if not selection.guid.endswith(":whole"):
@@ -436,15 +424,15 @@ class _Merge:
                    if coding else ("source", doc), description=True)
 
     def _notes(self, targets: dict[str, list[tuple[Any, ...]]]) -> None:
-        ids = [str(r[0]) for r in self.db.execute("SELECT id FROM memos")]
+        ids = self.project.memo_ids()
         lookup = self.guids.lookup("note", ids)
         for note in self.m.notes:
             guid = canon(note.guid)
             where = targets.get(guid, [])
             if guid in lookup:
                 self.s.notes_existing += 1
-                row = self.db.execute("SELECT text FROM memos WHERE id = ?", (int(lookup[guid]),)).fetchone()
-                if row and row[0] != note.text:
+                text = self.project.memo_text(int(lookup[guid]))
+                if text is not None and text != note.text:
                     self.s.conflicts.append(f"note {note.guid} is memo {lookup[guid]} in the project with another "
                                             "text; the project's is kept.")
                 continue
@@ -460,7 +448,8 @@ class _Merge:
         document = code = coding = None
         for target in where:
             if target[0] == "coding" and target[1] is not None:
-                row = self.db.execute("SELECT coder, code FROM codings WHERE id = ?", (target[1],)).fetchone()
+                row = self.project.coding_span(target[1])
+                assert row is not None  # a coding of this transaction, or one the project has
                 document, code = target[2], row["code"]
                 coding = None if row["coder"].startswith("auto:") else target[1]  # memos go on human codings
                 break
@@ -468,19 +457,14 @@ class _Merge:
                 document = document or target[1]
             elif target[0] == "code":
                 code = code or target[1]
-        duplicate = self.db.execute(
-            "SELECT id FROM memos WHERE author = ? AND text = ? AND document IS ? AND code IS ? AND coding IS ?",
-            (author, text, document, code, coding)).fetchone()
+        duplicate = self.project.same_memo(author, text, document, code, coding)
         if duplicate is not None:
             self.s.notes_existing += 1
             if guid:
-                self._keep("note", str(duplicate[0]), guid)
+                self._keep("note", str(duplicate), guid)
             return
-        created = datetime_or_none(created) or self.now
-        cursor = self.db.execute(
-            "INSERT INTO memos (author, text, created, document, code, coding) VALUES (?, ?, ?, ?, ?, ?)",
-            (author, text, created, document, code, coding))
+        memo = self.project.insert_memo(author, text, datetime_or_none(created) or self.now, document, code, coding)
         self.s.notes_added += 1
         self.s.notes_from_descriptions += description
         if guid:
-            self.remember.append(("note", str(cursor.lastrowid), guid))
+            self.remember.append(("note", str(memo), guid))

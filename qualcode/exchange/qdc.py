@@ -30,7 +30,7 @@ def export_qdc(
     language : the language of names and definitions given in several; default: the first.
     """
     if isinstance(codebook, Project):
-        codes = project_codes(codebook, Guids.of(codebook.db), language)
+        codes = project_codes(codebook, Guids.of(codebook), language)
     else:
         codes = codebook_codes(codebook, language)
     return ExportSummary(str(path), "qdc", codes=write_qdc(codes, path, schema=schema))
@@ -41,7 +41,7 @@ def export_tags_csv(
 ) -> ExportSummary:
     """Write a codebook's codes, or a project's, as the ``tag,description`` CSV Taguette imports."""
     if isinstance(codebook, Project):
-        codes = project_codes(codebook, Guids.of(codebook.db), language)
+        codes = project_codes(codebook, Guids.of(codebook), language)
     else:
         codes = codebook_codes(codebook, language)
     return ExportSummary(str(path), "qdc", codes=write_tags_csv(codes, path))

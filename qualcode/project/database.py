@@ -23,7 +23,7 @@ from qualcode.project.relocate import FUZZY_THRESHOLD
 
 __all__ = ["SCHEMA_VERSION", "Database", "damaged"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT NOT NULL,
@@ -49,7 +49,15 @@ CREATE INDEX codings_by_document ON codings (document, coder);
 CREATE TABLE memos (id INTEGER PRIMARY KEY, author TEXT NOT NULL, text TEXT NOT NULL, created TEXT NOT NULL,
     document TEXT REFERENCES documents(id) ON DELETE CASCADE, code TEXT,
     coding INTEGER REFERENCES codings(id) ON DELETE SET NULL, CHECK (document IS NOT NULL OR code IS NOT NULL));
+CREATE TABLE refi_guids (kind TEXT NOT NULL, local_id TEXT NOT NULL, guid TEXT NOT NULL,
+    PRIMARY KEY (kind, local_id));
 """
+# What brings a file of the previous version up to each version. Version 2: the GUIDs that REFI-QDA imports
+# keep, in a table that version 1 created only at the first import.
+_MIGRATIONS = {
+    2: "CREATE TABLE IF NOT EXISTS refi_guids (kind TEXT NOT NULL, local_id TEXT NOT NULL, guid TEXT NOT NULL, "
+       "PRIMARY KEY (kind, local_id))",
+}
 
 
 def _inserted(cursor: sqlite3.Cursor) -> int:
@@ -155,6 +163,22 @@ class Database:
                 f"{self.path}: was written by a newer qualcode (project schema version {version[0]}; this version "
                 f"reads up to {SCHEMA_VERSION}). Upgrade qualcode (pip install -U qualcode) to open it."
             )
+        if int(version[0]) < SCHEMA_VERSION:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a file of an older schema version up to this one, in one transaction. A read-only file is
+        read as it stands (what it lacks, it has never held)."""
+        try:
+            with self._transaction() as db:
+                current = int(db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+                for target in range(current + 1, SCHEMA_VERSION + 1):
+                    db.execute(_MIGRATIONS[target])
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+        except ProjectError as exc:
+            cause = exc.__cause__
+            if not getattr(cause, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                raise
 
     def close(self) -> None:
         if self._db is not None:

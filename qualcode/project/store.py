@@ -13,8 +13,9 @@ the new text and kept with its old offsets). A human ``decision`` on an automati
 
 The class is composed of the modules of its jobs: the file and its transactions
 (:mod:`~qualcode.project.database`), reading (:mod:`~qualcode.project.reading`), documents and automatic
-coding (:mod:`~qualcode.project.syncing`), human work (:mod:`~qualcode.project.human`) and learning from a
-person's coding (:mod:`~qualcode.project.learning`).
+coding (:mod:`~qualcode.project.syncing`), human work (:mod:`~qualcode.project.human`), the rows REFI-QDA
+exchange reads and writes (:mod:`~qualcode.project.exchange_rows`) and learning from a person's coding
+(:mod:`~qualcode.project.learning`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from qualcode.project.errors import ProjectError
+from qualcode.project.exchange_rows import ExchangeRows
 from qualcode.project.human import HumanWork
 from qualcode.project.learning import LearningMixin
 from qualcode.project.syncing import ProjectSummary, Syncing
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Project", "ProjectError", "ProjectSummary", "code_into_project", "open_project"]
 
 
-class Project(Syncing, HumanWork, LearningMixin):
+class Project(Syncing, HumanWork, ExchangeRows, LearningMixin):
     """A qualitative-analysis project in one SQLite file.
 
     Parameters

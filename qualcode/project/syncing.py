@@ -18,6 +18,7 @@ from qualcode.project.relocate import relocate
 
 if TYPE_CHECKING:
     from qualcode.coding.coder import Coder
+    from qualcode.model.codebook import Codebook
     from qualcode.model.results import CodedDocument
 
 __all__ = ["ProjectSummary", "Syncing"]
@@ -137,19 +138,24 @@ class Syncing(Database):
                           "speakers": coder.speakers})
         now = _now()
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO codebooks VALUES (?, ?, ?, ?)",
-                (book.hash, book.name, _json(book.to_dict()), now),
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO codes VALUES (?, ?, ?)",
-                [(code_id, f"codebook:{book.name}", now) for code_id in book.ids],
-            )
+            self.add_codebook(book, book.ids, now)
             cursor = db.execute(
                 "INSERT INTO runs (coder, codebook_hash, unit, settings, started) VALUES (?, ?, ?, ?, ?)",
                 (coder.name, book.hash, coder.unit, settings, now),
             )
         return _Run(_inserted(cursor), coder, book.hash, settings)
+
+    def add_codebook(self, book: Codebook, codes: Iterable[str], now: str) -> None:
+        """Store ``book`` (once) and the ``codes`` it brings (a code already known keeps its first origin),
+        inside the caller's transaction."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO codebooks VALUES (?, ?, ?, ?)",
+            (book.hash, book.name, _json(book.to_dict()), now),
+        )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO codes VALUES (?, ?, ?)",
+            [(code_id, f"codebook:{book.name}", now) for code_id in codes],
+        )
 
     def _needs_coding(self, t: Transcript, run: _Run) -> bool:
         row = self.db.execute(
