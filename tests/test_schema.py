@@ -11,10 +11,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 import qualcode as qc
 from qualcode.exchange.guids import Guids
 from qualcode.project.database import SCHEMA_VERSION
-from qualcode.project.store import open_project
+from qualcode.project.store import ProjectError, open_project
 
 SCHEMA1 = Path(__file__).with_name("schema1")
 
@@ -88,3 +90,14 @@ def test_a_migrated_project_remembers_the_guids_of_a_new_import(tmp_path):
         summary = qc.import_qdpx(tmp_path / "imported.qdpx", project)
         assert summary.notes_existing + summary.notes_added > 0
     assert tables(coded)["refi_guids"]  # written into the table the migration made
+
+
+def test_a_version_no_qualcode_wrote_is_refused_as_damaged(tmp_path):
+    path = version1("coded", tmp_path)
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(ProjectError, match=r"schema_version holds what qualcode never writes \('0' is no version"):
+        open_project(path)
+    assert schema_version(path) == "0"  # left as it was

@@ -163,6 +163,8 @@ class Database:
                 f"{self.path}: was written by a newer qualcode (project schema version {version[0]}; this version "
                 f"reads up to {SCHEMA_VERSION}). Upgrade qualcode (pip install -U qualcode) to open it."
             )
+        if int(version[0]) < 1:  # no qualcode wrote it
+            raise damaged(self.path, "the schema_version", f"{version[0]!r} is no version qualcode wrote")
         if int(version[0]) < SCHEMA_VERSION:
             self._migrate()
 
