@@ -18,6 +18,7 @@ import typer
 
 from qualcode.cli.exchange import export_command, import_command
 from qualcode.cli.project import agree, evaluate, project_app
+from qualcode.cli.show import Commands, table_text
 from qualcode.cli.suggest import suggest_command
 from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
 
@@ -29,13 +30,14 @@ if TYPE_CHECKING:
     from qualcode.project.store import ProjectSummary
 
 app = typer.Typer(
+    cls=Commands,  # help names every value in words (--coder NAME), not its Python type
     help="Qualitative interview analysis: load transcripts, code them with a codebook, count and compare.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # click's plain help: Typer's rich help shows '<bool>' after every flag
 )
-codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True, rich_markup_mode=None)
+codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True, rich_markup_mode=None, cls=Commands)
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(project_app, name="project")
 app.command()(agree)
@@ -127,7 +129,7 @@ def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt =
     corpus = _load(paths, attributes, language)
     summary = corpus.summary()
     if len(summary):
-        typer.echo(summary.to_string(index=False))
+        typer.echo(table_text(summary))  # a .docx has no encoding: blank, not NaN
     _speakers(corpus.speakers())
     typer.echo(f"\n{len(corpus)} transcript(s) loaded, {len(corpus.errors)} error(s), "
                f"{len(corpus.skipped)} file(s) skipped (no reader for their suffix).")

@@ -1,0 +1,67 @@
+"""How the command shows things: tables without NaN or None, and help that names what each value is.
+
+Typer's help writes an option's Python type when it has no metavar (``--coder <str>``, ``--document
+<list[str]>``, ``file <file>``): :class:`Commands`, the group class of every ``qualcode`` command group,
+names each value in capitals instead, as click does (``--coder NAME``, ``FILE SHEET``), so every command's
+help reads the same without a metavar on each option.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, get_args
+
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Commands", "table_text"]
+
+SHOWN = 60  # characters of a text cell printed on the terminal
+
+# an option's value, named by the option (when no metavar is given): --coder NAME, --next N...
+_NAMES = {"coder": "NAME", "auto_coder": "CODER", "from_": "CODER", "human": "CODER", "auto": "CODER",
+          "author": "NAME", "document": "DOC", "code": "CODE", "delimiter": "CHAR", "language": "LANG"}
+
+
+def table_text(frame: pd.DataFrame, *, max_colwidth: int | None = SHOWN) -> str:
+    """``frame`` as a plain-text table: missing values (NaN, None, <NA>) blank, fractions to 3 decimals."""
+    shown = frame.copy()
+    for name in shown.columns[[dtype.kind not in "fc" for dtype in shown.dtypes]]:
+        shown[name] = shown[name].astype(object).where(shown[name].notna(), "")
+    return shown.to_string(index=False, max_colwidth=max_colwidth, na_rep="", float_format=lambda x: f"{x:.3f}")
+
+
+class Commands(TyperGroup):
+    """A command group whose commands' help names every value in words (see the module's docstring)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        for param in getattr(command, "params", ()):
+            _name_value(param)
+        return command
+
+
+def _name_value(param: Any) -> None:
+    if isinstance(param, TyperArgument):
+        param.metavar = param.metavar or (param.name or "value").upper()
+        # the metavar and the help say what it is: no Python type after it (typer writes 'file <file>')
+        setattr(param, "display_type_rich", _no_type)  # noqa: B010
+    elif isinstance(param, TyperOption) and not param.is_flag and param.metavar is None:
+        descriptor = param.type_descriptor
+        if not descriptor.is_choice:  # a choice shows its values: --unit <paragraph|sentence|turn>
+            param.metavar = _NAMES.get(param.name or "") or _by_type(descriptor.annotation, param.name or "value")
+
+
+def _by_type(annotation: Any, name: str) -> str:
+    inner = get_args(annotation)[0] if getattr(annotation, "__origin__", None) is list else annotation
+    if inner is Path:
+        return "FILE"
+    if inner is int:
+        return "N"
+    return name.rstrip("_").upper()
+
+
+def _no_type(ctx: Any) -> None:
+    return None
