@@ -316,7 +316,7 @@ def _charts(
     book = result.codebook
     draw = {
         "theme_frequency": lambda: plots.plot_theme_frequency(frequency, codebook=book),
-        "theme_heatmap": lambda: plots.plot_theme_heatmap(frequency, codebook=book, value="share"),
+        "theme_heatmap": lambda: plots.plot_theme_heatmap(frequency, codebook=book),
         "cooccurrence": lambda: plots.plot_cooccurrence(pairs, codebook=book),
     }
     for attribute, table in groups.items():

@@ -293,7 +293,7 @@ def _charts(result: CodingResult, frequency: pd.DataFrame, language: str | None)
     if hasattr(plots, "plot_theme_heatmap") and n <= _HEATMAP_UP_TO:
         charts.append(
             (
-                "Interviews × themes: coded passages in each cell",
+                "Interviews × themes: the share of each interview's passages coded with each theme",
                 lambda: plots.plot_theme_heatmap(frequency, codebook=codebook, language=language),
             )
         )
