@@ -18,7 +18,7 @@ import typer
 
 from qualcode.cli.exchange import export_command, import_command
 from qualcode.cli.project import agree, evaluate, project_app
-from qualcode.cli.show import Commands, table_text
+from qualcode.cli.show import Bars, Commands, table_text
 from qualcode.cli.suggest import suggest_command
 from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
 
@@ -98,8 +98,9 @@ def _load(paths: list[Path], attributes: Path | None, language: Language) -> Cor
     from qualcode.model.errors import AttributesError
 
     try:
-        return read_corpus(paths, attributes=attributes, language=None if language == Language.auto else language.value,
-                           progress=True)
+        with Bars() as bars:
+            return read_corpus(paths, attributes=attributes, progress=bars,
+                               language=None if language == Language.auto else language.value)
     except AttributesError as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2) from exc
@@ -199,14 +200,14 @@ def code(
 
     client = _dask_client(scheduler) if engine == Engine.dask else None
     try:
-        with _warnings_at_once():
+        with _warnings_at_once(), Bars() as bars:
             run = code_folder(
                 paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
                 similarity=similarity, speakers=speakers.value,
                 language=None if language == Language.auto else language.value, attributes=attributes,
                 by=tuple(by or ()), charts=("png", "svg") if svg else ("png",), jobs=jobs,
                 cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
-                progress=True,
+                progress=bars,
             )
     except UnknownAttributeError as exc:
         _echo_err(f"error: --by {', '.join(exc.attributes)}: no transcript has this attribute; give one of "
@@ -331,7 +332,8 @@ def report(
         for problem in exc.problems or [str(exc)]:
             _echo_err(f"error: {problem}")
         raise typer.Exit(1) from exc
-    write_report(result, transcripts, out, title=f"{result.coder} in {project.name}")
+    with Bars() as bars:
+        write_report(result, transcripts, out, title=f"{result.coder} in {project.name}", progress=bars)
     typer.echo(f"Report of {len(result.codings)} codings by {result.coder} in {len(result.documents)} "
                f"document(s) written to {out}.")
 

@@ -1,4 +1,6 @@
-"""How the command shows things: tables without NaN or None, and help that names what each value is.
+"""How the command shows things: progress bars, tables without NaN or None, and help that names each value.
+
+:class:`Bars` draws the progress the library tells (:class:`qualcode.model.progress.Progress`) as tqdm bars.
 
 Typer's help writes an option's Python type when it has no metavar (``--coder <str>``, ``--document
 <list[str]>``, ``file <file>``): :class:`Commands`, the group class of every ``qualcode`` command group,
@@ -16,13 +18,51 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Commands", "table_text"]
+    from qualcode.model.progress import Progress
+
+__all__ = ["Bars", "Commands", "table_text"]
 
 SHOWN = 60  # characters of a text cell printed on the terminal
 
 # an option's value, named by the option (when no metavar is given): --coder NAME, --next N...
 _NAMES = {"coder": "NAME", "auto_coder": "CODER", "from_": "CODER", "human": "CODER", "auto": "CODER",
           "author": "NAME", "document": "DOC", "code": "CODE", "delimiter": "CHAR", "language": "LANG"}
+
+
+class Bars:
+    """A progress callback drawing each step as a tqdm bar on stderr, with its total, rate and time left,
+    on a terminal only (tqdm's ``disable=None``: nothing in logs, pipes or CI; ``TQDM_DISABLE=1`` turns them
+    off on a terminal too). A new step closes the previous bar; use it as a context manager."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._step: str | None = None
+
+    def __call__(self, progress: Progress) -> None:
+        if progress.step != self._step:
+            self.close()
+            from tqdm import tqdm
+
+            tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked, and threads and fork mix badly
+            self._bar = tqdm(total=progress.total, desc=progress.step, unit=progress.unit, disable=None,
+                             leave=False, dynamic_ncols=True)
+            self._step = progress.step
+        if progress.total != self._bar.total:
+            self._bar.total = progress.total
+            self._bar.refresh()
+        if progress.done > self._bar.n:
+            self._bar.update(progress.done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        self._bar = self._step = None
+
+    def __enter__(self) -> Bars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def table_text(frame: pd.DataFrame, *, max_colwidth: int | None = SHOWN) -> str:
