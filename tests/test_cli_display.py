@@ -44,3 +44,18 @@ def test_load_table_has_no_nan_or_none():
     assert result.exit_code == 0, result.output
     assert "fr_association_clas" in result.output and "utf-8" in result.output
     assert not re.search(r"\b(NaN|None|nan|<NA>)\b", result.output), result.output
+
+
+def test_code_says_which_outputs_it_wrote(tmp_path):
+    """The summary named '.png' charts only, with --svg too, and neither run.json nor theme_by_<attribute>."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("I: Do parents come?\nR: Hardly any parents come, we have no time.\n", encoding="utf-8")
+    (tmp_path / "attributes.csv").write_text("document,role\na,teacher\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["code", str(folder), "--out", str(out), "--svg", "--no-similarity", "--no-cache",
+                                 "--attributes", str(tmp_path / "attributes.csv"), "--by", "role"])
+    assert result.exit_code == 0, result.output
+    said = result.output.split("Outputs written to", 1)[1]
+    for name in ("theme_by_role", "theme_heatmap", ".png", ".svg", "report.html", "run.json", "errors"):
+        assert name in said, (name, said)

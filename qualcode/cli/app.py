@@ -306,8 +306,13 @@ def _summary(result: CodingResult, out: Path) -> None:
         typer.echo(shown.to_string())
         if len(matrix) > 20:
             typer.echo(f"... and {len(matrix) - 20} more documents in theme_frequency.csv")
-    typer.echo(f"Outputs written to {out}/: tables (segments, codings, evidence, theme_frequency, theme_coverage, "
-               f"cooccurrence, documents, errors .csv), charts (.png) and report.html.")
+    written = sorted(p.name for p in out.iterdir())
+    tables = [name.removesuffix(".csv") for name in written if name.endswith(".csv")]
+    charts = sorted({Path(name).stem for name in written if name.endswith((".png", ".svg"))})
+    formats = sorted({Path(name).suffix for name in written if name.endswith((".png", ".svg"))}, reverse=True)
+    others = [name for name in written if not name.endswith((".csv", ".png", ".svg"))]
+    typer.echo(f"Outputs written to {out}/: tables ({', '.join(tables)} .csv), charts ({', '.join(charts)} "
+               f"{' '.join(formats)}), {' and '.join(others)}.")  # what is there, as run.json lists it
 
 
 @app.command()

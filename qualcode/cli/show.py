@@ -89,18 +89,21 @@ def _name_value(param: Any) -> None:
         # the metavar and the help say what it is: no Python type after it (typer writes 'file <file>')
         setattr(param, "display_type_rich", _no_type)  # noqa: B010
     elif isinstance(param, TyperOption) and not param.is_flag and param.metavar is None:
-        descriptor = param.type_descriptor
-        if not descriptor.is_choice:  # a choice shows its values: --unit <paragraph|sentence|turn>
-            param.metavar = _NAMES.get(param.name or "") or _by_type(descriptor.annotation, param.name or "value")
+        descriptor = getattr(param, "type_descriptor", None)  # Typer 0.2x; older ones have click's types only
+        choice = descriptor.is_choice if descriptor is not None else hasattr(getattr(param, "type", None), "choices")
+        if not choice:  # a choice shows its values: --unit <paragraph|sentence|turn>
+            annotation = descriptor.annotation if descriptor is not None else None
+            param.metavar = _NAMES.get(param.name or "") or _by_type(annotation, param)
 
 
-def _by_type(annotation: Any, name: str) -> str:
+def _by_type(annotation: Any, param: Any) -> str:
     inner = get_args(annotation)[0] if getattr(annotation, "__origin__", None) is list else annotation
-    if inner is Path:
+    kind = str(getattr(getattr(param, "type", None), "name", ""))
+    if inner is Path or kind == "path":
         return "FILE"
-    if inner is int:
+    if inner is int or kind.startswith("integer"):
         return "N"
-    return name.rstrip("_").upper()
+    return str(param.name or "value").rstrip("_").upper()
 
 
 def _no_type(ctx: Any) -> None:
