@@ -308,3 +308,19 @@ def test_the_heatmap_colours_the_share_of_segments_by_default():
     assert "share of each document's segments" in ax.get_title()
     assert "Share" in ax.images[0].colorbar.ax.get_ylabel()
     assert all(t.get_text().endswith("%") for t in ax.texts if t.get_text())
+
+
+def test_code_and_group_labels_that_differ_at_their_end_stay_distinct():
+    """Wrapped in three lines and cut, 'Relations between families and the school: positive' and '...:
+    negative' gave the same label."""
+    book = Codebook("long", [Code(c, name=f"Relations between families and the local school authorities: {c}")
+                             for c in ("positive", "negative")])
+    table = pd.DataFrame({"document": ["d", "d"], "code": ["positive", "negative"], "segments": [1, 2],
+                          "share": [0.1, 0.2]})
+    for ax in (plot_theme_heatmap(table, codebook=book), plot_theme_frequency(table, codebook=book)):
+        shown = [t.get_text() for t in (ax.get_xticklabels() if ax.images else ax.get_legend().get_texts())]
+        assert len(set(shown)) == 2, shown
+    groups = pd.DataFrame({"role": [f"Parents of children in the reception class, school {c}" for c in "AB"],
+                           "code": ["trust", "trust"], "share": [0.1, 0.2]})
+    shown = [t.get_text() for t in plot_theme_by_attribute(groups, "role").get_xticklabels()]
+    assert len(set(shown)) == 2, shown

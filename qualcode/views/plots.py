@@ -128,7 +128,7 @@ def plot_theme_heatmap(
     docs, wide, title = _top_documents(docs, wide, max_documents, title)
     ax = ax or _axes(3.5 + 1.1 * len(codes), 1.6 + 0.4 * len(docs))
     _heatmap(ax, wide, value, texts=[[_format(v, value) for v in row] for row in wide])
-    ax.set_xticks(range(len(codes)), [_wrap(_style(c, 0, codebook, language)[0]) for c in codes])
+    ax.set_xticks(range(len(codes)), _ticks([_style(c, 0, codebook, language)[0] for c in codes]))
     ax.set_yticks(range(len(docs)), _labels(docs))
     ax.set_title(title)
     return ax
@@ -178,7 +178,7 @@ def plot_cooccurrence(
     size = 2.0 + 0.85 * len(codes)
     ax = ax or _axes(size + 1.5, size)
     _heatmap(ax, matrix, value, texts=texts)
-    labels = [_wrap(_style(c, 0, codebook, language)[0]) for c in codes]
+    labels = _ticks([_style(c, 0, codebook, language)[0] for c in codes])
     ax.set_xticks(range(len(codes)), labels)
     ax.set_yticks(range(len(codes)), labels)
     ax.set_title("Code co-occurrence" + (" (diagonal: segments per code)" if value == "n_ab" else ""))
@@ -218,7 +218,7 @@ def plot_theme_by_attribute(
     for i, code in enumerate(codes):
         label, color = _style(code, i, codebook, language)
         ax.bar(x - 0.4 + bar * (i + 0.5), wide[:, i], bar, label=label, color=color)
-    names = ["(missing)" if pd.isna(g) else _wrap(g, 12) for g in groups]
+    names = _ticks(["(missing)" if pd.isna(g) else g for g in groups], 12)
     if "documents" in table.columns:
         sizes = table.drop_duplicates(attribute).set_index(attribute)["documents"]
         names = [f"{name}\nn={sizes.get(g, 0):g}" for name, g in zip(names, groups, strict=True)]
@@ -437,6 +437,12 @@ def _shorten(name: str, width: int = _NAME_WIDTH) -> str:
         return name
     head = (width - 1) // 2 + (width - 1) % 2
     return name[:head] + "…" + name[len(name) - (width - 1 - head) :]
+
+
+def _ticks(names: list[Any], width: int = 14, lines: int = 3) -> list[str]:
+    """Names of codes or groups on about ``lines`` lines of ``width`` characters, never two the same (see
+    :func:`_labels`): every chart's labels are shortened by this or by :func:`_labels`."""
+    return [_wrap(label, width, lines + 1) for label in _labels(names, width * lines - 2)]
 
 
 def _wrap(label: str, width: int = 14, lines: int = 3) -> str:
