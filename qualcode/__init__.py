@@ -25,6 +25,7 @@ from qualcode.ingest.codebook_io import default_codebook, read_codebook, validat
 from qualcode.ingest.corpus import Corpus, read_attributes, read_corpus, read_transcript
 from qualcode.model.codebook import Code, Codebook
 from qualcode.model.errors import CodebookError, QualcodeError, ReadError, RefiError
+from qualcode.model.progress import Progress
 from qualcode.model.results import CodingResult
 from qualcode.model.transcript import Segment, Span, Transcript
 from qualcode.model.version import __version__
@@ -60,6 +61,7 @@ __all__ = [
     "CodingWidget",
     "Corpus",
     "FolderRun",
+    "Progress",
     "Project",
     "ProjectError",
     "QualcodeError",

@@ -26,6 +26,8 @@ EXPECTED = {
     "Suggester",
     # coding by hand in Jupyter (imported on first use)
     "CodingWidget",
+    # what the long steps tell a progress callback
+    "Progress",
 }
 
 

@@ -181,7 +181,7 @@ def test_heatmap_writes_every_value_in_its_cell(value, fmt):
 
 
 def test_heatmap_text_is_white_on_dark_cells_and_black_on_light_ones():
-    ax = plot_theme_heatmap(frequency())
+    ax = plot_theme_heatmap(frequency(), value="segments")
     colours = {t.get_text(): to_hex(t.get_color()) for t in ax.texts}
     assert colours["0"] == "#000000"
     assert colours["5"] == "#ffffff"
@@ -251,7 +251,7 @@ def test_save_chart_refuses_other_formats_and_still_closes(tmp_path):
 def test_long_code_names_are_wrapped_on_the_heatmap():
     book = Codebook("long", [Code("rel", name="Relations between families and the local school authorities")])
     table = pd.DataFrame({"document": ["d"], "code": ["rel"], "segments": [1]})
-    label = plot_theme_heatmap(table, codebook=book).get_xticklabels()[0].get_text()
+    label = plot_theme_heatmap(table, codebook=book, value="segments").get_xticklabels()[0].get_text()
     assert "\n" in label and label.startswith("Relations")
     assert max(len(line) for line in label.split("\n")) <= 28
 
@@ -279,6 +279,19 @@ def test_document_labels_shortened_in_the_middle_stay_distinct():
     assert all(len(label) < len(name) for label, name in zip(labels, names, strict=False))
 
 
+def test_distinct_labels_keep_the_part_that_differs_and_stay_short():
+    """Names alike for 70 characters grew to whole names; a label keeps the differing part, start and end."""
+    from qualcode.views.plots import _NAME_WIDTH, _labels
+
+    names = [f"Interview transcript, second wave of the study, site North, session {c} - youth club (anonymised)"
+             for c in "ABC"]
+    labels = _labels(names)
+    assert len(set(labels)) == 3
+    for label, c in zip(labels, "ABC", strict=True):
+        assert label.startswith("Interview") and label.endswith("(anonymised)"[-5:]) and f"{c} - " in label
+        assert len(label) <= _NAME_WIDTH + 2, label
+
+
 @pytest.mark.parametrize(("value", "said"), [("segments", "coded segments"), ("share", "share of each document's segments"),
                                             ("coverage", "share of each document's text")])
 def test_the_heatmap_title_says_what_it_colours(value, said):
@@ -286,3 +299,28 @@ def test_the_heatmap_title_says_what_it_colours(value, said):
                               "share": [0.5, 0.1], "coverage": [0.4, 0.05], "present": [True, True]})
     ax = qc.plot_theme_heatmap(frequency, value=value)
     assert said in ax.get_title()
+
+
+def test_the_heatmap_colours_the_share_of_segments_by_default():
+    """Raw counts let long interviews dominate: the default is each document's share of segments, and the
+    title and colour bar say so."""
+    ax = plot_theme_heatmap(frequency(), codebook=BOOK)
+    assert "share of each document's segments" in ax.get_title()
+    assert "Share" in ax.images[0].colorbar.ax.get_ylabel()
+    assert all(t.get_text().endswith("%") for t in ax.texts if t.get_text())
+
+
+def test_code_and_group_labels_that_differ_at_their_end_stay_distinct():
+    """Wrapped in three lines and cut, 'Relations between families and the school: positive' and '...:
+    negative' gave the same label."""
+    book = Codebook("long", [Code(c, name=f"Relations between families and the local school authorities: {c}")
+                             for c in ("positive", "negative")])
+    table = pd.DataFrame({"document": ["d", "d"], "code": ["positive", "negative"], "segments": [1, 2],
+                          "share": [0.1, 0.2]})
+    for ax in (plot_theme_heatmap(table, codebook=book), plot_theme_frequency(table, codebook=book)):
+        shown = [t.get_text() for t in (ax.get_xticklabels() if ax.images else ax.get_legend().get_texts())]
+        assert len(set(shown)) == 2, shown
+    groups = pd.DataFrame({"role": [f"Parents of children in the reception class, school {c}" for c in "AB"],
+                           "code": ["trust", "trust"], "share": [0.1, 0.2]})
+    shown = [t.get_text() for t in plot_theme_by_attribute(groups, "role").get_xticklabels()]
+    assert len(set(shown)) == 2, shown

@@ -372,3 +372,9 @@ def test_a_coded_transcript_displays_its_highlighted_passages_in_jupyter():
     assert "Family engagement" in html and "parents" in html
     assert "La cantine ouvre." in html
 
+
+
+def test_the_report_heatmap_colours_shares_and_says_so(tiny_html):
+    """The heatmap coloured raw counts, so long interviews dominated (issue 21)."""
+    assert "the share of each interview&#39;s passages coded" in tiny_html or \
+        "the share of each interview's passages coded" in tiny_html

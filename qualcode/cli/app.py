@@ -18,6 +18,7 @@ import typer
 
 from qualcode.cli.exchange import export_command, import_command
 from qualcode.cli.project import agree, evaluate, project_app
+from qualcode.cli.show import Bars, Commands, table_text
 from qualcode.cli.suggest import suggest_command
 from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
 
@@ -29,13 +30,14 @@ if TYPE_CHECKING:
     from qualcode.project.store import ProjectSummary
 
 app = typer.Typer(
+    cls=Commands,  # help names every value in words (--coder NAME), not its Python type
     help="Qualitative interview analysis: load transcripts, code them with a codebook, count and compare.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # click's plain help: Typer's rich help shows '<bool>' after every flag
 )
-codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True, rich_markup_mode=None)
+codebook_app = typer.Typer(help="Check and show codebooks.", no_args_is_help=True, rich_markup_mode=None, cls=Commands)
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(project_app, name="project")
 app.command()(agree)
@@ -96,8 +98,9 @@ def _load(paths: list[Path], attributes: Path | None, language: Language) -> Cor
     from qualcode.model.errors import AttributesError
 
     try:
-        return read_corpus(paths, attributes=attributes, language=None if language == Language.auto else language.value,
-                           progress=True)
+        with Bars() as bars:
+            return read_corpus(paths, attributes=attributes, progress=bars,
+                               language=None if language == Language.auto else language.value)
     except AttributesError as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2) from exc
@@ -127,7 +130,7 @@ def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt =
     corpus = _load(paths, attributes, language)
     summary = corpus.summary()
     if len(summary):
-        typer.echo(summary.to_string(index=False))
+        typer.echo(table_text(summary))  # a .docx has no encoding: blank, not NaN
     _speakers(corpus.speakers())
     typer.echo(f"\n{len(corpus)} transcript(s) loaded, {len(corpus.errors)} error(s), "
                f"{len(corpus.skipped)} file(s) skipped (no reader for their suffix).")
@@ -197,14 +200,14 @@ def code(
 
     client = _dask_client(scheduler) if engine == Engine.dask else None
     try:
-        with _warnings_at_once():
+        with _warnings_at_once(), Bars() as bars:
             run = code_folder(
                 paths, out=out, project=project, codebook=codebook, unit=unit.value, model=model,
                 similarity=similarity, speakers=speakers.value,
                 language=None if language == Language.auto else language.value, attributes=attributes,
                 by=tuple(by or ()), charts=("png", "svg") if svg else ("png",), jobs=jobs,
                 cache=Cache(cache_dir) if cache else None, client=client, spreadsheet_safe=spreadsheet_safe,
-                progress=True,
+                progress=bars,
             )
     except UnknownAttributeError as exc:
         _echo_err(f"error: --by {', '.join(exc.attributes)}: no transcript has this attribute; give one of "
@@ -303,8 +306,13 @@ def _summary(result: CodingResult, out: Path) -> None:
         typer.echo(shown.to_string())
         if len(matrix) > 20:
             typer.echo(f"... and {len(matrix) - 20} more documents in theme_frequency.csv")
-    typer.echo(f"Outputs written to {out}/: tables (segments, codings, evidence, theme_frequency, theme_coverage, "
-               f"cooccurrence, documents, errors .csv), charts (.png) and report.html.")
+    written = sorted(p.name for p in out.iterdir())
+    tables = [name.removesuffix(".csv") for name in written if name.endswith(".csv")]
+    charts = sorted({Path(name).stem for name in written if name.endswith((".png", ".svg"))})
+    formats = sorted({Path(name).suffix for name in written if name.endswith((".png", ".svg"))}, reverse=True)
+    others = [name for name in written if not name.endswith((".csv", ".png", ".svg"))]
+    typer.echo(f"Outputs written to {out}/: tables ({', '.join(tables)} .csv), charts ({', '.join(charts)} "
+               f"{' '.join(formats)}), {' and '.join(others)}.")  # what is there, as run.json lists it
 
 
 @app.command()
@@ -329,7 +337,8 @@ def report(
         for problem in exc.problems or [str(exc)]:
             _echo_err(f"error: {problem}")
         raise typer.Exit(1) from exc
-    write_report(result, transcripts, out, title=f"{result.coder} in {project.name}")
+    with Bars() as bars:
+        write_report(result, transcripts, out, title=f"{result.coder} in {project.name}", progress=bars)
     typer.echo(f"Report of {len(result.codings)} codings by {result.coder} in {len(result.documents)} "
                f"document(s) written to {out}.")
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 
 import typer
 
+from qualcode.cli.show import Commands, table_text
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -23,6 +25,7 @@ __all__ = ["agree", "project_app"]
 
 project_app = typer.Typer(
     rich_markup_mode=None,
+    cls=Commands,
     help="Work in a project file: list its contents, code by hand, decide on automatic codings, write memos, "
     "review with spreadsheets.",
     no_args_is_help=True,
@@ -35,7 +38,6 @@ Output = Annotated[Path | None, typer.Option("--output", help="Also write the wh
 Unit = Literal["paragraph", "sentence", "turn"]  # qualcode.model.transcript.UNITS
 UnitOpt = Annotated[Unit, typer.Option("--unit", help="Coding unit.")]
 CoderOpt = Annotated[str, typer.Option("--coder", help="The person coding: a name or initials.")]
-_SHOWN = 60  # characters of a text cell printed on the terminal
 
 
 def _echo_err(message: str) -> None:
@@ -83,10 +85,7 @@ def _table(frame: pd.DataFrame, output: Path | None, empty: str, columns: list[s
     if frame.empty:
         typer.echo(empty)
     else:
-        shown = (frame[columns] if columns else frame).copy()
-        for name in shown.columns[[dtype.kind not in "fc" for dtype in shown.dtypes]]:
-            shown[name] = shown[name].astype(object).where(shown[name].notna(), "")  # no None, <NA>
-        typer.echo(shown.to_string(index=False, max_colwidth=_SHOWN, float_format=lambda x: f"{x:.3f}"))
+        typer.echo(table_text(frame[columns] if columns else frame))
     if output is not None:
         typer.echo(f"{len(frame)} rows written to {output}")
 

@@ -30,7 +30,7 @@ from qualcode.ingest.language import detect_language
 from qualcode.ingest.readers import file_bytes
 from qualcode.ingest.speakers import apply_speaker_settings
 from qualcode.model.errors import ProcessDiedError, ReadError
-from qualcode.model.progress import bar
+from qualcode.model.progress import OnProgress, Step
 from qualcode.model.results import CodedDocument
 from qualcode.model.transcript import Segment, Span, Transcript
 
@@ -134,29 +134,26 @@ def iter_coded(
 
 
 def code_files(
-    paths: PathLike | Iterable[PathLike], coder: Coder, *, progress: bool = False, **options: Any
+    paths: PathLike | Iterable[PathLike], coder: Coder, *, progress: OnProgress | None = None, **options: Any
 ) -> tuple[Corpus, list[CodedDocument]]:
     """:func:`iter_coded`, collected: the corpus read (transcripts, errors, skipped) and the coded documents.
 
-    ``progress`` shows a progress bar on a terminal (tqdm); ``options`` are those of :func:`iter_coded`.
+    ``progress`` is called with a :class:`~qualcode.model.progress.Progress` of the files read and coded
+    (step ``reading and coding``); ``options`` are those of :func:`iter_coded`.
     """
     from qualcode.model.results import CodedDocument
 
     corpus, coded = Corpus(), []
-    with bar(progress, "reading and coding", "file") as shown:
-        def total(count: int) -> None:
-            shown.total = count
-            shown.refresh()
-
-        for item in iter_coded(paths, coder, on_total=total, **options):
-            if isinstance(item, CodedDocument):
-                coded.append(item)
-                corpus.transcripts.append(item.transcript)
-            elif isinstance(item, ReadError):
-                corpus.errors.append(item)
-            else:
-                corpus.skipped.append(item)
-            shown.update(1)
+    shown = Step(progress, "reading and coding", "file")
+    for item in iter_coded(paths, coder, on_total=lambda count: setattr(shown, "total", count), **options):
+        if isinstance(item, CodedDocument):
+            coded.append(item)
+            corpus.transcripts.append(item.transcript)
+        elif isinstance(item, ReadError):
+            corpus.errors.append(item)
+        else:
+            corpus.skipped.append(item)
+        shown.update(1)
     return corpus, coded
 
 

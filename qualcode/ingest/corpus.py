@@ -16,7 +16,7 @@ from qualcode.ingest.readers.text import decode_bytes
 from qualcode.ingest.speakers import apply_speaker_settings, speaker_counts, speaker_settings
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.errors import AttributesError, ReadError, UnexpectedReadError, UnsupportedFormatError
-from qualcode.model.progress import bar
+from qualcode.model.progress import OnProgress, Step
 from qualcode.model.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -295,7 +295,7 @@ def read_corpus(
     *,
     attributes: PathLike | pd.DataFrame | None = None,
     language: str | None = None,
-    progress: bool = False,
+    progress: OnProgress | None = None,
 ) -> Corpus:
     """Read every transcript in folders and/or files, collecting per-file errors instead of stopping.
 
@@ -305,19 +305,16 @@ def read_corpus(
     attributes : a CSV (or DataFrame) of participant attributes with a ``document`` column of transcript
         ids; its other columns go into each transcript's ``attributes``.
     language : set the language of every transcript instead of detecting it.
-    progress : show a progress bar of the files read, with their total, on a terminal.
+    progress : called with a :class:`~qualcode.model.progress.Progress` of the files read (step ``reading``).
     """
-    with bar(progress, "reading", "file") as shown:
-        def total(count: int) -> None:
-            shown.total = count
-            shown.refresh()
+    shown = Step(progress, "reading", "file")
 
-        def counted() -> Iterator[Transcript | ReadError | str]:
-            for item in iter_corpus(paths, language=language, on_total=total):
-                yield item
-                shown.update(1)
+    def counted() -> Iterator[Transcript | ReadError | str]:
+        for item in iter_corpus(paths, language=language, on_total=lambda count: setattr(shown, "total", count)):
+            yield item
+            shown.update(1)
 
-        transcripts, errors, skipped = _collect(counted())
+    transcripts, errors, skipped = _collect(counted())
     corpus = Corpus(transcripts, errors, skipped)
     if attributes is not None:
         join_attributes(corpus, attributes)

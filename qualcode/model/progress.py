@@ -1,42 +1,58 @@
-"""Progress bars for the long steps (reading, coding, writing): totals, rates and time left, on a terminal only.
+"""Progress of the long steps (reading, coding, writing outputs, the report), told to a callback.
 
-Library functions take ``progress=False`` by default; the command turns it on. A bar is tqdm's, drawn on
-stderr and only when stderr is a terminal (tqdm's ``disable=None``), so logs and CI stay clean.
+The library never draws or prints progress: a long function takes ``progress=None``, or a callable that it
+calls with a :class:`Progress` each time a step starts, learns its total, or moves on. The command draws
+them as bars with a rate and the time left (``qualcode.cli.show.Bars``, on a terminal only); a notebook or
+another program can pass its own, e.g. ``progress=print``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import NamedTuple
 
-__all__ = ["bar"]
+__all__ = ["OnProgress", "Progress", "Step"]
 
 
-class _Silent:
-    """What a bar does when there is none."""
+class Progress(NamedTuple):
+    """Where a step is: ``done`` of ``total`` (None until known) ``unit``s (``"file"``, ``"document"``)."""
 
-    total: int | None = None
+    step: str
+    unit: str
+    done: int
+    total: int | None
+
+
+OnProgress = Callable[[Progress], None]
+
+
+class Step:
+    """Counts one step and tells ``on_progress`` (when given) at its start, its total, and each move."""
+
+    def __init__(self, on_progress: OnProgress | None, name: str, unit: str, total: int | None = None) -> None:
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError(
+                "The 'progress' parameter must be None or a callable taking a qualcode Progress (the command "
+                f"draws progress bars with qualcode.cli.show.Bars). Got {on_progress!r} instead."
+            )
+        self.on_progress, self.name, self.unit, self.done, self._total = on_progress, name, unit, 0, total
+        if total is not None:
+            self._tell()
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    @total.setter
+    def total(self, count: int) -> None:
+        self._total = count
+        self._tell()
 
     def update(self, n: int = 1) -> None:
-        pass
+        self.done += n
+        self._tell()
 
-    def refresh(self) -> None:
-        pass
+    def _tell(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(Progress(self.name, self.unit, self.done, self._total))
 
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> _Silent:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-def bar(shown: bool, description: str, unit: str, total: int | None = None) -> Any:
-    """A progress bar (tqdm) when ``shown``, else one that does nothing; use it as a context manager."""
-    if not shown:
-        return _Silent()
-    from tqdm import tqdm
-
-    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked, and threads and fork mix badly
-    return tqdm(total=total, desc=description, unit=unit, disable=None, leave=False, dynamic_ncols=True)

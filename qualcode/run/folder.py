@@ -23,6 +23,7 @@ from qualcode.ingest.readers import READERS
 from qualcode.ingest.speakers import speaker_settings
 from qualcode.model.codebook import Codebook
 from qualcode.model.errors import InputError
+from qualcode.model.progress import OnProgress
 from qualcode.project.store import ProjectError, ProjectSummary, open_project
 from qualcode.run.outputs import check_output_folder, write_outputs
 from qualcode.views.report import render_coded
@@ -80,7 +81,7 @@ def code_folder(
     cache: Cache | None = None,
     client: Any = None,
     spreadsheet_safe: bool = False,
-    progress: bool = False,
+    progress: OnProgress | None = None,
 ) -> FolderRun:
     """Code the transcripts under ``paths`` and write them to ``out`` (tables, charts, report) and/or ``project``.
 
@@ -101,7 +102,8 @@ def code_folder(
     jobs, cache, client : as for :func:`qualcode.coding.engine.iter_coded` (0 jobs: one per core, fewer
         for few files).
     spreadsheet_safe : neutralise text cells a spreadsheet would run as formulas in the output tables.
-    progress : show a progress bar on a terminal.
+    progress : called with a :class:`~qualcode.model.progress.Progress` of each long step (reading and
+        coding, writing outputs): the command draws them as bars.
 
     Raises
     ------

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.model.errors import OutputError
-from qualcode.model.progress import bar
+from qualcode.model.progress import OnProgress, Step
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,7 +57,7 @@ def write_outputs(
     transcripts: Iterable[Transcript | CodedDocument] | None = None,
     jobs: int = 1,
     spreadsheet_safe: bool = False,
-    progress: bool = False,
+    progress: OnProgress | None = None,
 ) -> Path:
     """Write the tables and charts of ``result`` into ``out_dir``, replacing the folder whole.
 
@@ -70,7 +70,8 @@ def write_outputs(
     self-contained page. With ``jobs`` > 1 (where processes can be forked), the report and the charts are
     each written by another process while this one writes the tables. The tables hold the exact texts (for
     programs); with ``spreadsheet_safe``, a text cell that a spreadsheet would run as a formula gets a leading
-    quote (:mod:`qualcode.model.cells`). ``progress`` shows a bar of the files written, on a terminal.
+    quote (:mod:`qualcode.model.cells`). ``progress`` is called with a
+    :class:`~qualcode.model.progress.Progress` of the files written (step ``writing outputs``).
 
     Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and
     ``ValueError`` for an unknown attribute; the previous outputs are then left as they were.
@@ -84,7 +85,7 @@ def write_outputs(
     if clashes:
         raise ValueError(f"The attributes {', '.join(map(repr, clashes))} would all be written to "
                          f"theme_by_{_safe(clashes[0])}.csv; compare by one of them, or rename a column.")
-    shown = bar(progress, "writing outputs", "file", total=9 + len(by) + (transcripts is not None))
+    shown = Step(progress, "writing outputs", "file", total=9 + len(by) + (transcripts is not None))
     write = _writer(spreadsheet_safe, shown)
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
@@ -127,8 +128,6 @@ def write_outputs(
                 task.stop()
         _discard(staging)
         raise
-    finally:
-        shown.close()
     return out
 
 
@@ -313,7 +312,7 @@ def _charts(
     book = result.codebook
     draw = {
         "theme_frequency": lambda: plots.plot_theme_frequency(frequency, codebook=book),
-        "theme_heatmap": lambda: plots.plot_theme_heatmap(frequency, codebook=book, value="share"),
+        "theme_heatmap": lambda: plots.plot_theme_heatmap(frequency, codebook=book),
         "cooccurrence": lambda: plots.plot_cooccurrence(pairs, codebook=book),
     }
     for attribute, table in groups.items():

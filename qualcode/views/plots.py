@@ -7,6 +7,7 @@ chart to PNG or SVG byte for byte the same on every run.
 
 from __future__ import annotations
 
+import itertools
 import os
 import textwrap
 from pathlib import Path
@@ -99,7 +100,7 @@ def plot_theme_heatmap(
     frequency: pd.DataFrame,
     *,
     codebook: Codebook | None = None,
-    value: str = "segments",
+    value: str = "share",
     language: str | None = "en",
     max_documents: int | None = MAX_DOCUMENTS,
     ax: Axes | None = None,
@@ -112,8 +113,9 @@ def plot_theme_heatmap(
     ----------
     frequency : the tidy table of :func:`qualcode.theme_frequency`.
     codebook : gives the codes' display names (column labels).
-    value : ``"segments"`` (counts: long interviews dominate), ``"share"`` (of each document's segments) or
-        ``"coverage"`` (of each document's text), shown as percentages; the title says which.
+    value : ``"share"`` (the default: of each document's segments coded, so that long interviews do not
+        dominate), ``"coverage"`` (of each document's text), shown as percentages, or ``"segments"`` (counts);
+        the title and the colour bar say which.
     language : language of the codes' display names.
     max_documents : draw at most this many documents (rows), those with the highest totals; None: all.
     ax : the Axes to draw on; a new figure sized to the data when None.
@@ -126,7 +128,7 @@ def plot_theme_heatmap(
     docs, wide, title = _top_documents(docs, wide, max_documents, title)
     ax = ax or _axes(3.5 + 1.1 * len(codes), 1.6 + 0.4 * len(docs))
     _heatmap(ax, wide, value, texts=[[_format(v, value) for v in row] for row in wide])
-    ax.set_xticks(range(len(codes)), [_wrap(_style(c, 0, codebook, language)[0]) for c in codes])
+    ax.set_xticks(range(len(codes)), _ticks([_style(c, 0, codebook, language)[0] for c in codes]))
     ax.set_yticks(range(len(docs)), _labels(docs))
     ax.set_title(title)
     return ax
@@ -176,7 +178,7 @@ def plot_cooccurrence(
     size = 2.0 + 0.85 * len(codes)
     ax = ax or _axes(size + 1.5, size)
     _heatmap(ax, matrix, value, texts=texts)
-    labels = [_wrap(_style(c, 0, codebook, language)[0]) for c in codes]
+    labels = _ticks([_style(c, 0, codebook, language)[0] for c in codes])
     ax.set_xticks(range(len(codes)), labels)
     ax.set_yticks(range(len(codes)), labels)
     ax.set_title("Code co-occurrence" + (" (diagonal: segments per code)" if value == "n_ab" else ""))
@@ -216,7 +218,7 @@ def plot_theme_by_attribute(
     for i, code in enumerate(codes):
         label, color = _style(code, i, codebook, language)
         ax.bar(x - 0.4 + bar * (i + 0.5), wide[:, i], bar, label=label, color=color)
-    names = ["(missing)" if pd.isna(g) else _wrap(g, 12) for g in groups]
+    names = _ticks(["(missing)" if pd.isna(g) else g for g in groups], 12)
     if "documents" in table.columns:
         sizes = table.drop_duplicates(attribute).set_index(attribute)["documents"]
         names = [f"{name}\nn={sizes.get(g, 0):g}" for name, g in zip(names, groups, strict=True)]
@@ -390,20 +392,42 @@ _HEATMAP_VALUES = {"segments": "coded segments", "share": "share of each documen
 
 
 def _labels(names: list[Any], width: int = _NAME_WIDTH) -> list[str]:
-    """Document names shortened in the middle, but never to the same label: names that would collide (they
-    differ only in the part cut out) keep more of their middle, as much as they need to differ."""
+    """Document names shortened in the middle, but never to the same label: a name that would share its label
+    with others (they differ only in the part cut out) keeps its start, the part where it differs from its
+    closest look-alike, and its end ('Interview …03 - Stati…anonymised)')."""
     names = [str(n) for n in names]
-    widths = [width] * len(names)
-    while True:
-        labels = [_shorten(n, w) for n, w in zip(names, widths, strict=True)]
-        seen: dict[str, list[int]] = {}
-        for i, label in enumerate(labels):
-            seen.setdefault(label, []).append(i)
-        clashes = [i for group in seen.values() if len(group) > 1 for i in group if len(names[i]) > widths[i]]
-        if not clashes:
-            return labels
-        for i in clashes:
-            widths[i] += 4
+    labels = [_shorten(n, width) for n in names]
+    alike: dict[str, set[str]] = {}
+    for name, label in zip(names, labels, strict=True):
+        alike.setdefault(label, set()).add(name)
+    where: dict[str, int] = {}  # per name in a clash, the first character that tells it from its closest look-alike
+    for group in alike.values():
+        ordered = sorted(group)
+        common = [next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                       min(len(a), len(b)))
+                  for a, b in itertools.pairwise(ordered)]  # characters in common at the start
+        for i, name in enumerate(ordered if len(ordered) > 1 else ()):
+            where[name] = max(common[i - 1] if i else 0, common[i] if i < len(common) else 0)
+    labels = [_around(n, where[n], width) if n in where else label for n, label in zip(names, labels, strict=True)]
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    return [n if counts[label] > 1 else label for n, label in zip(names, labels, strict=True)]  # else: whole names
+
+
+def _around(name: str, at: int, width: int) -> str:
+    """``name`` in about ``width`` characters: its start, the word where character ``at`` is, and its end."""
+    keep = max(width // 3, 4)
+    word = name.rfind(" ", 0, at) + 1
+    start = word if at - word <= keep // 2 else at - keep // 2
+    pieces = [(0, keep), (start, start + keep), (len(name) - keep, len(name))]
+    merged = [pieces[0]]
+    for low, high in pieces[1:]:
+        if low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+    return "…".join(name[low:high] for low, high in merged)
 
 
 def _shorten(name: str, width: int = _NAME_WIDTH) -> str:
@@ -413,6 +437,12 @@ def _shorten(name: str, width: int = _NAME_WIDTH) -> str:
         return name
     head = (width - 1) // 2 + (width - 1) % 2
     return name[:head] + "…" + name[len(name) - (width - 1 - head) :]
+
+
+def _ticks(names: list[Any], width: int = 14, lines: int = 3) -> list[str]:
+    """Names of codes or groups on about ``lines`` lines of ``width`` characters, never two the same (see
+    :func:`_labels`): every chart's labels are shortened by this or by :func:`_labels`."""
+    return [_wrap(label, width, lines + 1) for label in _labels(names, width * lines - 2)]
 
 
 def _wrap(label: str, width: int = 14, lines: int = 3) -> str:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from markupsafe import Markup
 
 from qualcode.model.files import write_atomic_path
+from qualcode.model.progress import OnProgress, Step
 from qualcode.views.display import environment
 from qualcode.views.layout import DocumentView, Theme, coded_spans, document_view, themes_for
 
@@ -48,14 +49,15 @@ def render_report(
     *,
     title: str | None = None,
     language: str | None = "en",
+    progress: OnProgress | None = None,
 ) -> str:
     """The report of a coding run as an HTML string; see :func:`write_report`."""
-    return "".join(_render(result, corpus_or_transcripts, title=title, language=language))
+    return "".join(_render(result, corpus_or_transcripts, title=title, language=language, progress=progress))
 
 
 def _render(
     result: CodingResult, corpus_or_transcripts: Corpus | Iterable[Transcript], *, title: str | None,
-    language: str | None,
+    language: str | None, progress: OnProgress | None = None,
 ) -> Iterator[str]:
     """The report's HTML in pieces, as Jinja2 makes them: written as they come, it is never whole in memory."""
     from qualcode.analysis.tables import theme_frequency, theme_matrix
@@ -70,6 +72,12 @@ def _render(
     themes = themes_for(result.codebook, result.codings["code"], language)
     frequency = theme_frequency(result)
     docs = _documents(result, corpus_or_transcripts, themes)
+    written = Step(progress, "writing the report", "document", total=len(docs))
+
+    def one_written() -> str:  # the template calls it after each document
+        written.update()
+        return ""
+
     context = {
         "title": title or f"Coded interviews: {result.codebook.name}",
         "version": __version__,
@@ -85,6 +93,7 @@ def _render(
         "anchors": {d.id: d.anchor for d in docs},
         "charts": _charts(result, frequency, language),
         "docs": docs,
+        "written": one_written,
     }
     return environment().get_template("report.html.j2").generate(context)
 
@@ -96,6 +105,7 @@ def write_report(
     *,
     title: str | None = None,
     language: str | None = "en",
+    progress: OnProgress | None = None,
 ) -> Path:
     """Write the report of a coding run to ``path`` as one self-contained HTML file; return the path.
 
@@ -110,9 +120,11 @@ def write_report(
     title : the page's title; by default "Coded interviews: <codebook name>".
     language : language of the codes' names and definitions (and of the charts' labels); the page's own
         words are in English.
+    progress : called with a :class:`~qualcode.model.progress.Progress` of the documents written (step
+        ``writing the report``).
     """
     path = Path(path)
-    pieces = _render(result, corpus_or_transcripts, title=title, language=language)
+    pieces = _render(result, corpus_or_transcripts, title=title, language=language, progress=progress)
     path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(temporary: Path) -> None:
@@ -294,7 +306,7 @@ def _charts(result: CodingResult, frequency: pd.DataFrame, language: str | None)
     if hasattr(plots, "plot_theme_heatmap") and n <= _HEATMAP_UP_TO:
         charts.append(
             (
-                "Interviews × themes: coded passages in each cell",
+                "Interviews × themes: the share of each interview's passages coded with each theme",
                 lambda: plots.plot_theme_heatmap(frequency, codebook=codebook, language=language),
             )
         )
