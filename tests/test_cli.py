@@ -152,7 +152,7 @@ def test_code_into_a_project_keeps_human_coding_and_recodes_only_changes(corpus,
     with open_project(db) as project:
         auto = project.codings()
         assert set(auto["coder"]) == {"auto:qualcode-default"} and len(auto)
-        project.add_coding("fr", "turnover", coder="Ana", unit="paragraph", segment_id=1)
+        project.add_coding("fr", "turnover", coder="Ana", new_code=True, unit="paragraph", segment_id=1)
     second = runner.invoke(app, ["code", str(corpus), "--project", str(db)])
     assert second.exit_code == 0, second.output
     (corpus / "fr.txt").write_text("Une phrase ajoutée au début.\n" + FR, encoding="utf-8")
@@ -175,7 +175,7 @@ def test_report_from_a_project_shows_a_persons_coding(corpus, tmp_path):
     db = tmp_path / "study.qcproj"
     assert runner.invoke(app, ["code", str(corpus), "--project", str(db)]).exit_code == 0
     with open_project(db) as project:
-        project.add_coding("fr", "my_own_code", coder="Ana", unit="paragraph", segment_id=3)
+        project.add_coding("fr", "my_own_code", coder="Ana", new_code=True, unit="paragraph", segment_id=3)
     html = tmp_path / "ana.html"
     result = runner.invoke(app, ["report", "--project", str(db), "--coder", "Ana", "--out", str(html)])
     assert result.exit_code == 0, result.output

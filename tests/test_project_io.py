@@ -234,11 +234,11 @@ def test_import_refuses_an_invalid_reviewer(project, tmp_path):
 
 
 def test_project_agreement_equals_agreement_table_on_the_same_data(project):
-    project.add_coding("d1", "turnover", coder="marie", unit="paragraph", segment_id=2)
-    project.add_coding("d1", "temps", coder="marie", unit="paragraph", segment_id=1)
-    project.add_coding("d2", "turnover", coder="paul", unit="paragraph", segment_id=1)
+    project.add_coding("d1", "turnover", coder="marie", new_code=True, unit="paragraph", segment_id=2)
+    project.add_coding("d1", "temps", coder="marie", new_code=True, unit="paragraph", segment_id=1)
+    project.add_coding("d2", "turnover", coder="paul", new_code=True, unit="paragraph", segment_id=1)
     paul_span = project.segments("d1")[1]
-    project.add_coding("d1", "turnover", coder="paul", start=paul_span.start + 4, end=paul_span.start + 20)
+    project.add_coding("d1", "turnover", coder="paul", new_code=True, start=paul_span.start + 4, end=paul_span.start + 20)
     segments = pd.DataFrame(
         [vars(s) for d in ("d1", "d2") for s in project.segments(d)],
         columns=["document", "segment_id", "unit", "start", "end"],

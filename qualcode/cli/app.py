@@ -19,6 +19,7 @@ import typer
 from qualcode.cli.exchange import export_command, import_command
 from qualcode.cli.project import agree, evaluate, project_app
 from qualcode.cli.suggest import suggest_command
+from qualcode.cli.words import echo_err, project_named
 from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
 
 if TYPE_CHECKING:
@@ -87,8 +88,7 @@ def _debug() -> bool:
     return "--debug" in sys.argv[1:]
 
 
-def _echo_err(message: str) -> None:
-    typer.echo(message, err=True)
+_echo_err = echo_err
 
 
 def _load(paths: list[Path], attributes: Path | None, language: Language) -> Corpus:
@@ -322,7 +322,7 @@ def report(
     from qualcode.views.report import write_report
 
     try:
-        with open_project(project) as opened:
+        with project_named(project), open_project(project) as opened:
             result = project_result(opened, coder=coder, unit=unit.value)
             transcripts = [opened.transcript(d) for d in result.documents]
     except ProjectError as exc:

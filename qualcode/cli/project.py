@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 
 import typer
 
+from qualcode.cli.words import echo_err, project_named
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -38,8 +40,7 @@ CoderOpt = Annotated[str, typer.Option("--coder", help="The person coding: a nam
 _SHOWN = 60  # characters of a text cell printed on the terminal
 
 
-def _echo_err(message: str) -> None:
-    typer.echo(message, err=True)
+_echo_err = echo_err
 
 
 @contextmanager
@@ -71,7 +72,7 @@ def _reporting(writing: Path | None = None) -> Iterator[None]:
 def _opened(file: Path, writing: Path | None = None) -> Iterator[Project]:
     from qualcode.project.store import open_project
 
-    with _reporting(writing), open_project(file) as project:
+    with project_named(file), _reporting(writing), open_project(file) as project:
         yield project
 
 
@@ -203,11 +204,14 @@ def code_command(
     end: End = None,
     segment: SegmentOpt = None,
     unit: SegmentUnit = None,
+    new_code: Annotated[
+        bool, typer.Option("--new-code", help="Create CODE if the project has no such code (else refused).")
+    ] = False,
 ) -> None:
     """Code a span (--start, --end) or a segment (--segment) of a document by hand."""
     where = _where(start, end, segment, unit)
     with _opened(file) as project:
-        coding = project.add_coding(document, code, coder=coder, **where)
+        coding = project.add_coding(document, code, coder=coder, new_code=new_code, **where)
     typer.echo(f"Coding {coding}: {document} coded {code} by {coder}.")
 
 

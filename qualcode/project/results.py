@@ -560,7 +560,9 @@ def project_result(project: Project, *, coder: str | None = None, unit: str = "p
     problems = _unit_problems(unit)
     if coder is None:
         coder, found = _auto_coder(project, None)
-        problems += found if coder else ["Nothing to report: no automatic coder has run; give --coder."]
+        problems += found if coder else ["Nothing to report: no automatic coder has run; pass coder=NAME."]
+    elif coder not in (known := _coders(project)):
+        problems.append(_unknown(coder, known))
     if problems:
         raise ProjectError(problems)
     assert coder is not None  # found above, or a problem was raised

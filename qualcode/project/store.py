@@ -583,10 +583,14 @@ class Project(LearningMixin):
         end: int | None = None,
         unit: str | None = None,
         segment_id: int | None = None,
+        new_code: bool = False,
     ) -> int:
         """Code a span (``start``, ``end``) or a segment (``unit``, ``segment_id``) of ``document`` as ``code``
-        by the human ``coder``; return the coding's id (the existing one if the coder already coded it)."""
-        where = self._locate(document, code, coder, start, end, unit, segment_id)
+        by the human ``coder``; return the coding's id (the existing one if the coder already coded it).
+
+        ``code`` must be one of the project's codes (:meth:`codes`): a mistyped one is refused with the
+        nearest names, never created by accident; ``new_code=True`` creates it."""
+        where = self._locate(document, code, coder, start, end, unit, segment_id, new_code=new_code)
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO codes VALUES (?, ?, ?)", (code, f"human:{coder}", _now()))
             existing = db.execute(
@@ -707,14 +711,18 @@ class Project(LearningMixin):
         segment_id: int | None,
         *,
         check_range: bool = True,
+        new_code: bool = True,
     ) -> _Where:
-        """Validate a coding request, reporting every problem at once; return where it applies."""
+        """Validate a coding request, reporting every problem at once; return where it applies. Unless
+        ``new_code``, the code must be one of the project's."""
         problems = _coder_problems(coder)
         if not isinstance(code, str) or not CODE_ID.fullmatch(code):
             problems.append(
                 f"Code id {code!r} is not valid: it must start with a letter and hold only letters, "
                 "digits, '_', '.' or '-' (e.g. 'turnover' or 'temps.duree')."
             )
+        elif not new_code and self.db.execute("SELECT 1 FROM codes WHERE id = ?", (code,)).fetchone() is None:
+            problems.append(self._unknown_code(code))
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (document,)).fetchone()
         if row is None:
             problems.append(self._unknown_document(document))
@@ -748,22 +756,18 @@ class Project(LearningMixin):
         s = found[segment_id - 1]
         return _Where(s.start, s.end, s.text, unit, segment_id)
 
-    def _unknown_document(self, document: str) -> str:
-        from difflib import get_close_matches
-
-        ids = [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id")]
-        close = get_close_matches(str(document), ids, n=3)
-        known = (
-            f"Did you mean {', '.join(map(repr, close))}?"
-            if close
-            else (
-                f"Documents: {', '.join(ids[:10])}{', ...' if len(ids) > 10 else ''}."
-                if ids
-                else "It has none yet."
-            )
-        )
+    def _unknown_code(self, code: str) -> str:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM codes ORDER BY id")]
         return (
-            f"No document {document!r} in project {self.path}. {known} Add documents with "
+            f"No code {code!r} in project {self.path}. {_did_you_mean(code, ids, 'Codes')} To create it, "
+            "pass new_code=True."
+        )
+
+    def _unknown_document(self, document: str) -> str:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id")]
+        return (
+            f"No document {document!r} in project {self.path}. {_did_you_mean(document, ids, 'Documents')} "
+            "Add documents with "
             "Project.add_documents() or Project.code()."
         )
 
@@ -918,6 +922,16 @@ def _span(
         )
         return None
     return _Where(start, end, text[start:end])
+
+
+def _did_you_mean(name: Any, known: list[str], what: str) -> str:
+    """"Did you mean ...?" with the known names nearest ``name``, else the first known ones (``what: a, b``)."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(str(name), known, n=3)
+    if close:
+        return f"Did you mean {', '.join(map(repr, close))}?"
+    return f"{what}: {', '.join(known[:10])}{', ...' if len(known) > 10 else ''}." if known else "It has none yet."
 
 
 def _coder_problems(name: Any, role: str = "coder") -> list[str]:
