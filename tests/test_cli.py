@@ -225,3 +225,19 @@ def test_a_folder_without_transcripts_warns_exits_1_and_keeps_the_previous_outpu
     run = runner.invoke(app, ["code", str(tmp_path / "empty"), "--out", str(out)])
     assert run.exit_code == 1 and "no transcript found" in run.output and "Coded" not in run.output
     assert hashes(out) == before
+
+
+@pytest.mark.parametrize("command", [["load"], ["code", "--out", "{tmp}/out"], ["code", "--project", "{tmp}/p.qcproj"]])
+def test_every_reading_command_refuses_a_missing_path_and_warns_on_an_empty_folder(tmp_path, command):
+    def invoke(path):
+        return runner.invoke(app, [command[0], str(path), *(a.format(tmp=tmp_path) for a in command[1:])])
+
+    missing = invoke(tmp_path / "nowhere")
+    assert missing.exit_code == 2 and f"{tmp_path / 'nowhere'}: no such file or folder" in missing.stderr
+    assert missing.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == []
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    empty = invoke(tmp_path / "empty")
+    assert empty.exit_code == 1 and "warning: no transcript found in" in empty.stderr, empty.output
+    assert "loaded" not in empty.stdout and "Coded" not in empty.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]

@@ -124,7 +124,18 @@ def _report_problems(corpus: Corpus) -> None:
 def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt = Language.auto) -> None:
     """Load transcripts and print a summary table (format, encoding, language, paragraphs, speakers...), then
     each file's speakers with their roles and turns."""
+    from qualcode.model.errors import InputError
+    from qualcode.run.folder import check_inputs, nothing_found
+
+    try:
+        check_inputs(paths)
+    except InputError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
     corpus = _load(paths, attributes, language)
+    if not corpus.transcripts and not corpus.errors:
+        _echo_err(f"warning: {nothing_found(paths)} nothing to list.")
+        raise typer.Exit(1)
     summary = corpus.summary()
     if len(summary):
         typer.echo(summary.to_string(index=False))
