@@ -295,3 +295,18 @@ def test_a_codebook_version_too_long_to_read_is_named(study, monkeypatch, capsys
         main()
     err = capsys.readouterr().err
     assert exited.value.code == 1 and "codebook 't'" in err and "not valid JSON" in err, err
+
+
+def test_agree_on_a_partial_review_says_what_each_coder_covered(study, tmp_path):
+    from test_project_io import fill
+
+    sheet = tmp_path / "sheet.csv"
+    run("project", "review-export", study, str(sheet), "--coder", "marie")
+    fill(sheet, {("d1", 1): set(), ("d1", 2): {"turnover"}, ("d2", 3): set()})
+    run("project", "review-import", study, str(sheet), "--coder", "marie")
+    shown = run("agree", "--project", study, "marie", "auto:t").stdout
+    assert "Paragraph units covered: marie 3 of 6 in 2 document(s), auto:t 6 of 6 in 2 document(s); agreement " \
+           "on the 3 covered by every coder." in shown
+    assert "--include-unreviewed counts them as not coded" in shown
+    everything = run("agree", "--project", study, "marie", "auto:t", "--include-unreviewed").stdout
+    assert "marie 6 of 6" in everything and "on the 6 covered" in everything and "left out" not in everything

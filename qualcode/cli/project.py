@@ -354,15 +354,28 @@ def agree(
         Literal["segment", "character"], typer.Option("--level", help="Per segment or per character (NVivo).")
     ] = "segment",
     unit: UnitOpt = "paragraph",
+    include_unreviewed: Annotated[
+        bool, typer.Option("--include-unreviewed", help="Count the rows of a review sheet a person did not mark "
+                           "reviewed, as not coded (default: only reviewed rows count).")
+    ] = False,
     output: Output = None,
 ) -> None:
     """Inter-coder agreement in a project (kappa, alpha, percentage), per code and pooled."""
-    from qualcode.project.results import project_agreement
+    from qualcode.project.results import agreement_coverage, project_agreement
 
     del coders_flag  # only marks where the coders start
 
     with _opened(project) as opened:
-        table = project_agreement(opened, coders, level=level, unit=unit)
+        table = project_agreement(opened, coders, level=level, unit=unit, include_unreviewed=include_unreviewed)
+        covered = agreement_coverage(opened, coders, unit=unit, include_unreviewed=include_unreviewed)
+    if level == "segment":
+        each = ", ".join(f"{r.coder} {r.units} of {r.of_units} in {r.documents} document(s)"
+                         for r in covered.itertuples())
+        typer.echo(f"{unit.capitalize()} units covered: {each}; agreement on the {covered['shared'].iloc[0]} "
+                   f"covered by every coder.")
+        if not include_unreviewed and (covered["units"] < covered["of_units"]).any():
+            typer.echo("Rows of a review sheet not marked reviewed are left out; --include-unreviewed counts "
+                       "them as not coded.")
     _table(table, output, "No agreement to report.")
 
 

@@ -31,6 +31,7 @@ from qualcode.project.review import (
     export_review_sheet,
     read_review_sheet,
 )
+from qualcode.project.reviewed import coverage_frame, remember_reviewed, reviewers
 from qualcode.project.store import Project, ProjectError, _coder_problems
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ReviewExport",
     "ReviewImport",
+    "agreement_coverage",
     "evaluate",
     "export_review",
     "import_review",
@@ -301,6 +303,7 @@ def import_review(
                 if (document, segment.segment_id) in sheet.reviewed:
                     for code in sheet.codes:
                         writer.review(segment, code, (document, segment.segment_id, code) in marked)
+        remember_reviewed(db, coder, unit, sheet.reviewed)
         for document, segment_id, comment in sheet.comments.itertuples(index=False):
             summary.memos += _memo(db, coder, document, f"{unit} {segment_id}: {comment}")
     return summary
@@ -419,12 +422,15 @@ def project_agreement(
     level: str = "segment",
     codes: Sequence[str] | None = None,
     unit: str = "paragraph",
+    include_unreviewed: bool = False,
 ) -> pd.DataFrame:
     """Agreement between coders of a project, human or automatic (``auto:<codebook name>``).
 
     Each coder is compared on the documents they have touched: for an automatic coder, those it has coded
     in their current text; for a person, those where they have a coding or a decision (an accepted or a
-    rejected automatic coding). ``level="segment"`` returns :func:`qualcode.analysis.agreement.agreement_table` over
+    rejected automatic coding). In a document a person reviewed with a review sheet, only the rows they
+    marked reviewed count (see :func:`agreement_coverage`); ``include_unreviewed=True`` counts the others
+    too, as not coded. ``level="segment"`` returns :func:`qualcode.analysis.agreement.agreement_table` over
     the ``unit`` segments; ``level="character"``, :func:`qualcode.analysis.agreement.character_agreement`.
 
     Raises
@@ -446,8 +452,37 @@ def project_agreement(
     if level == "character":
         lengths = project.documents()[["document", "chars"]]
         return character_agreement(codings, lengths, list(coders), codes=codes, coverage=coverage)
-    segments = _segment_frame(project, set().union(*coverage.values()), unit)
-    return agreement_table(codings, segments, list(coders), codes=codes, coverage=coverage)
+    units = coverage_frame(project, coverage, unit, include_unreviewed=include_unreviewed)
+    segments = _segment_frame(project, set(units["document"]), unit)
+    return agreement_table(codings, segments, list(coders), codes=codes, coverage=units)
+
+
+def agreement_coverage(
+    project: Project, coders: Sequence[str], *, unit: str = "paragraph", include_unreviewed: bool = False
+) -> pd.DataFrame:
+    """How many ``unit`` segments each coder covers in :func:`project_agreement`: one row per coder with
+    ``documents``, ``units`` (the segments counted: a reviewed document's reviewed rows, another document's
+    every segment), ``of_units`` (every segment of those documents) and ``shared`` (the units every coder
+    covers, on which the agreement is computed)."""
+    import pandas as pd
+
+    known = _coders(project)
+    problems = _unit_problems(unit) + [_unknown(c, known) for c in dict.fromkeys(coders) if c not in known]
+    if problems:
+        raise ProjectError(problems)
+    coverage = {c: _coverage(project, c) for c in dict.fromkeys(coders)}
+    units = coverage_frame(project, coverage, unit, include_unreviewed=include_unreviewed)
+    counts = {d: len(project.segments(d, unit)) for d in set(units["document"])}
+    keys: dict[str, set[tuple[str, int]]] = {c: set() for c in coverage}
+    for coder, document, segment_id in units.itertuples(index=False):
+        ids = range(1, counts[document] + 1) if pd.isna(segment_id) else [int(segment_id)]
+        keys[coder].update((document, s) for s in ids)
+    shared = len(set.intersection(*keys.values()))
+    rows = []
+    for coder, found in keys.items():
+        documents = {d for d, _ in found} | coverage[coder]
+        rows.append((coder, len(documents), len(found), sum(counts.get(d, 0) for d in documents), shared))
+    return pd.DataFrame(rows, columns=["coder", "documents", "units", "of_units", "shared"])
 
 
 def project_evaluation(
@@ -528,12 +563,8 @@ def _segment_frame(project: Project, documents: Iterable[str], unit: str) -> pd.
 
 
 def _coders(project: Project) -> list[str]:
-    return [
-        r[0]
-        for r in project.db.execute(
-            "SELECT coder FROM codings UNION SELECT coder FROM coded_documents ORDER BY coder"
-        )
-    ]
+    found = {r[0] for r in project.db.execute("SELECT coder FROM codings UNION SELECT coder FROM coded_documents")}
+    return sorted(found | reviewers(project))
 
 
 def _coverage(project: Project, coder: str) -> set[str]:
