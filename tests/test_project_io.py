@@ -15,7 +15,13 @@ from qualcode.analysis.agreement import AgreementError, agreement_table, charact
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.codebook import Code, Codebook, Rules
 from qualcode.model.transcript import Block, RawDocument
-from qualcode.project.results import agreement_coverage, export_review, import_review, project_agreement
+from qualcode.project.results import (
+    agreement_coverage,
+    export_review,
+    import_review,
+    project_agreement,
+    project_evaluation,
+)
 from qualcode.project.review import ReviewSheetError
 from qualcode.project.reviewed import reviewed_segments
 from qualcode.project.store import ProjectError, open_project
@@ -336,3 +342,12 @@ def test_a_review_of_a_document_changed_since_no_longer_counts(project, tmp_path
     project.add_documents([build_transcript(RawDocument([Block(TEXTS["d1"] + "\n\nP: Et puis ?")], "txt"), "d1",
                                             language="fr")])
     assert reviewed_segments(project, "marie", "paragraph") == {}
+
+
+def test_evaluation_on_a_partial_review_counts_the_reviewed_rows_only(project, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    export_review(project, sheet, coder="marie", documents=["d1"])
+    fill(sheet, {("d1", 1): set(), ("d1", 2): {"turnover"}})  # (d1, 3), coded temps by auto:t, not reviewed
+    import_review(project, sheet, coder="marie")
+    temps = project_evaluation(project, auto=AUTO, human="marie").table.set_index("code").loc["temps"]
+    assert (temps["units"], temps["fp"]) == (2, 0)

@@ -522,8 +522,9 @@ def project_evaluation(
                             f"documents by hand, then evaluate again."])
     codings = project.codings()
     codings = codings[codings["coder"].isin([auto, human])]
-    segments = _segment_frame(project, coverage[human] | coverage[auto], unit)
-    return evaluate_coding(codings, segments, auto=auto, human=human, codes=codes, coverage=coverage)
+    units = coverage_frame(project, coverage, unit)  # a person's review sheets: the rows they reviewed
+    segments = _segment_frame(project, set(units["document"]), unit)
+    return evaluate_coding(codings, segments, auto=auto, human=human, codes=codes, coverage=units)
 
 
 def evaluate(
