@@ -241,3 +241,14 @@ def test_every_reading_command_refuses_a_missing_path_and_warns_on_an_empty_fold
     assert empty.exit_code == 1 and "warning: no transcript found in" in empty.stderr, empty.output
     assert "loaded" not in empty.stdout and "Coded" not in empty.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+def test_a_codebook_with_a_mistyped_key_or_column_stops_the_run_before_anything_is_written(corpus, tmp_path):
+    """A typo would silently change what is coded ('widow' left the window at 4, a 'term_fr' column coded
+    nothing): it is an error naming the file, line and likely key, and nothing is read or written."""
+    typo = tmp_path / "typo.csv"
+    typo.write_text("code,name,term_fr\nturnover,Turnover,interlocuteur\n", encoding="utf-8")
+    run = runner.invoke(app, ["code", str(corpus), "--codebook", str(typo), "--out", str(tmp_path / "out")])
+    assert run.exit_code == 2, run.output
+    assert f"{typo}:1: unknown key 'term' in column 'term_fr'; did you mean 'terms'?" in run.stderr
+    assert not (tmp_path / "out").exists()
