@@ -53,9 +53,19 @@ def test_commands_name_commands_and_flags_not_python_calls(study, tmp_path, args
 
 def test_parameters_become_their_flags():
     said = cli_words("The 'attribute' parameter of theme_by_attribute must be a column; pass new_code=True or "
-                     "pass coder=NAME. Add documents with Project.add_documents() or Project.code().")
+                     "pass coder=NAME. Add documents with Project.add_documents() or Project.code(). The 'jobs' "
+                     "parameter must be 0.")
     assert said == ("The option --by must be a column; give --new-code or give --coder NAME. Add documents with "
-                    "qualcode code PATH --project FILE.")
+                    "qualcode code PATH --project FILE. The option --jobs must be 0.")
+
+
+def test_a_report_without_an_automatic_run_asks_for_the_coder_flag(tmp_path):
+    path = tmp_path / "hand.qualcode"
+    with qc.open_project(path) as project:
+        project.add_documents([build_transcript(RawDocument([Block(TEXTS["d1"])], "txt"), "d1", language="fr")])
+        project.add_coding("d1", "temps", coder="marie", start=0, end=5, new_code=True)
+    result = runner.invoke(app, ["report", "--project", str(path), "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 1 and "no automatic coder has run; give --coder NAME." in result.stderr
 
 
 def test_every_python_call_in_a_library_message_has_its_command():

@@ -32,7 +32,7 @@ _CALLS: list[tuple[re.Pattern[str], str]] = [
 ]
 # Parameters whose flag is not their name with dashes.
 _FLAGS = {"attribute": "--by", "attributes": "--attributes"}
-_PARAMETER = re.compile(r"[Tt]he '(\w+)' parameter of [\w.]+")
+_PARAMETER = re.compile(r"[Tt]he '(\w+)' parameter(?: of [\w.]+)?")
 _KEYWORD = re.compile(r"\bpass (\w+)=(True|[A-Z]+)\b")  # new_code=True, coder=NAME
 
 
