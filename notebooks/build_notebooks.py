@@ -490,13 +490,15 @@ TWO_CODERS = [
     """),
     md("""
     Ana also creates a code of her own, not in the codebook: *language*, for passages about language
-    barriers and translation.
+    barriers and translation (`new_code=True`: a code the project does not have is otherwise refused as a
+    likely typo, with the nearest codes).
     """),
     code("""
     for document in REVIEWED:
         for segment in project.segments(document):
             if segment.speaker not in INTERVIEWERS and re.search(r"language|tradu|translat", segment.text, re.I):
-                project.add_coding(document, "language", coder="Ana", unit="paragraph", segment_id=segment.segment_id)
+                project.add_coding(document, "language", coder="Ana", unit="paragraph", segment_id=segment.segment_id,
+                                   new_code=True)  # a code the project does not have yet: created on purpose
     project.codings("Ana").groupby("code").size()
     """),
     md("""

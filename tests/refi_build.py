@@ -59,10 +59,10 @@ def build_study(path: Path) -> Path:
         project.accept(first, coder="marie")
         project.reject(temps, coder="marie")
         start = EMOJI.index("unique")
-        mine = project.add_coding("d2", "famille", coder="marie", start=start, end=start + len("unique, enfin 👍🏽"))
+        mine = project.add_coding("d2", "famille", coder="marie", new_code=True, start=start, end=start + len("unique, enfin 👍🏽"))
         encore = EMOJI.index("encore")
-        project.add_coding("d2", "temps", coder="Jean Dupont", start=encore, end=encore + len("encore"))
-        project.add_coding("site/d3", "famille", coder="marie", start=3, end=18)  # "Rien à signaler"
+        project.add_coding("d2", "temps", coder="Jean Dupont", new_code=True, start=encore, end=encore + len("encore"))
+        project.add_coding("site/d3", "famille", coder="marie", new_code=True, start=3, end=18)  # "Rien à signaler"
         project.add_memo("Pourquoi « unique » ?", author="marie", coding=mine)
         project.add_memo("Entretien court.", author="marie", document="d1")
         project.add_memo("Le temps au sens large.", author="Jean Dupont", code="temps")

@@ -152,7 +152,7 @@ def test_code_into_a_project_keeps_human_coding_and_recodes_only_changes(corpus,
     with open_project(db) as project:
         auto = project.codings()
         assert set(auto["coder"]) == {"auto:qualcode-default"} and len(auto)
-        project.add_coding("fr", "turnover", coder="Ana", unit="paragraph", segment_id=1)
+        project.add_coding("fr", "turnover", coder="Ana", new_code=True, unit="paragraph", segment_id=1)
     second = runner.invoke(app, ["code", str(corpus), "--project", str(db)])
     assert second.exit_code == 0, second.output
     (corpus / "fr.txt").write_text("Une phrase ajoutée au début.\n" + FR, encoding="utf-8")
@@ -175,7 +175,7 @@ def test_report_from_a_project_shows_a_persons_coding(corpus, tmp_path):
     db = tmp_path / "study.qcproj"
     assert runner.invoke(app, ["code", str(corpus), "--project", str(db)]).exit_code == 0
     with open_project(db) as project:
-        project.add_coding("fr", "my_own_code", coder="Ana", unit="paragraph", segment_id=3)
+        project.add_coding("fr", "my_own_code", coder="Ana", new_code=True, unit="paragraph", segment_id=3)
     html = tmp_path / "ana.html"
     result = runner.invoke(app, ["report", "--project", str(db), "--coder", "Ana", "--out", str(html)])
     assert result.exit_code == 0, result.output
@@ -225,3 +225,30 @@ def test_a_folder_without_transcripts_warns_exits_1_and_keeps_the_previous_outpu
     run = runner.invoke(app, ["code", str(tmp_path / "empty"), "--out", str(out)])
     assert run.exit_code == 1 and "no transcript found" in run.output and "Coded" not in run.output
     assert hashes(out) == before
+
+
+@pytest.mark.parametrize("command", [["load"], ["code", "--out", "{tmp}/out"], ["code", "--project", "{tmp}/p.qcproj"]])
+def test_every_reading_command_refuses_a_missing_path_and_warns_on_an_empty_folder(tmp_path, command):
+    def invoke(path):
+        return runner.invoke(app, [command[0], str(path), *(a.format(tmp=tmp_path) for a in command[1:])])
+
+    missing = invoke(tmp_path / "nowhere")
+    assert missing.exit_code == 2 and f"{tmp_path / 'nowhere'}: no such file or folder" in missing.stderr
+    assert missing.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == []
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    empty = invoke(tmp_path / "empty")
+    assert empty.exit_code == 1 and "warning: no transcript found in" in empty.stderr, empty.output
+    assert "loaded" not in empty.stdout and "Coded" not in empty.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+def test_a_codebook_with_a_mistyped_key_or_column_stops_the_run_before_anything_is_written(corpus, tmp_path):
+    """A typo would silently change what is coded ('widow' left the window at 4, a 'term_fr' column coded
+    nothing): it is an error naming the file, line and likely key, and nothing is read or written."""
+    typo = tmp_path / "typo.csv"
+    typo.write_text("code,name,term_fr\nturnover,Turnover,interlocuteur\n", encoding="utf-8")
+    run = runner.invoke(app, ["code", str(corpus), "--codebook", str(typo), "--out", str(tmp_path / "out")])
+    assert run.exit_code == 2, run.output
+    assert f"{typo}:1: unknown key 'term' in column 'term_fr'; did you mean 'terms'?" in run.stderr
+    assert not (tmp_path / "out").exists()

@@ -78,7 +78,7 @@ def test_listing_commands_print_tables_and_write_csv(study, tmp_path):
 def test_code_uncode_accept_reject_and_memo(study):
     assert "coded turnover by marie" in run("project", "code", study, "d1", "turnover", "--coder", "marie",
                                             "--segment", "3").output  # fmt: skip
-    run("project", "code", study, "d2", "fatigue", "--coder", "marie", "--start", "0", "--end", "5")
+    run("project", "code", study, "d2", "fatigue", "--coder", "marie", "--start", "0", "--end", "5", "--new-code")
     run("project", "accept", study, str(auto_id(study, "d1", "turnover")), "--coder", "marie")
     run("project", "reject", study, str(auto_id(study, "d2", "temps")), "--coder", "marie")
     run("project", "uncode", study, "d2", "fatigue", "--coder", "marie", "--start", "0", "--end", "5")
@@ -109,6 +109,24 @@ def test_data_problems_exit_1_with_one_line_each(study):
     assert "Say what the memo is about" in run("project", "memo", study, "x", "--author", "m", code=1).stderr
 
 
+def test_an_unknown_code_is_refused_with_the_nearest_and_created_only_with_new_code(study):
+    result = run("project", "code", study, "d1", "tmeps", "--coder", "marie", "--segment", "3", code=1)
+    assert "No code 'tmeps'" in result.stderr and "Did you mean 'temps'?" in result.stderr
+    assert "give --new-code" in result.stderr and "new_code" not in result.stderr
+    with open_project(study) as project:
+        assert "tmeps" not in set(project.codes()["code"]) and project.codings("marie").empty
+    run("project", "code", study, "d1", "tmeps", "--coder", "marie", "--segment", "3", "--new-code")
+    with open_project(study) as project:
+        assert project.codes().set_index("code").loc["tmeps", "origin"] == "human:marie"
+
+
+def test_a_report_of_an_unknown_coder_is_refused_naming_the_known_ones(study, tmp_path):
+    run("project", "code", study, "d1", "temps", "--coder", "marie", "--segment", "3")
+    result = run("report", "--project", study, "--coder", "mari", "--out", str(tmp_path / "r.html"), code=1)
+    assert "Coder 'mari' has no codings" in result.stderr and "Did you mean 'marie'?" in result.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
 @pytest.mark.parametrize(
     "where",
     [[], ["--start", "1"], ["--start", "0", "--end", "4", "--segment", "1"], ["--unit", "turn", "--start", "0",
@@ -131,7 +149,7 @@ def test_usage_errors_exit_2_and_create_no_project(tmp_path):
 
 
 def test_unplaced_codings_are_listed(study):
-    run("project", "code", study, "d2", "fatigue", "--coder", "marie", "--segment", "3")
+    run("project", "code", study, "d2", "fatigue", "--coder", "marie", "--segment", "3", "--new-code")
     with open_project(study) as project:
         project.add_documents(transcripts({"d2": TEXTS["d2"].replace("\n\nP: Rien d'autre.", "")}))
     listed = run("project", "unplaced", study).output
@@ -277,3 +295,18 @@ def test_a_codebook_version_too_long_to_read_is_named(study, monkeypatch, capsys
         main()
     err = capsys.readouterr().err
     assert exited.value.code == 1 and "codebook 't'" in err and "not valid JSON" in err, err
+
+
+def test_agree_on_a_partial_review_says_what_each_coder_covered(study, tmp_path):
+    from test_project_io import fill
+
+    sheet = tmp_path / "sheet.csv"
+    run("project", "review-export", study, str(sheet), "--coder", "marie")
+    fill(sheet, {("d1", 1): set(), ("d1", 2): {"turnover"}, ("d2", 3): set()})
+    run("project", "review-import", study, str(sheet), "--coder", "marie")
+    shown = run("agree", "--project", study, "marie", "auto:t").stdout
+    assert "Paragraph units covered: marie 3 of 6 in 2 document(s), auto:t 6 of 6 in 2 document(s); agreement " \
+           "on the 3 covered by every coder." in shown
+    assert "--include-unreviewed counts them as not coded" in shown
+    everything = run("agree", "--project", study, "marie", "auto:t", "--include-unreviewed").stdout
+    assert "marie 6 of 6" in everything and "on the 6 covered" in everything and "left out" not in everything

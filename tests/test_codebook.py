@@ -269,5 +269,29 @@ def test_every_unknown_key_is_named_with_its_line_and_the_key_it_likely_means(tm
         (5, "unknown key 'defintion' in a code", "did you mean 'definition'"),
         (8, "unknown key 'term' in the rules for 'fr'", "did you mean 'terms'"),
         (12, "unknown key 'widow' in near rule 'n1'", "did you mean 'window'"),
-        (14, "rules language 'es' is not one qualcode codes in", "did you mean 'en'"),
+        (14, "rules language 'es' is not one qualcode codes in", "its rules would never be used, qualcode codes French "
+         "and English only (allowed: fr, en, any: French, English, or any language)."),
     }
+
+
+def test_every_unknown_column_of_a_csv_codebook_is_named_with_the_column_it_likely_means(tmp_path):
+    path = tmp_path / "typos.csv"
+    path.write_text("code,name,defintion,term_fr,exlude_en,terms_es,examples\n"
+                    "trust,Trust,confidence,confiance,distrust,confianza,I trust her | we trust them\n", encoding="utf-8")
+    with pytest.raises(CodebookError) as caught:
+        read_codebook(path)
+    found = {(p.line, p.message.split("? ")[0]) for p in caught.value.problems}
+    assert found == {
+        (1, "unknown key 'defintion' in the CSV header; did you mean 'definition'"),
+        (1, "unknown key 'term' in column 'term_fr'; did you mean 'terms'"),
+        (1, "unknown key 'exlude' in column 'exlude_en'; did you mean 'exclude'"),
+        (2, "rules language 'es' is not one qualcode codes in; its rules would never be used, qualcode "
+            "codes French and English only (allowed: fr, en, any: French, English, or any language)."),
+    }
+
+
+def test_examples_round_trip_through_csv(tmp_path):
+    book = Codebook("b", [Code("trust", examples=("I trust her", "we trust them"),
+                               rules={"en": Rules(terms=("trust",))})])
+    write_codebook(book, tmp_path / "b.csv")
+    assert read_codebook(tmp_path / "b.csv")["trust"].examples == ("I trust her", "we trust them")

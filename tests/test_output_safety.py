@@ -67,7 +67,7 @@ def test_a_project_inside_the_out_folder_survives_the_second_run(interviews, tmp
     out.mkdir()
     with qc.open_project(project) as opened:
         opened.add_documents(qc.read_corpus(interviews))
-        opened.add_coding("a", "trust", coder="Ana", start=0, end=5)
+        opened.add_coding("a", "trust", coder="Ana", new_code=True, start=0, end=5)
     run = runner.invoke(app, ["code", str(interviews), "--out", str(out), "--project", str(project), "--no-cache"])
     assert run.exit_code == 2 and "study.qcproj" in run.output
     with qc.open_project(project) as opened:
@@ -145,7 +145,7 @@ def project(interviews, tmp_path):
     path = tmp_path / "study.qcproj"
     with qc.open_project(path) as opened:
         opened.code(qc.Coder(), qc.read_corpus(interviews))
-        opened.add_coding("a", "trust", coder="Ana", start=0, end=5)
+        opened.add_coding("a", "trust", coder="Ana", new_code=True, start=0, end=5)
     return path
 
 

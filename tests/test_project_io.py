@@ -15,8 +15,9 @@ from qualcode.analysis.agreement import AgreementError, agreement_table, charact
 from qualcode.ingest.structure import build_transcript
 from qualcode.model.codebook import Code, Codebook, Rules
 from qualcode.model.transcript import Block, RawDocument
-from qualcode.project.results import project_agreement
+from qualcode.project.results import agreement_coverage, project_agreement, project_evaluation
 from qualcode.project.review import ReviewSheetError
+from qualcode.project.reviewed import reviewed_segments
 from qualcode.project.reviewing import export_review, import_review
 from qualcode.project.store import ProjectError, open_project
 
@@ -235,11 +236,11 @@ def test_import_refuses_an_invalid_reviewer(project, tmp_path):
 
 
 def test_project_agreement_equals_agreement_table_on_the_same_data(project):
-    project.add_coding("d1", "turnover", coder="marie", unit="paragraph", segment_id=2)
-    project.add_coding("d1", "temps", coder="marie", unit="paragraph", segment_id=1)
-    project.add_coding("d2", "turnover", coder="paul", unit="paragraph", segment_id=1)
+    project.add_coding("d1", "turnover", coder="marie", new_code=True, unit="paragraph", segment_id=2)
+    project.add_coding("d1", "temps", coder="marie", new_code=True, unit="paragraph", segment_id=1)
+    project.add_coding("d2", "turnover", coder="paul", new_code=True, unit="paragraph", segment_id=1)
     paul_span = project.segments("d1")[1]
-    project.add_coding("d1", "turnover", coder="paul", start=paul_span.start + 4, end=paul_span.start + 20)
+    project.add_coding("d1", "turnover", coder="paul", new_code=True, start=paul_span.start + 4, end=paul_span.start + 20)
     segments = pd.DataFrame(
         [vars(s) for d in ("d1", "d2") for s in project.segments(d)],
         columns=["document", "segment_id", "unit", "start", "end"],
@@ -308,3 +309,40 @@ def test_a_sheet_exported_before_an_edit_is_refused_not_misplaced(project, tmp_p
     with pytest.raises(ReviewSheetError, match="changed since the sheet was exported"):
         import_review(project, sheet, coder="Ana")
     assert project.codings("Ana").equals(before)
+
+
+def test_agreement_on_a_partial_review_counts_the_reviewed_rows_only(project, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    export_review(project, sheet, coder="marie")
+    fill(sheet, {("d1", 1): set(), ("d1", 2): {"turnover"}, ("d2", 3): set()})  # 3 of the 6 rows reviewed
+    import_review(project, sheet, coder="marie")
+    covered = agreement_coverage(project, ["marie", AUTO]).set_index("coder")
+    assert covered.loc["marie", ["documents", "units", "of_units", "shared"]].tolist() == [2, 3, 6, 3]
+    assert covered.loc[AUTO, ["documents", "units", "of_units"]].tolist() == [2, 6, 6]
+    table = project_agreement(project, ["marie", AUTO]).set_index("code")
+    assert table.loc["turnover", ["units", "n_marie", f"n_{AUTO}"]].tolist() == [3, 1, 1]
+    assert table.loc["temps", ["n_marie", f"n_{AUTO}"]].tolist() == [0, 0]  # (d1, 3) was not reviewed
+    assert table.loc["temps", "percent_agreement"] == 100
+    everything = project_agreement(project, ["marie", AUTO], include_unreviewed=True).set_index("code")
+    assert everything.loc["temps", ["units", "n_marie", f"n_{AUTO}"]].tolist() == [6, 0, 2]
+    assert agreement_coverage(project, ["marie", AUTO], include_unreviewed=True)["shared"].tolist() == [6, 6]
+
+
+def test_a_review_of_a_document_changed_since_no_longer_counts(project, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    export_review(project, sheet, coder="marie", documents=["d1"])
+    fill(sheet, {("d1", 1): set()})
+    import_review(project, sheet, coder="marie")
+    assert agreement_coverage(project, ["marie", AUTO])["units"].tolist() == [1, 6]
+    project.add_documents([build_transcript(RawDocument([Block(TEXTS["d1"] + "\n\nP: Et puis ?")], "txt"), "d1",
+                                            language="fr")])
+    assert reviewed_segments(project, "marie", "paragraph") == {}
+
+
+def test_evaluation_on_a_partial_review_counts_the_reviewed_rows_only(project, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    export_review(project, sheet, coder="marie", documents=["d1"])
+    fill(sheet, {("d1", 1): set(), ("d1", 2): {"turnover"}})  # (d1, 3), coded temps by auto:t, not reviewed
+    import_review(project, sheet, coder="marie")
+    temps = project_evaluation(project, auto=AUTO, human="marie").table.set_index("code").loc["temps"]
+    assert (temps["units"], temps["fp"]) == (2, 0)

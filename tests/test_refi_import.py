@@ -264,7 +264,7 @@ def test_merging_a_colleagues_version_adds_their_codings_and_reports_conflicts(t
 def test_reimporting_the_same_archive_changes_nothing(tmp_path):
     with open_project(tmp_path / "p.qualcode") as project:
         qc.import_qdpx(sample("oltas0517.qdpx"), project)
-        project.add_coding("videos_10_selected", "Government", coder="marie", start=0, end=5)
+        project.add_coding("videos_10_selected", "Government", coder="marie", new_code=True, start=0, end=5)
         rows = {t: project.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
                 for t in ("documents", "codes", "codings", "memos", "attributes", "refi_guids")}
         again = qc.import_qdpx(sample("oltas0517.qdpx"), project)

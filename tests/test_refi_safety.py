@@ -118,7 +118,7 @@ def project_file(tmp_path) -> Path:
     path = tmp_path / "study.qualcode"
     with open_project(path) as project:
         qc.import_qdpx(good(tmp_path / "first.qdpx"), project)
-        project.add_coding("e1", "accueil", coder="marie", start=15, end=30)
+        project.add_coding("e1", "accueil", coder="marie", new_code=True, start=15, end=30)
     return path
 
 

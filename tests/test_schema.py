@@ -52,21 +52,22 @@ def test_a_new_project_has_every_table_under_the_current_version(tmp_path):
         pass
     assert schema_version(tmp_path / "new.qualcode") == str(SCHEMA_VERSION) == "2"
     assert tables(tmp_path / "new.qualcode")["refi_guids"] == []
+    assert tables(tmp_path / "new.qualcode")["reviewed_segments"] == []
 
 
 def test_a_version_1_project_is_migrated_with_all_it_held(tmp_path):
     path = version1("coded", tmp_path)
     before = tables(path)
-    assert schema_version(path) == "1" and "refi_guids" not in before
+    assert schema_version(path) == "1" and "refi_guids" not in before and "reviewed_segments" not in before
     with open_project(path) as project:
         codings = project.codings(placed_only=False)
     after = tables(path)
     assert schema_version(path) == "2"
-    assert after.pop("refi_guids") == [] and after == before
+    assert after.pop("refi_guids") == [] and after.pop("reviewed_segments") == [] and after == before
     assert set(codings["coder"]) == {"auto:t", "marie"} and "rejected" in set(codings["decision"])
     with open_project(path):  # opened again: nothing more to do
         pass
-    assert schema_version(path) == "2" and tables(path) == {**before, "refi_guids": []}
+    assert schema_version(path) == "2" and tables(path) == {**before, "refi_guids": [], "reviewed_segments": []}
 
 
 def test_a_version_1_project_with_imported_guids_keeps_them_and_exchanges_as_before(tmp_path):
@@ -79,7 +80,7 @@ def test_a_version_1_project_with_imported_guids_keeps_them_and_exchanges_as_bef
         qc.export_qdpx(project, tmp_path / "out.qdpx")
         again = qc.import_qdpx(tmp_path / "out.qdpx", project)  # its own export: everything is known
         assert (again.codings_added, again.notes_added, again.sources_added) == (0, 0, [])
-    assert schema_version(path) == "2" and tables(path) == before
+    assert schema_version(path) == "2" and tables(path) == {**before, "reviewed_segments": []}
 
 
 def test_a_migrated_project_remembers_the_guids_of_a_new_import(tmp_path):

@@ -154,7 +154,7 @@ def test_unchanged_documents_are_not_recoded_and_changed_ones_are(project):
 
 def test_codebook_change_recodes_everything_and_leaves_human_codings_alone(project):
     project.code(qc.Coder(BOOK), corpus(V1))
-    coding_id = project.add_coding("d1", "instabilite", coder="marie", **span_of(D1, MOVED))
+    coding_id = project.add_coding("d1", "instabilite", coder="marie", new_code=True, **span_of(D1, MOVED))
     mine = project.codings("marie")
     summary = project.code(qc.Coder(BOOK2), corpus(V1))
     assert summary.recoded == list(V1) and summary.unchanged == list(V1)
@@ -186,7 +186,7 @@ def test_human_coding_survives_a_rerun(project, new_text, status, counter):
     coder = qc.Coder(BOOK)
     project.code(coder, corpus({"d1": D1}))
     where = span_of(D1, MOVED)
-    project.add_coding("d1", "instabilite", coder="marie", **where)
+    project.add_coding("d1", "instabilite", coder="marie", new_code=True, **where)
     summary = project.code(coder, corpus({"d1": new_text}))
     row = human(project).loc["instabilite"]
     assert row["status"] == status
@@ -206,7 +206,7 @@ def test_human_coding_survives_a_rerun(project, new_text, status, counter):
 
 def test_unplaced_coding_is_placed_again_when_its_text_comes_back(project):
     project.add_documents(corpus({"d1": D1}))
-    project.add_coding("d1", "instabilite", coder="marie", **span_of(D1, MOVED))
+    project.add_coding("d1", "instabilite", coder="marie", new_code=True, **span_of(D1, MOVED))
     project.add_documents(corpus({"d1": D1.replace(MOVED, "Tout va bien")}))
     assert len(project.unplaced()) == 1
     restored = "I: Une question ajoutée ?\n\n" + D1
@@ -218,7 +218,7 @@ def test_unplaced_coding_is_placed_again_when_its_text_comes_back(project):
 
 def test_segment_coding_follows_its_paragraph_and_keeps_its_segment_id(project):
     project.add_documents(corpus({"d2": D2}))
-    project.add_coding("d2", "charge", coder="marie", unit="paragraph", segment_id=2)
+    project.add_coding("d2", "charge", coder="marie", new_code=True, unit="paragraph", segment_id=2)
     project.add_documents(corpus({"d2": "I: Une question de plus ?\n\nP: Oui.\n\n" + D2}))
     row = human(project).loc["charge"]
     assert (row["status"], row["unit"], row["segment_id"]) == ("moved", "paragraph", 4)
@@ -256,7 +256,7 @@ def test_a_second_human_and_a_second_automatic_coder_are_kept_apart(project):
     project.code(qc.Coder(BOOK), corpus(V1))
     project.code(other, corpus(V1))
     for coder in ("marie", "paul"):
-        project.add_coding("d1", "instabilite", coder=coder, **span_of(D1, MOVED))
+        project.add_coding("d1", "instabilite", coder=coder, new_code=True, **span_of(D1, MOVED))
     project.remove_coding("d1", "instabilite", coder="paul", **span_of(D1, MOVED))
     assert len(project.codings("marie")) == 1 and project.codings("paul").empty
     others = project.codings("auto:other")
@@ -309,7 +309,7 @@ def test_an_accepted_coding_stays_when_the_automatic_coder_stops_finding_it(proj
 
 def test_accept_needs_a_current_automatic_coding(project):
     project.code(qc.Coder(BOOK), corpus(V1))
-    mine = project.add_coding("d1", "x", coder="marie", start=0, end=5)
+    mine = project.add_coding("d1", "x", coder="marie", new_code=True, start=0, end=5)
     with pytest.raises(ProjectError, match="not a current automatic coding"):
         project.accept(mine, coder="paul")
     with pytest.raises(ProjectError, match="no such coding"):
@@ -321,11 +321,11 @@ def test_accept_needs_a_current_automatic_coding(project):
 
 def test_add_list_and_remove_by_span_and_segment(project):
     project.add_documents(corpus(V1))
-    first = project.add_coding("d2", "charge", coder="marie", unit="paragraph", segment_id=2)
-    assert project.add_coding("d2", "charge", coder="marie", unit="paragraph", segment_id=2) == first
+    first = project.add_coding("d2", "charge", coder="marie", new_code=True, unit="paragraph", segment_id=2)
+    assert project.add_coding("d2", "charge", coder="marie", new_code=True, unit="paragraph", segment_id=2) == first
     segment = project.segments("d2")[1]
-    assert project.add_coding("d2", "charge", coder="marie", start=segment.start, end=segment.end) == first
-    project.add_coding("d2", "Temps.long-terme_2", coder="marie", start=0, end=2)
+    assert project.add_coding("d2", "charge", coder="marie", new_code=True, start=segment.start, end=segment.end) == first
+    project.add_coding("d2", "Temps.long-terme_2", coder="marie", new_code=True, start=0, end=2)
     listed = project.codings("marie")
     assert listed["code"].tolist() == ["Temps.long-terme_2", "charge"]
     assert "Temps.long-terme_2" in set(project.codes()["code"])
@@ -370,10 +370,20 @@ def test_a_memo_on_a_code_id_with_a_trailing_newline_is_refused(project):
         project.add_memo("Note.", author="marie", code="trust\n")
 
 
+def test_an_unknown_code_is_refused_unless_new_code(project):
+    project.code(qc.Coder(BOOK), corpus(V1))
+    with pytest.raises(ProjectError, match=r"No code 'turnvoer'.*Did you mean 'turnover'\?.*new_code=True"):
+        project.add_coding("d1", "turnvoer", coder="marie", start=0, end=5)
+    assert "turnvoer" not in set(project.codes()["code"]) and project.codings("marie").empty
+    project.add_coding("d1", "turnvoer", coder="marie", start=0, end=5, new_code=True)
+    assert project.codes().set_index("code").loc["turnvoer", "origin"] == "human:marie"
+    project.add_coding("d2", "turnvoer", coder="paul", start=0, end=5)  # now a code of the project
+
+
 def test_every_problem_is_reported_at_once(project):
     project.add_documents(corpus(V1))
     with pytest.raises(ProjectError) as caught:
-        project.add_coding("nope", "2x", coder="", start=0, end=1)
+        project.add_coding("nope", "2x", coder="", new_code=True, start=0, end=1)
     assert len(caught.value.problems) == 3 and str(caught.value).startswith("3 problems:")
 
 
@@ -398,7 +408,7 @@ def test_fuzzy_threshold_is_checked_when_opening(tmp_path):
 
 def test_memos_on_documents_codes_and_codings(project):
     project.code(qc.Coder(BOOK), corpus(V1))
-    coding = project.add_coding("d1", "instabilite", coder="marie", **span_of(D1, MOVED))
+    coding = project.add_coding("d1", "instabilite", coder="marie", new_code=True, **span_of(D1, MOVED))
     project.add_memo("Entretien tendu.", author="marie", document="d1")
     project.add_memo("Inclure les départs en retraite.", author="paul", code="turnover")
     on_coding = project.add_memo("Cas limite.", author="marie", coding=coding)
@@ -430,7 +440,7 @@ def test_codings_table_is_tidy_deterministic_and_has_no_times(tmp_path):
     for name in ("one", "two"):
         with open_project(tmp_path / name) as p:
             p.code(qc.Coder(BOOK), corpus(V1))
-            p.add_coding("d1", "instabilite", coder="marie", **span_of(D1, MOVED))
+            p.add_coding("d1", "instabilite", coder="marie", new_code=True, **span_of(D1, MOVED))
             frames.append(p.codings())
     assert list(frames[0].columns) == CODING_FRAME
     assert not {"created", "time", "updated"} & set(frames[0].columns)
@@ -453,10 +463,10 @@ KILL_POINTS = {  # point -> documents that must be new (the others must be wholl
 
 def human_work(project: Project) -> None:
     """Months of work, in miniature: codings on each document, decisions, memos, two coders."""
-    project.add_coding("d1", "instabilite", coder="marie", **span_of(D1, MOVED))
-    project.add_coding("d1", "instabilite", coder="paul", **span_of(D1, MOVED))
-    project.add_coding("d2", "charge", coder="marie", unit="paragraph", segment_id=2)
-    project.add_coding("d3", "arrivee", coder="marie", **span_of(D3, GONE))
+    project.add_coding("d1", "instabilite", coder="marie", new_code=True, **span_of(D1, MOVED))
+    project.add_coding("d1", "instabilite", coder="paul", new_code=True, **span_of(D1, MOVED))
+    project.add_coding("d2", "charge", coder="marie", new_code=True, unit="paragraph", segment_id=2)
+    project.add_coding("d3", "arrivee", coder="marie", new_code=True, **span_of(D3, GONE))
     auto = project.codings("auto:t").query("document == 'd4'").set_index("code")
     memo_on = project.accept(int(auto.loc["turnover", "id"]), coder="marie")
     project.reject(int(auto.loc["temps", "id"]), coder="marie")
@@ -571,7 +581,7 @@ def test_the_reference_run_moved_fuzzed_and_unplaced_human_codings(killed):
 
 def test_a_damaged_coding_span_is_named_when_its_document_changes(project):
     project.add_documents(corpus(V1))
-    coding = project.add_coding("d1", "turnover", coder="marie", **span_of(D1, MOVED))
+    coding = project.add_coding("d1", "turnover", coder="marie", new_code=True, **span_of(D1, MOVED))
     project.db.execute("PRAGMA ignore_check_constraints = ON")  # as a tool other than qualcode could
     project.db.execute('UPDATE codings SET start = "end" + 5 WHERE id = ?', (coding,))
     project.db.execute("PRAGMA ignore_check_constraints = OFF")

@@ -62,8 +62,8 @@ def study(tmp_path):
             for s, topic in zip(answers, topics, strict=True):
                 truth[d, s.segment_id] = topic
                 if d in ("d1", "d2", "d3", "d4") and topic != "other":
-                    project.add_coding(d, topic, coder="marie", unit="paragraph", segment_id=s.segment_id)
-        project.add_coding("d1", "rare", coder="marie", unit="paragraph", segment_id=1)
+                    project.add_coding(d, topic, coder="marie", new_code=True, unit="paragraph", segment_id=s.segment_id)
+        project.add_coding("d1", "rare", coder="marie", new_code=True, unit="paragraph", segment_id=1)
     return path, truth
 
 
@@ -157,7 +157,7 @@ def test_codes_with_too_few_examples_say_how_many_more(tmp_path):
         project.add_documents([transcript("d1", text)])
         with pytest.raises(qc.ProjectError, match="Nobody has coded it by hand yet"):
             suggest(project, coder="marie")
-        project.add_coding("d1", "money", coder="marie", unit="paragraph", segment_id=2)
+        project.add_coding("d1", "money", coder="marie", new_code=True, unit="paragraph", segment_id=2)
         with pytest.raises(qc.ProjectError, match="'money' needs 2 more"):
             suggest(project, coder="marie")
         assert project.codings("auto:suggest:marie").empty
@@ -167,7 +167,7 @@ def test_a_unit_too_coarse_for_the_codings_is_refused(study):
     path, _ = study
     with qc.open_project(path) as project:
         for s in project.segments("d2"):
-            project.add_coding("d2", "everything", coder="ana", unit="paragraph", segment_id=s.segment_id)
+            project.add_coding("d2", "everything", coder="ana", new_code=True, unit="paragraph", segment_id=s.segment_id)
         with pytest.raises(qc.ProjectError, match="too coarse"):
             suggest(project, coder="ana")
 

@@ -134,9 +134,12 @@ def test_a_selection_coded_with_a_key_is_stored_at_its_exact_offsets(project):
 def test_a_new_code_typed_in_the_palette_joins_the_project(project):
     w = qc.CodingWidget(project, "a", coder="Ana")
     start, end = span_of(w, "the meetings")
-    assert send(w, "code", code="meetings", start=start, end=end, text="the meetings")["ok"]
+    refused = send(w, "code", code="meetngs", start=start, end=end, text="the meetings")  # not the new code field
+    assert not refused["ok"] and "No code 'meetngs'" in refused["message"]
+    assert "meetngs" not in set(project.codes()["code"])
+    assert send(w, "code", code="meetings", start=start, end=end, text="the meetings", new_code=True)["ok"]
     assert "meetings" in set(project.codes()["code"]) and w.codes[-1]["id"] == "meetings"
-    assert not send(w, "code", code="two words", start=start, end=end, text="the meetings")["ok"]
+    assert not send(w, "code", code="two words", start=start, end=end, text="the meetings", new_code=True)["ok"]
 
 
 def test_remove_takes_away_ones_own_coding_only(project):
@@ -228,7 +231,7 @@ def test_a_new_widget_and_two_widgets_on_one_project_show_the_same_state(project
 def test_a_change_from_elsewhere_appears_on_refresh(project):
     w = qc.CodingWidget(project, "a", coder="Ana")
     start, end = span_of(w, "I trust")
-    project.add_coding("a", "trust", coder="Ana", start=start, end=end)  # the CLI, another kernel
+    project.add_coding("a", "trust", coder="Ana", new_code=True, start=start, end=end)  # the CLI, another kernel
     assert not [c for c in w.codings if c["kind"] == "human"]
     assert send(w, "refresh") == {"seq": 1, "ok": True, "message": ""}
     assert [(c["s"], c["e"]) for c in w.codings if c["kind"] == "human"] == [(start, end)]

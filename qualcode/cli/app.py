@@ -20,6 +20,7 @@ from qualcode.cli.exchange import export_command, import_command
 from qualcode.cli.project import agree, evaluate, project_app
 from qualcode.cli.show import Bars, Commands, table_text
 from qualcode.cli.suggest import suggest_command
+from qualcode.cli.words import echo_err, project_named
 from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
 
 if TYPE_CHECKING:
@@ -89,8 +90,7 @@ def _debug() -> bool:
     return "--debug" in sys.argv[1:]
 
 
-def _echo_err(message: str) -> None:
-    typer.echo(message, err=True)
+_echo_err = echo_err
 
 
 def _load(paths: list[Path], attributes: Path | None, language: Language) -> Corpus:
@@ -127,7 +127,18 @@ def _report_problems(corpus: Corpus) -> None:
 def load(paths: Paths, attributes: AttributesOpt = None, language: LanguageOpt = Language.auto) -> None:
     """Load transcripts and print a summary table (format, encoding, language, paragraphs, speakers...), then
     each file's speakers with their roles and turns."""
+    from qualcode.model.errors import InputError
+    from qualcode.run.folder import check_inputs, nothing_found
+
+    try:
+        check_inputs(paths)
+    except InputError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2) from exc
     corpus = _load(paths, attributes, language)
+    if not corpus.transcripts and not corpus.errors:
+        _echo_err(f"warning: {nothing_found(paths)} nothing to list.")
+        raise typer.Exit(1)
     summary = corpus.summary()
     if len(summary):
         typer.echo(table_text(summary))  # a .docx has no encoding: blank, not NaN
@@ -330,7 +341,7 @@ def report(
     from qualcode.views.report import write_report
 
     try:
-        with open_project(project) as opened:
+        with project_named(project), open_project(project) as opened:
             result = project_result(opened, coder=coder, unit=unit.value)
             transcripts = [opened.transcript(d) for d in result.documents]
     except ProjectError as exc:

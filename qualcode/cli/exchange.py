@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from qualcode.cli.words import echo_err
+
 __all__ = ["export_command", "import_command"]
 
 
@@ -33,7 +35,7 @@ class ImportPositions(StrEnum):
 
 
 def _fail(message: str, status: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    echo_err(f"error: {message}")
     return typer.Exit(status)
 
 

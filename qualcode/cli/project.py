@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 import typer
 
 from qualcode.cli.show import Commands, table_text
+from qualcode.cli.words import echo_err, project_named
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,8 +41,7 @@ UnitOpt = Annotated[Unit, typer.Option("--unit", help="Coding unit.")]
 CoderOpt = Annotated[str, typer.Option("--coder", help="The person coding: a name or initials.")]
 
 
-def _echo_err(message: str) -> None:
-    typer.echo(message, err=True)
+_echo_err = echo_err
 
 
 @contextmanager
@@ -73,7 +73,7 @@ def _reporting(writing: Path | None = None) -> Iterator[None]:
 def _opened(file: Path, writing: Path | None = None) -> Iterator[Project]:
     from qualcode.project.store import open_project
 
-    with _reporting(writing), open_project(file) as project:
+    with project_named(file), _reporting(writing), open_project(file) as project:
         yield project
 
 
@@ -202,11 +202,14 @@ def code_command(
     end: End = None,
     segment: SegmentOpt = None,
     unit: SegmentUnit = None,
+    new_code: Annotated[
+        bool, typer.Option("--new-code", help="Create CODE if the project has no such code (else refused).")
+    ] = False,
 ) -> None:
     """Code a span (--start, --end) or a segment (--segment) of a document by hand."""
     where = _where(start, end, segment, unit)
     with _opened(file) as project:
-        coding = project.add_coding(document, code, coder=coder, **where)
+        coding = project.add_coding(document, code, coder=coder, new_code=new_code, **where)
     typer.echo(f"Coding {coding}: {document} coded {code} by {coder}.")
 
 
@@ -349,15 +352,28 @@ def agree(
         Literal["segment", "character"], typer.Option("--level", help="Per segment or per character (NVivo).")
     ] = "segment",
     unit: UnitOpt = "paragraph",
+    include_unreviewed: Annotated[
+        bool, typer.Option("--include-unreviewed", help="Count the rows of a review sheet a person did not mark "
+                           "reviewed, as not coded (default: only reviewed rows count).")
+    ] = False,
     output: Output = None,
 ) -> None:
     """Inter-coder agreement in a project (kappa, alpha, percentage), per code and pooled."""
-    from qualcode.project.results import project_agreement
+    from qualcode.project.results import agreement_coverage, project_agreement
 
     del coders_flag  # only marks where the coders start
 
     with _opened(project) as opened:
-        table = project_agreement(opened, coders, level=level, unit=unit)
+        table = project_agreement(opened, coders, level=level, unit=unit, include_unreviewed=include_unreviewed)
+        covered = agreement_coverage(opened, coders, unit=unit, include_unreviewed=include_unreviewed)
+    if level == "segment":
+        each = ", ".join(f"{r.coder} {r.units} of {r.of_units} in {r.documents} document(s)"
+                         for r in covered.itertuples())
+        typer.echo(f"{unit.capitalize()} units covered: {each}; agreement on the {covered['shared'].iloc[0]} "
+                   f"covered by every coder.")
+        if not include_unreviewed and (covered["units"] < covered["of_units"]).any():
+            typer.echo("Rows of a review sheet not marked reviewed are left out; --include-unreviewed counts "
+                       "them as not coded.")
     _table(table, output, "No agreement to report.")
 
 

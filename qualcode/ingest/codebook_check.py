@@ -264,10 +264,11 @@ def _check_code(entry: Any, seen: dict[str, int | None], source: str | None) -> 
             continue
         where = body.get("__line__", line) if isinstance(body, dict) else line
         if str(lang) not in _RULE_LANGUAGES:
-            named = language_code(lang)  # 'French', 'fr-FR'
-            close = [named] if named in _RULE_LANGUAGES else difflib.get_close_matches(str(lang), _RULE_LANGUAGES, n=1,
-                                                                                         cutoff=0.5)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            named = language_code(lang)  # 'French', 'fr-FR'; 'es' is a language, not a typo of 'en'
+            close = [named] if named in _RULE_LANGUAGES else [] if named else difflib.get_close_matches(
+                str(lang), _RULE_LANGUAGES, n=1, cutoff=0.5)
+            hint = (f"did you mean {close[0]!r}? " if close else
+                    "its rules would never be used, qualcode codes French and English only " if named else "")
             problem(f"rules language {show(lang)} is not one qualcode codes in; {hint}(allowed: "
                     f"{', '.join(_RULE_LANGUAGES)}: French, English, or any language).", where)
         out.extend(Problem(m, source, getattr(m, "line", None) or where, code_id) for m in _check_rules(body, lang))

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from qualcode.ingest.codebook_check import Key, codebook_from_dict, show, validate_codebook
+from qualcode.ingest.codebook_check import Key, codebook_from_dict, show, unknown_keys, validate_codebook
 from qualcode.model.codebook import ANY_LANGUAGE, Codebook
 from qualcode.model.errors import CodebookError, Problem, ReadError
 
@@ -129,7 +129,7 @@ def _csv_codebook(reader: csv.DictReader, source: str) -> Codebook:
     if "code" not in header and "id" not in header:
         raise CodebookError([Problem("a CSV codebook needs a 'code' column (then parent, definition, terms...).",
                                      source, 1)])
-    codes, problems = [], []
+    codes, problems = [], _unknown_columns(header, source)
     for row in reader:
         line = reader.line_num
         if None in row:
@@ -147,11 +147,29 @@ def _csv_codebook(reader: csv.DictReader, source: str) -> Codebook:
     return codebook_from_dict(data, source=source)
 
 
+_CSV_COLUMNS = ("code", "id", "parent", "name", "color", "definition", "inclusion", "exclusion", "examples")
+
+
+def _unknown_columns(header: list[str], source: str) -> list[Problem]:
+    """A problem for each column of a CSV codebook that qualcode does not read (checked as a YAML file's keys
+    are: ``defintion`` -> "did you mean 'definition'?"). A column is a code field (``name`` and rule kinds
+    may end in ``_<language>``: ``name_fr``, ``terms_en``)."""
+    out = []
+    allowed = (*_CSV_COLUMNS, *_CSV_LISTS, *_CSV_JSON)
+    for column in dict.fromkeys(h for h in header if h):
+        stem = column.partition("_")[0]
+        where = "the CSV header" if stem == column else f"column {show(column)}"
+        out += [Problem(m, source, 1) for m in unknown_keys({Key(stem, 1): None}, allowed, where)]
+    return out
+
+
 def _csv_code(row: dict[str, str], line: int) -> dict[str, Any]:
     code: dict[str, Any] = {"id": row.get("code") or row.get("id"), "__line__": line}
     for key in ("parent", "color", "definition", "inclusion", "exclusion"):
         if row.get(key):
             code[key] = row[key]
+    if row.get("examples"):
+        code["examples"] = _split(row["examples"])
     names = {k[5:]: v for k, v in row.items() if k.startswith("name_") and v}
     code["name"] = names or row.get("name") or code["id"]
     rules: dict[str, Any] = {}
@@ -192,7 +210,7 @@ def _to_csv(codebook: Codebook) -> str:
     langs = codebook.languages
     name_langs = list(dict.fromkeys(k for c in codebook.codes if not isinstance(c.name, str) for k in c.name))
     columns = ["code", "parent", *(f"name_{lang}" for lang in name_langs), "color", "definition", "inclusion",
-               "exclusion"]
+               "exclusion", *(["examples"] if any(c.examples for c in codebook.codes) else [])]
     if not name_langs:
         columns.insert(2, "name")
     for lang in langs:
@@ -209,6 +227,7 @@ def _to_csv(codebook: Codebook) -> str:
             row["name"] = code.label()
         for key in ("definition", "inclusion", "exclusion"):
             row[key] = _first(getattr(code, key))
+        row["examples"] = " | ".join(code.examples)
         for lang, body in data.get("rules", {}).items():
             for kind in (k for k in _CSV_LISTS if k in body or k in ("terms", "exclude", "regex")):
                 row[f"{kind}_{lang}"] = " | ".join(x if isinstance(x, str) else x["pattern"] for x in body.get(kind, []))

@@ -118,7 +118,7 @@ def project_codebook(project: Project) -> Codebook:
 
 
 def code_passage(
-    project: Project, document: str, code: str, *, coder: str, start: int, end: int, text: str
+    project: Project, document: str, code: str, *, coder: str, start: int, end: int, text: str, new_code: bool = False
 ) -> int:
     """Code ``document[start:end]`` as ``code`` by ``coder`` if it still reads ``text``; return the coding's id.
 
@@ -138,7 +138,7 @@ def code_passage(
                 f"selected ({_clip(text)!r}): the document changed since it was shown. Show it again and "
                 "select the passage anew."
             )
-        return project.add_coding(document, code, coder=coder, start=start, end=end)
+        return project.add_coding(document, code, coder=coder, start=start, end=end, new_code=new_code)
 
 
 def remove_coding_by_id(project: Project, coding_id: int, *, coder: str) -> int:

@@ -51,12 +51,21 @@ CREATE TABLE memos (id INTEGER PRIMARY KEY, author TEXT NOT NULL, text TEXT NOT 
     coding INTEGER REFERENCES codings(id) ON DELETE SET NULL, CHECK (document IS NOT NULL OR code IS NOT NULL));
 CREATE TABLE refi_guids (kind TEXT NOT NULL, local_id TEXT NOT NULL, guid TEXT NOT NULL,
     PRIMARY KEY (kind, local_id));
+CREATE TABLE reviewed_segments (document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    coder TEXT NOT NULL, unit TEXT NOT NULL, segment_id INTEGER NOT NULL, content_hash TEXT NOT NULL,
+    PRIMARY KEY (document, coder, unit, segment_id));
 """
 # What brings a file of the previous version up to each version. Version 2: the GUIDs that REFI-QDA imports
-# keep, in a table that version 1 created only at the first import.
+# keep, in a table that version 1 created only at the first import; the rows a person marked reviewed in a
+# review sheet (agreement counts a partial review on those rows only).
 _MIGRATIONS = {
-    2: "CREATE TABLE IF NOT EXISTS refi_guids (kind TEXT NOT NULL, local_id TEXT NOT NULL, guid TEXT NOT NULL, "
-       "PRIMARY KEY (kind, local_id))",
+    2: (
+        "CREATE TABLE IF NOT EXISTS refi_guids (kind TEXT NOT NULL, local_id TEXT NOT NULL, guid TEXT NOT NULL, "
+        "PRIMARY KEY (kind, local_id))",
+        "CREATE TABLE IF NOT EXISTS reviewed_segments (document TEXT NOT NULL REFERENCES documents(id) "
+        "ON DELETE CASCADE, coder TEXT NOT NULL, unit TEXT NOT NULL, segment_id INTEGER NOT NULL, "
+        "content_hash TEXT NOT NULL, PRIMARY KEY (document, coder, unit, segment_id))",
+    ),
 }
 
 
@@ -175,7 +184,8 @@ class Database:
             with self._transaction() as db:
                 current = int(db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
                 for target in range(current + 1, SCHEMA_VERSION + 1):
-                    db.execute(_MIGRATIONS[target])
+                    for statement in _MIGRATIONS[target]:
+                        db.execute(statement)
                 db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         except ProjectError as exc:
             cause = exc.__cause__

@@ -33,10 +33,14 @@ class HumanWork(Reading):
         end: int | None = None,
         unit: str | None = None,
         segment_id: int | None = None,
+        new_code: bool = False,
     ) -> int:
         """Code a span (``start``, ``end``) or a segment (``unit``, ``segment_id``) of ``document`` as ``code``
-        by the human ``coder``; return the coding's id (the existing one if the coder already coded it)."""
-        where = self._locate(document, code, coder, start, end, unit, segment_id)
+        by the human ``coder``; return the coding's id (the existing one if the coder already coded it).
+
+        ``code`` must be one of the project's codes (:meth:`codes`): a mistyped one is refused with the
+        nearest names, never created by accident; ``new_code=True`` creates it."""
+        where = self._locate(document, code, coder, start, end, unit, segment_id, new_code=new_code)
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO codes VALUES (?, ?, ?)", (code, f"human:{coder}", _now()))
             existing = db.execute(
@@ -157,14 +161,18 @@ class HumanWork(Reading):
         segment_id: int | None,
         *,
         check_range: bool = True,
+        new_code: bool = True,
     ) -> _Where:
-        """Validate a coding request, reporting every problem at once; return where it applies."""
+        """Validate a coding request, reporting every problem at once; return where it applies. Unless
+        ``new_code``, the code must be one of the project's."""
         problems = _coder_problems(coder)
         if not isinstance(code, str) or not CODE_ID.fullmatch(code):
             problems.append(
                 f"Code id {code!r} is not valid: it must start with a letter and hold only letters, "
                 "digits, '_', '.' or '-' (e.g. 'turnover' or 'temps.duree')."
             )
+        elif not new_code and self.db.execute("SELECT 1 FROM codes WHERE id = ?", (code,)).fetchone() is None:
+            problems.append(self._unknown_code(code))
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (document,)).fetchone()
         if row is None:
             problems.append(self._unknown_document(document))

@@ -99,23 +99,18 @@ class Reading(Database):
         rows = self.db.execute("SELECT id, origin FROM codes ORDER BY id").fetchall()
         return pd.DataFrame([tuple(r) for r in rows], columns=["code", "origin"])
 
-    def _unknown_document(self, document: str) -> str:
-        from difflib import get_close_matches
-
-        ids = [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id")]
-        close = get_close_matches(str(document), ids, n=3)
-        known = (
-            f"Did you mean {', '.join(map(repr, close))}?"
-            if close
-            else (
-                f"Documents: {', '.join(ids[:10])}{', ...' if len(ids) > 10 else ''}."
-                if ids
-                else "It has none yet."
-            )
-        )
+    def _unknown_code(self, code: str) -> str:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM codes ORDER BY id")]
         return (
-            f"No document {document!r} in project {self.path}. {known} Add documents with "
-            "Project.add_documents() or Project.code()."
+            f"No code {code!r} in project {self.path}. {_did_you_mean(code, ids, 'Codes')} To create it, "
+            "pass new_code=True."
+        )
+
+    def _unknown_document(self, document: str) -> str:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id")]
+        return (
+            f"No document {document!r} in project {self.path}. {_did_you_mean(document, ids, 'Documents')} "
+            "Add documents with Project.add_documents() or Project.code()."
         )
 
     def memos(self, *, document: str | None = None, code: str | None = None) -> pd.DataFrame:
@@ -189,3 +184,13 @@ def _where(sql: str, filters: dict[str, Any]) -> tuple[str, list[Any]]:
     if given:
         sql += " WHERE " + " AND ".join(f"{k} = ?" for k in given)
     return sql, list(given.values())
+
+
+def _did_you_mean(name: Any, known: list[str], what: str) -> str:
+    """"Did you mean ...?" with the known names nearest ``name``, else the first known ones (``what: a, b``)."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(str(name), known, n=3)
+    if close:
+        return f"Did you mean {', '.join(map(repr, close))}?"
+    return f"{what}: {', '.join(known[:10])}{', ...' if len(known) > 10 else ''}." if known else "It has none yet."

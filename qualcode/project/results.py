@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from qualcode.model.transcript import UNITS
+from qualcode.project.reviewed import coverage_frame, reviewers
 from qualcode.project.store import Project, ProjectError
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from qualcode.model.codebook import Codebook
     from qualcode.model.results import CodingResult
 
-__all__ = ["evaluate", "project_agreement", "project_evaluation"]
+__all__ = ["agreement_coverage", "evaluate", "project_agreement", "project_evaluation"]
 
 LEVELS = ("segment", "character")
 SEGMENT_FRAME = ["document", "segment_id", "unit", "start", "end", "speaker", "section", "text"]
@@ -51,12 +52,15 @@ def project_agreement(
     level: str = "segment",
     codes: Sequence[str] | None = None,
     unit: str = "paragraph",
+    include_unreviewed: bool = False,
 ) -> pd.DataFrame:
     """Agreement between coders of a project, human or automatic (``auto:<codebook name>``).
 
     Each coder is compared on the documents they have touched: for an automatic coder, those it has coded
     in their current text; for a person, those where they have a coding or a decision (an accepted or a
-    rejected automatic coding). ``level="segment"`` returns :func:`qualcode.analysis.agreement.agreement_table` over
+    rejected automatic coding). In a document a person reviewed with a review sheet, only the rows they
+    marked reviewed count (see :func:`agreement_coverage`); ``include_unreviewed=True`` counts the others
+    too, as not coded. ``level="segment"`` returns :func:`qualcode.analysis.agreement.agreement_table` over
     the ``unit`` segments; ``level="character"``, :func:`qualcode.analysis.agreement.character_agreement`.
 
     Raises
@@ -78,8 +82,37 @@ def project_agreement(
     if level == "character":
         lengths = project.documents()[["document", "chars"]]
         return character_agreement(codings, lengths, list(coders), codes=codes, coverage=coverage)
-    segments = _segment_frame(project, set().union(*coverage.values()), unit)
-    return agreement_table(codings, segments, list(coders), codes=codes, coverage=coverage)
+    units = coverage_frame(project, coverage, unit, include_unreviewed=include_unreviewed)
+    segments = _segment_frame(project, set(units["document"]), unit)
+    return agreement_table(codings, segments, list(coders), codes=codes, coverage=units)
+
+
+def agreement_coverage(
+    project: Project, coders: Sequence[str], *, unit: str = "paragraph", include_unreviewed: bool = False
+) -> pd.DataFrame:
+    """How many ``unit`` segments each coder covers in :func:`project_agreement`: one row per coder with
+    ``documents``, ``units`` (the segments counted: a reviewed document's reviewed rows, another document's
+    every segment), ``of_units`` (every segment of those documents) and ``shared`` (the units every coder
+    covers, on which the agreement is computed)."""
+    import pandas as pd
+
+    known = _coders(project)
+    problems = _unit_problems(unit) + [_unknown(c, known) for c in dict.fromkeys(coders) if c not in known]
+    if problems:
+        raise ProjectError(problems)
+    coverage = {c: _coverage(project, c) for c in dict.fromkeys(coders)}
+    units = coverage_frame(project, coverage, unit, include_unreviewed=include_unreviewed)
+    counts = {d: len(project.segments(d, unit)) for d in set(units["document"])}
+    keys: dict[str, set[tuple[str, int]]] = {c: set() for c in coverage}
+    for coder, document, segment_id in units.itertuples(index=False):
+        ids = range(1, counts[document] + 1) if pd.isna(segment_id) else [int(segment_id)]
+        keys[coder].update((document, s) for s in ids)
+    shared = len(set.intersection(*keys.values()))
+    rows = []
+    for coder, found in keys.items():
+        documents = {d for d, _ in found} | coverage[coder]
+        rows.append((coder, len(documents), len(found), sum(counts.get(d, 0) for d in documents), shared))
+    return pd.DataFrame(rows, columns=["coder", "documents", "units", "of_units", "shared"])
 
 
 def project_evaluation(
@@ -119,8 +152,9 @@ def project_evaluation(
                             f"documents by hand, then evaluate again."])
     codings = project.codings()
     codings = codings[codings["coder"].isin([auto, human])]
-    segments = _segment_frame(project, coverage[human] | coverage[auto], unit)
-    return evaluate_coding(codings, segments, auto=auto, human=human, codes=codes, coverage=coverage)
+    units = coverage_frame(project, coverage, unit)  # a person's review sheets: the rows they reviewed
+    segments = _segment_frame(project, set(units["document"]), unit)
+    return evaluate_coding(codings, segments, auto=auto, human=human, codes=codes, coverage=units)
 
 
 def evaluate(
@@ -160,12 +194,8 @@ def _segment_frame(project: Project, documents: Iterable[str], unit: str) -> pd.
 
 
 def _coders(project: Project) -> list[str]:
-    return [
-        r[0]
-        for r in project.db.execute(
-            "SELECT coder FROM codings UNION SELECT coder FROM coded_documents ORDER BY coder"
-        )
-    ]
+    found = {r[0] for r in project.db.execute("SELECT coder FROM codings UNION SELECT coder FROM coded_documents")}
+    return sorted(found | reviewers(project))
 
 
 def _coverage(project: Project, coder: str) -> set[str]:
@@ -192,7 +222,9 @@ def project_result(project: Project, *, coder: str | None = None, unit: str = "p
     problems = _unit_problems(unit)
     if coder is None:
         coder, found = _auto_coder(project, None)
-        problems += found if coder else ["Nothing to report: no automatic coder has run; give --coder."]
+        problems += found if coder else ["Nothing to report: no automatic coder has run; pass coder=NAME."]
+    elif coder not in (known := _coders(project)):
+        problems.append(_unknown(coder, known))
     if problems:
         raise ProjectError(problems)
     assert coder is not None  # found above, or a problem was raised

@@ -31,6 +31,7 @@ from qualcode.project.review import (
     export_review_sheet,
     read_review_sheet,
 )
+from qualcode.project.reviewed import remember_reviewed
 from qualcode.project.store import Project, ProjectError
 
 __all__ = ["ReviewExport", "ReviewImport", "export_review", "import_review"]
@@ -268,6 +269,7 @@ def import_review(
                 if (document, segment.segment_id) in sheet.reviewed:
                     for code in sheet.codes:
                         writer.review(segment, code, (document, segment.segment_id, code) in marked)
+        remember_reviewed(db, coder, unit, sheet.reviewed)
         for document, segment_id, comment in sheet.comments.itertuples(index=False):
             summary.memos += _memo(db, coder, document, f"{unit} {segment_id}: {comment}")
     return summary

@@ -105,12 +105,14 @@ class CodingWidget(CodingView):
 
     # -- actions (the front end's messages call these) -------------------------------------------------
 
-    def code(self, code: str, start: int, end: int, *, text: str | None = None) -> int:
+    def code(self, code: str, start: int, end: int, *, text: str | None = None, new_code: bool = False) -> int:
         """Code ``[start, end)`` of the shown document as ``code``; return the coding's id. ``text`` is the
-        passage as it was selected: the coding is refused if the stored text no longer reads so."""
+        passage as it was selected: the coding is refused if the stored text no longer reads so. A code the
+        project does not have is refused unless ``new_code`` (the palette's *new code* field sets it)."""
         expected = self._text[start:end] if text is None else text
         return self._write(
-            lambda p: code_passage(p, self.document, code, coder=self.coder, start=start, end=end, text=expected)
+            lambda p: code_passage(p, self.document, code, coder=self.coder, start=start, end=end, text=expected,
+                                   new_code=new_code)
         )
 
     def remove(self, coding_id: int) -> int:
@@ -241,7 +243,8 @@ class CodingWidget(CodingView):
     def _dispatch(self, content: dict[str, Any]) -> str:
         action = content.get("action")
         if action == "code":
-            self.code(content["code"], int(content["start"]), int(content["end"]), text=content.get("text"))
+            self.code(content["code"], int(content["start"]), int(content["end"]), text=content.get("text"),
+                      new_code=content.get("new_code") is True)
             return f"Coded as {content['code']}."
         if action in ("remove", "accept", "reject"):
             getattr(self, action)(int(content["id"]))

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from qualcode.coding.cache import Cache
     from qualcode.model.results import CodingResult
 
-__all__ = ["FolderRun", "UnknownAttributeError", "code_folder"]
+__all__ = ["FolderRun", "UnknownAttributeError", "check_inputs", "code_folder", "nothing_found"]
 
 PathLike = str | os.PathLike[str]
 
@@ -61,6 +61,21 @@ class FolderRun:
         coding left unplaced."""
         unplaced = self.project is not None and self.project.unplaced
         return bool(self.corpus.transcripts) and not (self.corpus.errors or self.project_error or unplaced)
+
+
+def check_inputs(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
+    """The paths to read, as a list; InputError naming those that do not exist (a broken link exists: it is
+    reported as the file it is)."""
+    given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    missing = [str(p) for p in given if not os.path.lexists(p)]
+    if missing:
+        raise InputError(f"{', '.join(missing)}: no such file or folder; check the path (nothing was read or written).")
+    return given
+
+
+def nothing_found(paths: Iterable[PathLike]) -> str:
+    """The warning for paths that hold no transcript at all."""
+    return f"no transcript found in {', '.join(map(str, paths))} (supported suffixes: {', '.join(sorted(READERS))});"
 
 
 def code_folder(
@@ -115,10 +130,7 @@ def code_folder(
     """
     if out is None and project is None:
         raise ValueError("Give code_folder an output folder (out=...), a project file (project=...), or both.")
-    given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
-    missing = [str(p) for p in given if not os.path.lexists(p)]
-    if missing:
-        raise InputError(f"{', '.join(missing)}: no such file or folder; check the path (nothing was read or written).")
+    given = check_inputs(paths)
     book = codebook if isinstance(codebook, Codebook) else read_codebook(codebook) if codebook else default_codebook()
     frame = read_attributes(attributes) if isinstance(attributes, str | os.PathLike) else attributes
     if out is not None:
@@ -137,8 +149,7 @@ def code_folder(
         join_attributes(corpus, frame)
     run = FolderRun(corpus, coder.result(coded, corpus.errors))
     if not corpus.transcripts and not corpus.errors:
-        run.warnings.append(f"no transcript found in {', '.join(map(str, given))} (supported suffixes: "
-                            f"{', '.join(sorted(READERS))}); nothing was written.")
+        run.warnings.append(nothing_found(given) + " nothing was written.")
         return run
     usable = _attributes(run.result)
     unknown = [a for a in by if a not in usable]

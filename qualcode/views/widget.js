@@ -301,10 +301,10 @@ function render({ model, el }) {
     focusOn(next.id);
   }
 
-  function applyCode(code) {
+  function applyCode(code, newCode = false) {
     const s = ui.selection;
     if (!s) return say("Select a passage of the transcript first, then press the code's number or click it.", false);
-    send("code", { code, start: s.s, end: s.e, text: s.text }, () => {
+    send("code", { code, start: s.s, end: s.e, text: s.text, new_code: newCode }, () => {
       ui.selection = null;
       window.getSelection()?.removeAllRanges();
       drawSelection();
@@ -390,7 +390,7 @@ function render({ model, el }) {
     const target = event.target;
     if (target.closest("textarea, input, select")) {
       if (target.matches(".qc-cw-memo-text") && event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); saveMemo(); }
-      else if (target.matches(".qc-cw-new") && event.key === "Enter") { event.preventDefault(); applyCode(target.value.trim()); }
+      else if (target.matches(".qc-cw-new") && event.key === "Enter") { event.preventDefault(); applyCode(target.value.trim(), true); }
       else if (event.key === "Escape") root.focus();
       event.stopPropagation();
       return;

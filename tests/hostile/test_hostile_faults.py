@@ -127,8 +127,8 @@ def killed_projects(tmp_path_factory):
     base = root / "base.qualcode"
     assert runner.invoke(app, ["code", str(v1), "--project", str(base)]).exit_code == 0
     with qc.open_project(base) as project:
-        project.add_coding("fr", "trust", coder="ana", unit="paragraph", segment_id=1)
-        project.add_coding("en", "turnover", coder="ana", start=60, end=90)
+        project.add_coding("fr", "trust", coder="ana", new_code=True, unit="paragraph", segment_id=1)
+        project.add_coding("en", "turnover", coder="ana", new_code=True, start=60, end=90)
         project.add_memo("Trust, again.", author="ana", document="fr")
     human = human_codings(base)
     runs = {}
@@ -240,7 +240,7 @@ def test_a_full_disk_under_the_project(tmp_path, monkeypatch):
     path = tmp_path / "study.qualcode"
     assert runner.invoke(app, ["code", str(folder), "--project", str(path)]).exit_code == 0
     with qc.open_project(path) as project:
-        project.add_coding("fr", "trust", coder="ana", unit="paragraph", segment_id=1)
+        project.add_coding("fr", "trust", coder="ana", new_code=True, unit="paragraph", segment_id=1)
     human = human_codings(path)
     db = sqlite3.connect(path)
     pages = db.execute("PRAGMA page_count").fetchone()[0]
