@@ -43,9 +43,9 @@ def _echo_err(message: str) -> None:
 
 
 @contextmanager
-def _reporting(writing: Path | None = None) -> Iterator[None]:
-    """Turn the library's data errors into one line per problem on stderr and exit status 1; ``writing``
-    names the file being written, for a failure to write it."""
+def _reporting() -> Iterator[None]:
+    """Turn the library's data errors into one line per problem on stderr and exit status 1. (A failure to
+    write an output is a :class:`~qualcode.model.errors.WriteError`, which ``main`` prints: exit status 1.)"""
     from qualcode.analysis.agreement import AgreementError
     from qualcode.project.review import ReviewSheetError
     from qualcode.project.store import ProjectError
@@ -61,25 +61,20 @@ def _reporting(writing: Path | None = None) -> Iterator[None]:
             _echo_err(f"error: {exc.path}: {sheet_problem}")
         _echo_err(f"error: {exc.path}: nothing was imported; fix the sheet and import it again.")
         raise typer.Exit(1) from exc
-    except OSError as exc:
-        what = f"cannot write {writing}" if writing else str(exc.filename)
-        _echo_err(f"error: {what}: {exc.strerror or exc}. Check the path and its permissions.")
-        raise typer.Exit(1) from exc
 
 
 @contextmanager
-def _opened(file: Path, writing: Path | None = None) -> Iterator[Project]:
+def _opened(file: Path) -> Iterator[Project]:
     from qualcode.project.store import open_project
 
-    with _reporting(writing), open_project(file) as project:
+    with _reporting(), open_project(file) as project:
         yield project
 
 
 def _table(frame: pd.DataFrame, output: Path | None, empty: str, columns: list[str] | None = None) -> None:
     """Print ``frame`` (its ``columns``, long texts cut), and write it whole to ``output`` atomically."""
     if output is not None:
-        with _reporting(output):
-            _write_csv(frame, output)
+        _write_csv(frame, output)
     if frame.empty:
         typer.echo(empty)
     else:
@@ -298,7 +293,7 @@ def review_export(
     if sheet.exists() and not force:
         _echo_err(f"error: {sheet} exists and may hold a reviewer's work; use --force to replace it.")
         raise typer.Exit(1)
-    with _opened(file, writing=sheet) as project:
+    with _opened(file) as project:
         written = export_review(
             project,
             sheet,
@@ -386,8 +381,7 @@ def evaluate(
         result = project_evaluation(opened, auto=auto, human=human, unit=unit)
     _table(result.table, output, "Nothing to evaluate.", columns=[c for c in result.table.columns if c != "reason"])
     if passages is not None:
-        with _reporting(passages):
-            _write_csv(result.passages, passages)
+        _write_csv(result.passages, passages)
         typer.echo(f"{len(result.passages)} passages (missed or wrongly coded) written to {passages}")
     for code, reason in zip(result.table["code"].tolist(), result.table["reason"].tolist(), strict=True):
         if reason:

@@ -48,7 +48,7 @@ def suggest_command(
         return
     if out is None and not save and next_ is None and model_out is None:
         raise typer.BadParameter("Say what to do: --out FILE, --save, --next N, --model-out FILE or --evaluate.")
-    with _opened(project, writing=out or model_out) as opened:
+    with _opened(project) as opened:
         run = suggest(opened, coder=coder, unit=unit, save=save, model_out=model_out, next=next_,
                       min_examples=min_examples)
         if out is not None:

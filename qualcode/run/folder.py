@@ -109,7 +109,7 @@ def code_folder(
         that no transcript has (found once the files are read, before anything is written).
     CodebookError, AttributesError : an invalid codebook or attributes file (before anything is read).
     OutputError : ``out`` would destroy files qualcode did not write (before anything is read).
-    OSError : the outputs could not be written (the previous ones are left as they were).
+    WriteError : the outputs could not be written (the previous ones are left as they were).
     """
     if out is None and project is None:
         raise ValueError("Give code_folder an output folder (out=...), a project file (project=...), or both.")

@@ -184,7 +184,7 @@ def test_a_full_disk_leaves_the_previous_outputs_and_no_partial_file(previous, m
     monkeypatch.setattr(outputs, "_csv", _disk_full_after_half(outputs._csv))
     result = runner.invoke(app, ["code", str(previous["in"]), "--out", str(previous["out"])])
     assert result.exit_code == 1
-    assert "cannot write the outputs to" in result.output and "the disk is full" in result.output
+    assert f"cannot write {previous['out']}" in result.output and "the disk is full" in result.output
     assert "evidence.csv" in result.output and "Free some space" in result.output
     assert tree(previous["out"].parent) == previous["tree"], "a partial file or folder was left behind"
 
@@ -216,7 +216,7 @@ def test_a_read_only_output_folder(tmp_path, monkeypatch):
     before = tree(tmp_path)
     result = runner.invoke(app, ["code", str(folder), "--out", str(target / "results")])
     assert result.exit_code == 1
-    assert "the file system is read-only" in result.output and "Choose another --out folder" in result.output
+    assert "the file system is read-only" in result.output and "Choose a place you can write to" in result.output
     assert tree(tmp_path) == before
 
 
