@@ -284,6 +284,8 @@ def _dask_client(scheduler: str | None) -> Any:  # a dask.distributed.Client
 
 def _project_summary(path: Path, summary: ProjectSummary) -> None:
     typer.echo(f"Project {path}: {summary}")
+    for failure in summary.failed:
+        _echo_err(f"error: {failure}")
     if summary.unplaced:
         _echo_err(f"warning: {summary.unplaced} human coding(s) could not be placed in the changed text; "
                   f"see 'qualcode project unplaced {path}'.")

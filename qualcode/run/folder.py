@@ -56,10 +56,10 @@ class FolderRun:
 
     @property
     def complete(self) -> bool:
-        """True when transcripts were found, every file was read and coded, the project written, and no human
-        coding left unplaced."""
-        unplaced = self.project is not None and self.project.unplaced
-        return bool(self.corpus.transcripts) and not (self.corpus.errors or self.project_error or unplaced)
+        """True when transcripts were found, every file was read and coded, every document stored in the
+        project, and no human coding left unplaced."""
+        stored = self.project is None or not (self.project.unplaced or self.project.failed)
+        return bool(self.corpus.transcripts) and stored and not (self.corpus.errors or self.project_error)
 
 
 def code_folder(

@@ -280,3 +280,37 @@ def test_a_worker_killed_by_the_system_is_reported_and_the_run_goes_on(tmp_path)
     assert sorted(line.split(",")[0] for line in documents) == sorted(f"f{i:02d}" for i in range(6) if i != 3)
     assert "crashed" in (out / "errors.csv").read_text(encoding="utf-8")
     assert beside(out) == []
+
+
+# --- one document failing while it is stored in the project (issue 14, item 5) ----------------------------
+
+
+def test_a_document_failing_in_the_project_costs_that_document_only(tmp_path, monkeypatch):
+    from qualcode.project.store import Project
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.txt").write_text(GOOD_EN, encoding="utf-8")
+    real = Project._write_document
+
+    def write(self, t, *args, **kwargs):
+        if t.id == "b":
+            self.db.execute("DELETE FROM attributes WHERE document = 'a'")  # half-way: must be rolled back
+            raise RuntimeError("a bug while storing")
+        return real(self, t, *args, **kwargs)
+
+    monkeypatch.setattr(Project, "_write_document", write)
+    project = tmp_path / "study.qcproj"
+    result = runner.invoke(app, ["code", str(folder), "--project", str(project), "--no-cache", "--jobs", "1",
+                                 "--no-similarity"])
+    assert result.exit_code == 1, result.output
+    assert "b" in result.output and "a bug while storing" in result.output and "could not be stored" in result.output
+    assert "2 documents added" in result.output and "1 not stored" in result.output
+    with qc.open_project(project) as opened:
+        assert opened.documents()["document"].tolist() == ["a", "c"]
+        assert set(opened.codings()["document"]) == {"a", "c"}
+    monkeypatch.setattr(Project, "_write_document", real)  # the next run stores it
+    again = runner.invoke(app, ["code", str(folder), "--project", str(project), "--no-cache", "--jobs", "1",
+                                "--no-similarity"])
+    assert again.exit_code == 0 and "1 documents added" in again.output, again.output
