@@ -281,3 +281,49 @@ def test_a_failing_write_says_why_and_keeps_the_previous_file(tmp_path, monkeypa
         write_atomic_path(previous, lambda p: p.write_text("new\n", encoding="utf-8"))
     assert raised.value.exit_status == 1
     assert previous.read_text(encoding="utf-8") == "old\n" and [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+@pytest.fixture
+def hostile_project(tmp_path):
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"I: Do parents come?\nR: {HOSTILE} Parents trust us.\n", encoding="utf-8")
+    path = tmp_path / "hostile.qcproj"
+    with qc.open_project(path) as opened:
+        opened.code(qc.Coder(speakers="all"), qc.read_corpus(folder))
+        text = opened.transcript("a").text
+        start = text.index(HOSTILE)
+        opened.add_coding("a", "trust", coder="Ana", start=start, end=start + len(HOSTILE))
+    return path
+
+
+@pytest.mark.parametrize("command", [
+    ["project", "codings", "{p}", "--output", "{o}"],
+    ["project", "unplaced", "{p}", "--output", "{o}"],
+    ["agree", "--project", "{p}", "Ana", "auto:qualcode-default", "--output", "{o}"],
+    ["evaluate", "--project", "{p}", "--auto", "auto:qualcode-default", "--human", "Ana", "--passages", "{o}"],
+])
+def test_project_tables_are_spreadsheet_safe_when_asked(hostile_project, tmp_path, command):
+    """--spreadsheet-safe for every table a project command writes (issue 14, item 10): exact text by
+    default, a quote before a would-be formula with the flag."""
+    import csv as csvlib
+
+    def cells(name, *extra):
+        args = [part.replace("{p}", str(hostile_project)).replace("{o}", str(tmp_path / name)) for part in command]
+        run = runner.invoke(app, [*args, *extra])
+        assert run.exit_code == 0, run.output
+        with open(tmp_path / name, encoding="utf-8", newline="") as handle:
+            return [cell for row in csvlib.reader(handle) for cell in row]
+
+    exact, safe = cells("exact.csv"), cells("safe.csv", "--spreadsheet-safe")
+    assert not [c for c in safe if c[:1] in ("=", "+", "@")]
+    assert len(exact) == len(safe)
+    if command[1] == "codings":
+        assert any(c.startswith(HOSTILE) for c in exact) and any(c.startswith("'" + HOSTILE) for c in safe)
+    if "evaluate" in command:
+        assert any(HOSTILE in c for c in exact)
+
+
+def test_suggest_takes_spreadsheet_safe():
+    run = runner.invoke(app, ["suggest", "--help"])
+    assert "--spreadsheet-safe" in run.output
