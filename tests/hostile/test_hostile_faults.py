@@ -314,3 +314,31 @@ def test_a_document_failing_in_the_project_costs_that_document_only(tmp_path, mo
     again = runner.invoke(app, ["code", str(folder), "--project", str(project), "--no-cache", "--jobs", "1",
                                 "--no-similarity"])
     assert again.exit_code == 0 and "1 documents added" in again.output, again.output
+
+
+@pytest.mark.parametrize("version", ["9" * 5000, "1e400"])
+@pytest.mark.parametrize("command", [["report", "--project", "{p}", "--out", "{o}.html"],
+                                     ["project", "codes", "{p}"]])
+def test_a_huge_version_in_a_stored_codebook_is_named_with_status_1(tmp_path, version, command):
+    """A project whose stored codebook says ``"version": 999…`` (5,000 digits: more than Python's int() reads)
+    or 1e400 (infinity) is damaged: a clear error naming the file, exit 1, never a bug (issue 14, item 12)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD_EN, encoding="utf-8")
+    path = tmp_path / "study.qcproj"
+    with qc.open_project(path) as opened:
+        opened.code(qc.Coder(similarity=False), qc.read_corpus(folder))
+    db = sqlite3.connect(path)
+    (content,) = db.execute("SELECT content FROM codebooks").fetchone()
+    damaged = content.replace('"version": "1"', f'"version": {version}', 1)
+    assert damaged != content
+    db.execute("UPDATE codebooks SET content = ?", (damaged,))
+    db.commit()
+    db.close()
+    result = runner.invoke(app, [p.replace("{p}", str(path)).replace("{o}", str(tmp_path / "r")) for p in command])
+    if command[0] == "project":  # listing codes reads no codebook content: it must still work
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 1, result.output
+    assert f"{path}: " in result.output and "codebook" in result.output and "bug" not in result.output
+    assert not (tmp_path / "r.html").exists()
