@@ -36,8 +36,10 @@ def writing(path: str | os.PathLike[str]) -> Iterator[None]:
     that names ``path``, says why in words and what to do."""
     try:
         yield
+    except WriteError:  # said already, by a writer inside (the report of an output folder)
+        raise
     except OSError as exc:
-        raise WriteError(path, os_reason(exc)) from exc
+        raise WriteError(path, os_reason(exc), exc.errno) from exc
 
 
 def os_reason(exc: OSError) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.model.errors import OutputError
+from qualcode.model.errors import OutputError, WriteError
 from qualcode.model.files import writing
 from qualcode.model.progress import bar
 from qualcode.project.store import _kill_point as kill_point  # the crash-test hook (QUALCODE_TEST_KILL_AT)
@@ -236,7 +236,7 @@ def _child(pipe: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> No
     try:
         function(*args)
     except BaseException as exc:
-        cause = exc if isinstance(exc, OSError) else exc.__cause__  # a WriteError's cause: the OSError
+        cause = exc.__cause__ if isinstance(exc, WriteError) else exc  # a WriteError's cause: the OSError
         if isinstance(cause, OSError) and cause.errno is not None:
             pipe.send((cause.errno, cause.strerror, cause.filename))
         else:
