@@ -98,6 +98,11 @@ def test_pandoc_languages_code_into_a_project(tmp_path):
     for name, lang in (("a", "fr-FR"), ("b", "French"), ("c", "fr")):
         (folder / f"{name}.md").write_text(f"---\nlang: {lang}\n---\n\nLes familles nous font confiance.\n",
                                            encoding="utf-8")
-    run = qc.code_folder(folder, project=tmp_path / "p.qcproj", jobs=1)
+    run = qc.code_folder(folder, project=tmp_path / "p.qcproj", out=tmp_path / "out", jobs=2)
     assert run.complete and sorted(run.project.added) == ["a", "b", "c"]
     assert set(run.result.codings["document"]) == {"a", "b", "c"}
+    import pandas as pd  # both paths: the output folder's tables and the project
+
+    assert pd.read_csv(tmp_path / "out" / "documents.csv")["language"].tolist() == ["fr", "fr", "fr"]
+    with qc.open_project(tmp_path / "p.qcproj") as project:
+        assert project.documents()["language"].tolist() == ["fr", "fr", "fr"]

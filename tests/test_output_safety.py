@@ -215,3 +215,115 @@ def test_attributes_that_share_a_file_name_are_refused(result, tmp_path):
     with pytest.raises(ValueError, match=r"would all be written to theme_by_a_b\.csv"):
         write_outputs(result, tmp_path / "out", by=("a b", "a_b"))
     assert not (tmp_path / "out").exists()
+
+
+# --- an output that cannot be written (issue 14, item 12) ------------------------------------------------
+
+UNWRITABLE = {
+    "a folder": lambda tmp: tmp / "folder",  # a folder where the output file is expected
+    "under a file": lambda tmp: tmp / "notes.txt" / "out.csv",  # a file where its folder is expected
+    "in /proc": lambda tmp: "/proc/qualcode-out.csv",  # a folder that takes no new files
+}
+
+
+@pytest.mark.parametrize("where", list(UNWRITABLE))
+@pytest.mark.parametrize("command", [
+    ["report", "--project", "{p}", "--out", "{o}"],
+    ["project", "codings", "{p}", "--output", "{o}"],
+    ["project", "documents", "{p}", "--output", "{o}"],
+    ["agree", "--project", "{p}", "Ana", "auto:qualcode-default", "--output", "{o}"],
+    ["evaluate", "--project", "{p}", "--auto", "auto:qualcode-default", "--human", "Ana", "--passages", "{o}"],
+    ["export", "{o}", "--project", "{p}", "--format", "qdpx"],
+    ["export", "{o}", "--project", "{p}", "--format", "csv"],
+    ["project", "review-export", "{p}", "{o}", "--coder", "Bo"],
+    ["code", "{i}", "--out", "{o}", "--no-cache", "--no-similarity", "--jobs", "1"],
+])
+def test_an_output_that_cannot_be_written_is_named_with_status_1(project, interviews, tmp_path, monkeypatch,
+                                                                  capsys, command, where):
+    if where == "in /proc" and not __import__("os").path.isdir("/proc/self"):
+        pytest.skip("no /proc here (not Linux)")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    target = str(UNWRITABLE[where](tmp_path))
+    if where == "a folder" and (command[0] == "code" or "review-export" in command):
+        pytest.skip("an empty folder is a valid --out; review-export's argument refuses a folder (usage, 2)")
+    if command[0] == "code":
+        target = target.replace(".csv", "")
+    if command[0] == "export" and "csv" not in command and where != "a folder":
+        target = target.replace(".csv", ".qdpx")
+    before = _snapshot(tmp_path)
+    status = _main(monkeypatch, *(p.replace("{p}", str(project)).replace("{o}", target).replace("{i}", str(interviews))
+                                  for p in command))
+    err = capsys.readouterr().err
+    assert status == 1, err
+    assert f"cannot write {target}" in err and "bug" not in err, err
+    after = _snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith("study.qcproj")} == \
+        {k: v for k, v in before.items() if not k.startswith("study.qcproj")}  # nothing left beside it
+
+
+@pytest.mark.parametrize(("error", "said"), [(28, "the disk is full"), (30, "the file system is read-only"), (13, "permission denied")])
+def test_a_failing_write_says_why_and_keeps_the_previous_file(tmp_path, monkeypatch, error, said):
+    import errno
+    import os
+
+    from qualcode.model.errors import WriteError
+
+    previous = tmp_path / "table.csv"
+    previous.write_text("old\n", encoding="utf-8")
+    cls = PermissionError if error == errno.EACCES else OSError
+
+    def fail(*args):
+        raise cls(error, os.strerror(error))
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(WriteError, match=f"cannot write {previous}: {said}") as raised:
+        write_atomic_path(previous, lambda p: p.write_text("new\n", encoding="utf-8"))
+    assert raised.value.exit_status == 1
+    assert previous.read_text(encoding="utf-8") == "old\n" and [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+@pytest.fixture
+def hostile_project(tmp_path):
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"I: Do parents come?\nR: {HOSTILE} Parents trust us.\n", encoding="utf-8")
+    path = tmp_path / "hostile.qcproj"
+    with qc.open_project(path) as opened:
+        opened.code(qc.Coder(speakers="all"), qc.read_corpus(folder))
+        text = opened.transcript("a").text
+        start = text.index(HOSTILE)
+        opened.add_coding("a", "trust", coder="Ana", start=start, end=start + len(HOSTILE))
+    return path
+
+
+@pytest.mark.parametrize("command", [
+    ["project", "codings", "{p}", "--output", "{o}"],
+    ["project", "unplaced", "{p}", "--output", "{o}"],
+    ["agree", "--project", "{p}", "Ana", "auto:qualcode-default", "--output", "{o}"],
+    ["evaluate", "--project", "{p}", "--auto", "auto:qualcode-default", "--human", "Ana", "--passages", "{o}"],
+])
+def test_project_tables_are_spreadsheet_safe_when_asked(hostile_project, tmp_path, command):
+    """--spreadsheet-safe for every table a project command writes (issue 14, item 10): exact text by
+    default, a quote before a would-be formula with the flag."""
+    import csv as csvlib
+
+    def cells(name, *extra):
+        args = [part.replace("{p}", str(hostile_project)).replace("{o}", str(tmp_path / name)) for part in command]
+        run = runner.invoke(app, [*args, *extra])
+        assert run.exit_code == 0, run.output
+        with open(tmp_path / name, encoding="utf-8", newline="") as handle:
+            return [cell for row in csvlib.reader(handle) for cell in row]
+
+    exact, safe = cells("exact.csv"), cells("safe.csv", "--spreadsheet-safe")
+    assert not [c for c in safe if c[:1] in ("=", "+", "@")]
+    assert len(exact) == len(safe)
+    if command[1] == "codings":
+        assert any(c.startswith(HOSTILE) for c in exact) and any(c.startswith("'" + HOSTILE) for c in safe)
+    if "evaluate" in command:
+        assert any(HOSTILE in c for c in exact)
+
+
+def test_suggest_takes_spreadsheet_safe():
+    run = runner.invoke(app, ["suggest", "--help"])
+    assert "--spreadsheet-safe" in run.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import qualcode as qc
+from qualcode.model.errors import WriteError
 from qualcode.run.outputs import write_outputs
 from tests.conftest import SAMPLES
 
@@ -39,7 +40,7 @@ def test_a_failing_report_leaves_the_previous_outputs_and_no_partial_folder(code
         raise OSError("disk full while writing the report")
 
     monkeypatch.setattr("qualcode.views.report.write_report", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WriteError, match=f"cannot write {out}: .*disk full while writing the report"):
         write_outputs(result, out, transcripts=corpus.transcripts, jobs=jobs)
     assert _files(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
@@ -60,7 +61,8 @@ def test_a_full_disk_under_a_chart_says_so_from_the_charts_process(coded, tmp_pa
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
     monkeypatch.setattr(plots, "save_chart", full)
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(WriteError, match="the disk is full") as caught:
         write_outputs(result, out, transcripts=corpus.transcripts, jobs=jobs)
-    assert caught.value.errno == errno.ENOSPC and caught.value.filename.endswith(".png")
+    cause = caught.value.__cause__
+    assert isinstance(cause, OSError) and cause.errno == errno.ENOSPC and cause.filename.endswith(".png")
     assert _files(out) == before and [p.name for p in tmp_path.iterdir()] == ["out"]

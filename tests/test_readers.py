@@ -1043,3 +1043,44 @@ def test_a_docx_of_empty_paragraphs_reads_in_proportion_to_its_size(tmp_path):
     blocks = read_docx(tmp_path / "empty.docx").blocks
     assert time.perf_counter() - started < 20  # about 1 s; an object per paragraph took about 25 s
     assert [b.text for b in blocks if b.text.strip()] == ["Les parents viennent."]
+
+
+HUGE = "9" * 5000  # more digits than Python's int() reads
+
+
+@pytest.mark.parametrize("level", ["x", HUGE, "-3", "0", "2.5"])
+def test_an_odt_heading_of_an_unreadable_level_keeps_the_file(tmp_path, level):
+    """A heading whose stated level is not a number, or of 5,000 digits, refused the whole file (issue 14,
+    item 12): the heading is read, at a level between 1 and 10, and the text after it too."""
+    document = OpenDocumentText()
+    document.text.addElement(odf_text.H(outlinelevel=level, text="Entretien"))
+    document.text.addElement(odf_text.P(text="Les parents viennent."))
+    document.save(str(tmp_path / "level.odt"))
+    heading, paragraph = read_odt(tmp_path / "level.odt").blocks
+    assert (heading.kind, heading.text, paragraph.text) == ("heading", "Entretien", "Les parents viennent.")
+    assert 1 <= heading.level <= 10
+
+
+@pytest.mark.parametrize("count", ["2000000000", "-7", "zz", HUGE])
+@pytest.mark.parametrize("where", ["text:c", "number-columns-repeated", "number-rows-repeated"])
+def test_an_odt_stating_huge_or_broken_repeats_is_read_once(tmp_path, where, count):
+    """Repeats an .odt states (``text:c``, a table's repeated columns and rows) cost what the file holds, not
+    what it says: a cell or row stated two billion times is read once, a space run at most 100."""
+    document = OpenDocumentText()
+    if where == "text:c":
+        paragraph = odf_text.P(text="Les")
+        paragraph.addElement(odf_text.S(c=count))
+        paragraph.addText("parents")
+        document.text.addElement(paragraph)
+    else:
+        grid = odf_table.Table(name="T")
+        grid.addElement(odf_table.TableColumn(numbercolumnsrepeated=count))
+        row = odf_table.TableRow(**({"numberrowsrepeated": count} if "rows" in where else {}))
+        cell = odf_table.TableCell(**({"numbercolumnsrepeated": count} if "columns" in where else {}))
+        cell.addElement(odf_text.P(text="Les parents"))
+        row.addElement(cell)
+        grid.addElement(row)
+        document.text.addElement(grid)
+    document.save(str(tmp_path / "repeat.odt"))
+    [block] = read_odt(tmp_path / "repeat.odt").blocks
+    assert block.text.startswith("Les") and block.text.endswith("parents") and len(block.text) <= 110

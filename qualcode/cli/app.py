@@ -21,7 +21,7 @@ from qualcode.cli.project import agree, evaluate, project_app
 from qualcode.cli.show import Bars, Commands, table_text
 from qualcode.cli.suggest import suggest_command
 from qualcode.cli.words import echo_err, project_named
-from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError
+from qualcode.model.errors import OutputError, QualcodeError, UnexpectedReadError, WriteError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,8 +30,22 @@ if TYPE_CHECKING:
     from qualcode.model.results import CodingResult
     from qualcode.project.store import ProjectSummary
 
+
+
+class _Commands(Commands):
+    """Every command's failure to write an output (a WriteError, from the one atomic writer) said in one line,
+    exit status 1: here, once, for all commands and subcommands, rather than one ``try`` per command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WriteError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+
+
 app = typer.Typer(
-    cls=Commands,  # help names every value in words (--coder NAME), not its Python type
+    cls=_Commands,  # help names every value in words (--coder NAME); a WriteError is one line, exit 1
     help="Qualitative interview analysis: load transcripts, code them with a codebook, count and compare.",
     no_args_is_help=True,
     add_completion=False,
@@ -227,10 +241,6 @@ def code(
     except (CodebookError, AttributesError, OutputError, InputError, ValueError) as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2) from exc
-    except OSError as exc:
-        _echo_err(f"error: cannot write the outputs to {out}: {_os_reason(exc)} Nothing was written there; "
-                  "the previous outputs, if any, are as they were.")
-        raise typer.Exit(1) from exc
     finally:
         if client is not None:
             client.close()
@@ -284,22 +294,10 @@ def _dask_client(scheduler: str | None) -> Any:  # a dask.distributed.Client
         raise typer.Exit(1) from exc
 
 
-def _os_reason(exc: OSError) -> str:
-    """What an OSError means for the person running the command, and what to do."""
-    import errno
-
-    where = f" ({exc.filename})" if exc.filename else ""
-    if exc.errno == errno.ENOSPC:
-        return f"the disk is full{where}. Free some space and run again."
-    if exc.errno == errno.EROFS:
-        return f"the file system is read-only{where}. Choose another --out folder."
-    if isinstance(exc, PermissionError):
-        return f"permission denied{where}. Choose a folder you can write to, or change its permissions."
-    return f"{exc.strerror or exc}{where}. Check the folder's permissions and free space."
-
-
 def _project_summary(path: Path, summary: ProjectSummary) -> None:
     typer.echo(f"Project {path}: {summary}")
+    for failure in summary.failed:
+        _echo_err(f"error: {failure}")
     if summary.unplaced:
         _echo_err(f"warning: {summary.unplaced} human coding(s) could not be placed in the changed text; "
                   f"see 'qualcode project unplaced {path}'.")

@@ -97,8 +97,6 @@ def export_command(
                     summary = export_qdc(opened, out, schema=schema)
     except (RefiError, ProjectError, CodebookError) as exc:
         raise _fail(str(exc)) from exc
-    except OSError as exc:
-        raise _fail(f"cannot write {out}: {exc.strerror or exc}. Check the path and its permissions.") from exc
     typer.echo(str(summary))
 
 

@@ -36,6 +36,10 @@ ProjectFile = Annotated[
     Path, typer.Argument(help="The project file.", exists=True, dir_okay=False, show_default=False)
 ]
 Output = Annotated[Path | None, typer.Option("--output", help="Also write the whole table to this CSV file.")]
+SafeOpt = Annotated[
+    bool, typer.Option("--spreadsheet-safe", help="In the CSV files written, put a quote before text cells that "
+                       "Excel would run as formulas (=, +, -, @): for files opened in a spreadsheet, not programs.")
+]
 Unit = Literal["paragraph", "sentence", "turn"]  # qualcode.model.transcript.UNITS
 UnitOpt = Annotated[Unit, typer.Option("--unit", help="Coding unit.")]
 CoderOpt = Annotated[str, typer.Option("--coder", help="The person coding: a name or initials.")]
@@ -45,9 +49,9 @@ _echo_err = echo_err
 
 
 @contextmanager
-def _reporting(writing: Path | None = None) -> Iterator[None]:
-    """Turn the library's data errors into one line per problem on stderr and exit status 1; ``writing``
-    names the file being written, for a failure to write it."""
+def _reporting() -> Iterator[None]:
+    """Turn the library's data errors into one line per problem on stderr and exit status 1. (A failure to
+    write an output is a :class:`~qualcode.model.errors.WriteError`, which ``main`` prints: exit status 1.)"""
     from qualcode.analysis.agreement import AgreementError
     from qualcode.project.review import ReviewSheetError
     from qualcode.project.store import ProjectError
@@ -63,25 +67,23 @@ def _reporting(writing: Path | None = None) -> Iterator[None]:
             _echo_err(f"error: {exc.path}: {sheet_problem}")
         _echo_err(f"error: {exc.path}: nothing was imported; fix the sheet and import it again.")
         raise typer.Exit(1) from exc
-    except OSError as exc:
-        what = f"cannot write {writing}" if writing else str(exc.filename)
-        _echo_err(f"error: {what}: {exc.strerror or exc}. Check the path and its permissions.")
-        raise typer.Exit(1) from exc
 
 
 @contextmanager
-def _opened(file: Path, writing: Path | None = None) -> Iterator[Project]:
+def _opened(file: Path) -> Iterator[Project]:
     from qualcode.project.store import open_project
 
-    with project_named(file), _reporting(writing), open_project(file) as project:
+    with project_named(file), _reporting(), open_project(file) as project:
         yield project
 
 
-def _table(frame: pd.DataFrame, output: Path | None, empty: str, columns: list[str] | None = None) -> None:
-    """Print ``frame`` (its ``columns``, long texts cut), and write it whole to ``output`` atomically."""
+def _table(
+    frame: pd.DataFrame, output: Path | None, empty: str, columns: list[str] | None = None, *, safe: bool = False
+) -> None:
+    """Print ``frame`` (its ``columns``, long texts cut), and write it whole to ``output`` atomically (``safe``:
+    text cells a spreadsheet would run as formulas neutralised, :mod:`qualcode.model.cells`)."""
     if output is not None:
-        with _reporting(output):
-            _write_csv(frame, output)
+        _write_csv(frame, output, safe=safe)
     if frame.empty:
         typer.echo(empty)
     else:
@@ -90,10 +92,12 @@ def _table(frame: pd.DataFrame, output: Path | None, empty: str, columns: list[s
         typer.echo(f"{len(frame)} rows written to {output}")
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+def _write_csv(frame: pd.DataFrame, path: Path, *, safe: bool = False) -> None:
+    from qualcode.model.cells import neutralise_frame
     from qualcode.model.files import write_atomic_path
 
-    write_atomic_path(path, lambda temporary: frame.to_csv(temporary, index=False, lineterminator="\n",
+    table = neutralise_frame(frame) if safe else frame
+    write_atomic_path(path, lambda temporary: table.to_csv(temporary, index=False, lineterminator="\n",
                                                            encoding="utf-8"))
 
 
@@ -121,10 +125,11 @@ def _where(start: int | None, end: int | None, segment: int | None, unit: str | 
 
 
 @project_app.command()
-def documents(file: ProjectFile, output: Output = None) -> None:
+def documents(file: ProjectFile, output: Output = None, spreadsheet_safe: SafeOpt = False) -> None:
     """List the documents: language, source file, characters."""
     with _opened(file) as project:
-        _table(project.documents(), output, "No documents.", ["document", "language", "source", "chars"])
+        _table(project.documents(), output, "No documents.", ["document", "language", "source", "chars"],
+               safe=spreadsheet_safe)
 
 
 @project_app.command()
@@ -133,34 +138,37 @@ def codings(
     coder: Annotated[str | None, typer.Option("--coder", help="Only this coder's codings.")] = None,
     document: Annotated[str | None, typer.Option("--document", help="Only this document.")] = None,
     output: Output = None,
+    spreadsheet_safe: SafeOpt = False,
 ) -> None:
     """List the codings placed in the current texts (rejected ones excluded)."""
     with _opened(file) as project:
         frame = project.codings(coder, document=document)
     columns = ["id", "document", "coder", "code", "start", "end", "segment_id", "status", "decision", "text"]
-    _table(frame, output, "No codings.", columns)
+    _table(frame, output, "No codings.", columns, safe=spreadsheet_safe)
 
 
 @project_app.command()
-def unplaced(file: ProjectFile, output: Output = None) -> None:
+def unplaced(file: ProjectFile, output: Output = None, spreadsheet_safe: SafeOpt = False) -> None:
     """List the human codings whose text was not found after an edit of their document."""
     with _opened(file) as project:
         frame = project.unplaced()
-    _table(frame, output, "No unplaced codings.", ["id", "document", "coder", "code", "start", "end", "text"])
+    _table(frame, output, "No unplaced codings.", ["id", "document", "coder", "code", "start", "end", "text"],
+           safe=spreadsheet_safe)
 
 
 @project_app.command()
-def codes(file: ProjectFile, output: Output = None) -> None:
+def codes(file: ProjectFile, output: Output = None, spreadsheet_safe: SafeOpt = False) -> None:
     """List the codes used in the project and where each came from."""
     with _opened(file) as project:
-        _table(project.codes(), output, "No codes.")
+        _table(project.codes(), output, "No codes.", safe=spreadsheet_safe)
 
 
 @project_app.command()
-def memos(file: ProjectFile, output: Output = None) -> None:
+def memos(file: ProjectFile, output: Output = None, spreadsheet_safe: SafeOpt = False) -> None:
     """List the memos, oldest first."""
     with _opened(file) as project:
-        _table(project.memos(), output, "No memos.", ["id", "author", "document", "code", "coding", "text"])
+        _table(project.memos(), output, "No memos.", ["id", "author", "document", "code", "coding", "text"],
+               safe=spreadsheet_safe)
 
 
 @project_app.command()
@@ -169,6 +177,7 @@ def segments(
     document: Annotated[str, typer.Argument(help="The document's id.")],
     unit: UnitOpt = "paragraph",
     output: Output = None,
+    spreadsheet_safe: SafeOpt = False,
 ) -> None:
     """List a document's segments, numbered as --segment takes them."""
     import pandas as pd
@@ -178,7 +187,7 @@ def segments(
     frame = pd.DataFrame(
         [vars(s) for s in found], columns=["segment_id", "unit", "start", "end", "speaker", "section", "text"]
     )
-    _table(frame, output, f"Document {document!r} has no {unit} segments.")
+    _table(frame, output, f"Document {document!r} has no {unit} segments.", safe=spreadsheet_safe)
 
 
 # --- human coding, decisions and memos ---------------------------------------------------------------
@@ -300,7 +309,7 @@ def review_export(
     if sheet.exists() and not force:
         _echo_err(f"error: {sheet} exists and may hold a reviewer's work; use --force to replace it.")
         raise typer.Exit(1)
-    with _opened(file, writing=sheet) as project:
+    with _opened(file) as project:
         written = export_review(
             project,
             sheet,
@@ -357,6 +366,7 @@ def agree(
                            "reviewed, as not coded (default: only reviewed rows count).")
     ] = False,
     output: Output = None,
+    spreadsheet_safe: SafeOpt = False,
 ) -> None:
     """Inter-coder agreement in a project (kappa, alpha, percentage), per code and pooled."""
     from qualcode.project.results import agreement_coverage, project_agreement
@@ -374,7 +384,7 @@ def agree(
         if not include_unreviewed and (covered["units"] < covered["of_units"]).any():
             typer.echo("Rows of a review sheet not marked reviewed are left out; --include-unreviewed counts "
                        "them as not coded.")
-    _table(table, output, "No agreement to report.")
+    _table(table, output, "No agreement to report.", safe=spreadsheet_safe)
 
 
 # --- evaluation ---------------------------------------------------------------------------------------
@@ -389,6 +399,7 @@ def evaluate(
     human: Annotated[str, typer.Option("--human", help="The person whose coding is taken as the truth.")],
     unit: UnitOpt = "paragraph",
     output: Output = None,
+    spreadsheet_safe: SafeOpt = False,
     passages: Annotated[
         Path | None,
         typer.Option("--passages", help="Also write the missed and wrongly coded passages to this CSV file."),
@@ -399,10 +410,10 @@ def evaluate(
 
     with _opened(project) as opened:
         result = project_evaluation(opened, auto=auto, human=human, unit=unit)
-    _table(result.table, output, "Nothing to evaluate.", columns=[c for c in result.table.columns if c != "reason"])
+    _table(result.table, output, "Nothing to evaluate.", columns=[c for c in result.table.columns if c != "reason"],
+           safe=spreadsheet_safe)
     if passages is not None:
-        with _reporting(passages):
-            _write_csv(result.passages, passages)
+        _write_csv(result.passages, passages, safe=spreadsheet_safe)
         typer.echo(f"{len(result.passages)} passages (missed or wrongly coded) written to {passages}")
     for code, reason in zip(result.table["code"].tolist(), result.table["reason"].tolist(), strict=True):
         if reason:

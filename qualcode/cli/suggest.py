@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.project import Output, UnitOpt, _opened, _table, _write_csv
+from qualcode.cli.project import Output, SafeOpt, UnitOpt, _opened, _table, _write_csv
 
 __all__ = ["suggest_command"]
 
@@ -36,6 +36,7 @@ def suggest_command(
     ] = False,
     min_examples: Annotated[int, typer.Option("--min-examples", help="Fewest coded segments to learn a code.", min=2)] = 3,
     output: Output = None,
+    spreadsheet_safe: SafeOpt = False,
 ) -> None:
     """Learn a coder's codes from their codings and suggest them on every segment they have not coded."""
     from qualcode.project.suggestions import evaluate_suggestions, suggest
@@ -44,15 +45,15 @@ def suggest_command(
         with _opened(project) as opened:
             evaluation = evaluate_suggestions(opened, coder=coder, unit=unit, min_examples=min_examples)
         _table(evaluation.table, output, "Nothing to evaluate.",
-               ["code", "units", "gold", "coded", "precision", "recall", "f1"])
+               ["code", "units", "gold", "coded", "precision", "recall", "f1"], safe=spreadsheet_safe)
         return
     if out is None and not save and next_ is None and model_out is None:
         raise typer.BadParameter("Say what to do: --out FILE, --save, --next N, --model-out FILE or --evaluate.")
-    with _opened(project, writing=out or model_out) as opened:
+    with _opened(project) as opened:
         run = suggest(opened, coder=coder, unit=unit, save=save, model_out=model_out, next=next_,
                       min_examples=min_examples)
         if out is not None:
-            _write_csv(run.suggestions, out)
+            _write_csv(run.suggestions, out, safe=spreadsheet_safe)
     typer.echo(str(run))
     if out is not None:
         typer.echo(f"{len(run.suggestions)} rows written to {out}")

@@ -29,6 +29,7 @@ __all__ = [
     "TooLargeError",
     "UnexpectedReadError",
     "UnsupportedFormatError",
+    "WriteError",
 ]
 
 
@@ -116,6 +117,30 @@ class OutputError(QualcodeError):
     of the user's files. Raised before anything is read or written; the CLI exits with status 2."""
 
     exit_status = 2
+
+
+class WriteError(QualcodeError, OSError):
+    """An output could not be written: a full disk, a read-only folder, no permission, a folder where a file
+    is expected. Nothing was written there, and what was there before is as it was; the CLI exits with status 1.
+    It is also an ``OSError`` (with the ``errno`` of its cause), so code that caught one still does.
+
+    Parameters
+    ----------
+    path : the file or folder that was being written.
+    reason : what went wrong and what to do, in a sentence or two.
+    code : the ``errno`` of the failure, where there is one.
+    """
+
+    exit_status = 1
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, code: int | None = None) -> None:
+        self.path, self.reason = str(path), reason
+        super().__init__(f"cannot write {self.path}: {reason} Nothing was written there; what was there before, "
+                         "if anything, is as it was.")
+        self.errno = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self.__class__, (self.path, self.reason, self.errno)
 
 
 class InputError(QualcodeError):

@@ -6,44 +6,93 @@ umask's), not the owner-only ones of a temporary file: a report or an export is 
 
 No output ever replaces a SQLite database (a qualcode project) or one of its journals: a report, a CSV or
 an export given the project's own path is refused before anything is written.
+
+Every output of qualcode goes through :func:`writing`: a failure to write (a full disk, a read-only folder,
+no permission, a folder where a file is expected) becomes one :class:`~qualcode.model.errors.WriteError`
+naming the path and saying what to do, whichever command wrote it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from qualcode.model.errors import OutputError
+from qualcode.model.errors import OutputError, WriteError
 
-__all__ = ["refuse_database", "write_atomic", "write_atomic_path"]
+__all__ = ["refuse_database", "write_atomic", "write_atomic_path", "writing"]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _JOURNALS = ("-wal", "-shm", "-journal")
 
 
-def write_atomic_path(path: str | os.PathLike[str], write: Callable[[Path], None], *, sync: bool = False) -> Path:
+@contextlib.contextmanager
+def writing(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn an ``OSError`` raised while writing ``path`` into a :class:`~qualcode.model.errors.WriteError`
+    that names ``path``, says why in words and what to do."""
+    try:
+        yield
+    except WriteError:  # said already, by a writer inside (the report of an output folder)
+        raise
+    except OSError as exc:
+        raise WriteError(path, os_reason(exc), exc.errno) from exc
+
+
+def os_reason(exc: OSError) -> str:
+    """What an OSError met while writing means for the person running the command, and what to do."""
+    named = str(exc.filename or "")
+    if ".partial" in named:  # a file being written beside: its own name, not the temporary path
+        named = "" if ".partial" in Path(named).name else Path(named).name
+    where = f" ({named})" if named else ""
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full{where}. Free some space and run again."
+    if exc.errno == errno.EROFS:
+        return f"the file system is read-only{where}. Choose a place you can write to."
+    if exc.errno == errno.EISDIR:
+        return "it is a folder, and a file is written there. Give a file name, e.g. inside that folder."
+    if exc.errno == errno.EEXIST:
+        return f"a file{where} stands where its folder should be. Choose another path, or move that file."
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "its folder does not exist or takes no new files. Create the folder first, or choose another path."
+    if isinstance(exc, PermissionError):
+        return f"permission denied{where}. Choose a place you can write to, or change its permissions."
+    return f"{exc.strerror or exc}{where}. Check the path, its permissions and the free space."
+
+
+def write_atomic_path(
+    path: str | os.PathLike[str], write: Callable[[Path], None], *, sync: bool = False, parents: bool = False
+) -> Path:
     """Call ``write`` with the path of a temporary file beside ``path``, then move that file onto ``path``.
 
-    ``sync`` flushes it to disk before the move (for files that are hard to make again). Returns ``path``.
+    ``sync`` flushes it to disk before the move (for files that are hard to make again); ``parents`` creates
+    the missing folders above ``path``. Returns ``path``. Raises
+    :class:`~qualcode.model.errors.WriteError` (naming ``path``) when it cannot be written, and
+    :class:`~qualcode.model.errors.OutputError` when ``path`` is a project database.
     """
     path = Path(path)
     refuse_database(path)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    os.close(fd)
-    temporary = Path(name)
-    try:
-        write(temporary)
-        if sync:
-            with open(temporary, "rb") as handle:
-                os.fsync(handle.fileno())
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else _new_file_mode())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with writing(path):
+        if parents:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():  # found before anything is written (os.replace would find it only at the end)
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        os.close(fd)
+        temporary = Path(name)
+        try:
+            write(temporary)
+            if sync:
+                with open(temporary, "rb") as handle:
+                    os.fsync(handle.fileno())
+            os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else _new_file_mode())
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
     return path
 
 

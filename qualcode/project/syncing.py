@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.model.transcript import Transcript
 from qualcode.project.database import Database, _hash, _inserted, _json, _now
+from qualcode.project.errors import ProjectError
 from qualcode.project.relocate import relocate
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ProjectSummary:
     unplaced: int = 0
     stale: int = 0
     warnings: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # a document that could not be stored: why, one line each
 
     @property
     def relocated(self) -> int:
@@ -48,6 +50,7 @@ class ProjectSummary:
     def __str__(self) -> str:
         parts = [
             f"{len(self.added)} documents added, {len(self.changed)} changed, {len(self.unchanged)} unchanged"
+            + (f", {len(self.failed)} not stored" if self.failed else "")
         ]
         if self.coder is not None:
             parts.append(f"{len(self.recoded)} coded by {self.coder} ({self.codings_written} codings)")
@@ -104,23 +107,33 @@ class Syncing(Database):
                 )
                 continue
             seen.add(t.id)
-            stored = self.db.execute(
-                "SELECT content_hash, metadata FROM documents WHERE id = ?", (t.id,)
-            ).fetchone()
-            coded = None
-            if run is not None and self._needs_coding(t, run):
-                coded = ready if ready is not None else run.coder.code_transcript(t)
-                summary.warnings += coded.warnings
-            if (
-                coded is None
-                and stored is not None
-                and stored[0] == _hash(t.text)
-                and stored[1] == _json(t.metadata)
-            ):
-                outcome = "unchanged"
-            else:
-                with self._transaction():
-                    outcome = self._write_document(t, coded, run, summary)
+            try:  # one document's failure costs that document only: its transaction is rolled back
+                stored = self.db.execute(
+                    "SELECT content_hash, metadata FROM documents WHERE id = ?", (t.id,)
+                ).fetchone()
+                coded = None
+                if run is not None and self._needs_coding(t, run):
+                    coded = ready if ready is not None else run.coder.code_transcript(t)
+                    summary.warnings += coded.warnings
+                if (
+                    coded is None
+                    and stored is not None
+                    and stored[0] == _hash(t.text)
+                    and stored[1] == _json(t.metadata)
+                ):
+                    outcome = "unchanged"
+                else:
+                    with self._transaction():
+                        outcome = self._write_document(t, coded, run, summary)
+            except ProjectError:  # the project itself (a full disk, a lock): every document would fail
+                raise
+            except Exception as exc:
+                summary.failed.append(f"{t.id} ({t.metadata.get('source', '?')}): could not be stored in "
+                                      f"{self.path} ({type(exc).__name__}: {exc}); the project holds its "
+                                      "previous version, if any. This is a bug in qualcode: please report it.")
+                if on_document is not None:
+                    on_document(t.id, "failed")
+                continue
             getattr(summary, outcome).append(t.id)
             if on_document is not None:
                 on_document(t.id, outcome)

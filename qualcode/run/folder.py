@@ -57,10 +57,10 @@ class FolderRun:
 
     @property
     def complete(self) -> bool:
-        """True when transcripts were found, every file was read and coded, the project written, and no human
-        coding left unplaced."""
-        unplaced = self.project is not None and self.project.unplaced
-        return bool(self.corpus.transcripts) and not (self.corpus.errors or self.project_error or unplaced)
+        """True when transcripts were found, every file was read and coded, every document stored in the
+        project, and no human coding left unplaced."""
+        stored = self.project is None or not (self.project.unplaced or self.project.failed)
+        return bool(self.corpus.transcripts) and stored and not (self.corpus.errors or self.project_error)
 
 
 def check_inputs(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
@@ -126,7 +126,7 @@ def code_folder(
         that no transcript has (found once the files are read, before anything is written).
     CodebookError, AttributesError : an invalid codebook or attributes file (before anything is read).
     OutputError : ``out`` would destroy files qualcode did not write (before anything is read).
-    OSError : the outputs could not be written (the previous ones are left as they were).
+    WriteError : the outputs could not be written (the previous ones are left as they were).
     """
     if out is None and project is None:
         raise ValueError("Give code_folder an output folder (out=...), a project file (project=...), or both.")

@@ -27,7 +27,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualcode.model.errors import OutputError
+from qualcode.model.errors import OutputError, WriteError
+from qualcode.model.files import writing
 from qualcode.model.progress import OnProgress, Step
 
 if TYPE_CHECKING:
@@ -73,8 +74,9 @@ def write_outputs(
     quote (:mod:`qualcode.model.cells`). ``progress`` is called with a
     :class:`~qualcode.model.progress.Progress` of the files written (step ``writing outputs``).
 
-    Returns the output folder. Raises ``OSError`` (with the folder named) when it cannot be written, and
-    ``ValueError`` for an unknown attribute; the previous outputs are then left as they were.
+    Returns the output folder. Raises :class:`~qualcode.model.errors.WriteError` (naming the folder, saying
+    why) when it cannot be written, and ``ValueError`` for an unknown attribute; the previous outputs are then
+    left as they were.
     """
     from qualcode.analysis.tables import cooccurrence, theme_by_attribute, theme_frequency, theme_matrix
 
@@ -87,47 +89,48 @@ def write_outputs(
                          f"theme_by_{_safe(clashes[0])}.csv; compare by one of them, or rename a column.")
     shown = Step(progress, "writing outputs", "file", total=9 + len(by) + (transcripts is not None))
     write = _writer(spreadsheet_safe, shown)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _recover(out)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    _discard(staging)
-    staging.mkdir()
-    report = drawing = None
-    try:
-        if transcripts is not None:
-            from qualcode.views.report import write_report
-
-            report = _start(jobs, write_report, result, list(transcripts), staging / "report.html")
-        frequency = theme_frequency(result)
-        pairs = cooccurrence(result)
-        groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
-        drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts)
-        write(result.segments, staging / "segments.csv")
-        write(result.codings, staging / "codings.csv")
-        write(result.evidence, staging / "evidence.csv")
-        write(theme_matrix(frequency).reset_index(), staging / "theme_frequency.csv")
-        write(frequency.round(6), staging / "theme_coverage.csv")
-        write(pairs.round(6), staging / "cooccurrence.csv")
-        for attribute, table in groups.items():
-            write(table.round(6), staging / f"theme_by_{_safe(attribute)}.csv")
-        write(result.errors, staging / "errors.csv")
-        if documents is not None:
-            write(documents, staging / "documents.csv")
-        drawing.wait()
-        shown.update(1)
-        if report is not None:
-            report.wait()
-            report = None
-            shown.update(1)
-        files = sorted(p.name for p in staging.iterdir())
-        (staging / "run.json").write_text(_manifest(result, files), encoding="utf-8", newline="\n")
-        _swap(staging, out)
-    except BaseException:
-        for task in (report, drawing):
-            if task is not None:
-                task.stop()
+    with writing(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _recover(out)
+        staging = out.parent / f".{out.name}.partial-{os.getpid()}"
         _discard(staging)
-        raise
+        staging.mkdir()
+        report = drawing = None
+        try:
+            if transcripts is not None:
+                from qualcode.views.report import write_report
+
+                report = _start(jobs, write_report, result, list(transcripts), staging / "report.html")
+            frequency = theme_frequency(result)
+            pairs = cooccurrence(result)
+            groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
+            drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts)
+            write(result.segments, staging / "segments.csv")
+            write(result.codings, staging / "codings.csv")
+            write(result.evidence, staging / "evidence.csv")
+            write(theme_matrix(frequency).reset_index(), staging / "theme_frequency.csv")
+            write(frequency.round(6), staging / "theme_coverage.csv")
+            write(pairs.round(6), staging / "cooccurrence.csv")
+            for attribute, table in groups.items():
+                write(table.round(6), staging / f"theme_by_{_safe(attribute)}.csv")
+            write(result.errors, staging / "errors.csv")
+            if documents is not None:
+                write(documents, staging / "documents.csv")
+            drawing.wait()
+            shown.update(1)
+            if report is not None:
+                report.wait()
+                report = None
+                shown.update(1)
+            files = sorted(p.name for p in staging.iterdir())
+            (staging / "run.json").write_text(_manifest(result, files), encoding="utf-8", newline="\n")
+            _swap(staging, out)
+        except BaseException:
+            for task in (report, drawing):
+                if task is not None:
+                    task.stop()
+            _discard(staging)
+            raise
     return out
 
 
@@ -229,8 +232,9 @@ def _child(pipe: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> No
     try:
         function(*args)
     except BaseException as exc:
-        if isinstance(exc, OSError) and exc.errno is not None:
-            pipe.send((exc.errno, exc.strerror, exc.filename))
+        cause = exc.__cause__ if isinstance(exc, WriteError) else exc  # a WriteError's cause: the OSError
+        if isinstance(cause, OSError) and cause.errno is not None:
+            pipe.send((cause.errno, cause.strerror, cause.filename))
         else:
             pipe.send(f"{type(exc).__name__}: {exc}")
         pipe.close()

@@ -125,13 +125,12 @@ def write_report(
     """
     path = Path(path)
     pieces = _render(result, corpus_or_transcripts, title=title, language=language, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(temporary: Path) -> None:
         with open(temporary, "w", encoding="utf-8", newline="\n") as file:
             file.writelines(pieces)
 
-    return write_atomic_path(path, write)
+    return write_atomic_path(path, write, parents=True)
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ def test_a_full_disk_leaves_the_previous_outputs_and_no_partial_file(previous, m
     monkeypatch.setattr(outputs, "_csv", _disk_full_after_half(outputs._csv))
     result = runner.invoke(app, ["code", str(previous["in"]), "--out", str(previous["out"])])
     assert result.exit_code == 1
-    assert "cannot write the outputs to" in result.output and "the disk is full" in result.output
+    assert f"cannot write {previous['out']}" in result.output and "the disk is full" in result.output
     assert "evidence.csv" in result.output and "Free some space" in result.output
     assert tree(previous["out"].parent) == previous["tree"], "a partial file or folder was left behind"
 
@@ -216,7 +216,7 @@ def test_a_read_only_output_folder(tmp_path, monkeypatch):
     before = tree(tmp_path)
     result = runner.invoke(app, ["code", str(folder), "--out", str(target / "results")])
     assert result.exit_code == 1
-    assert "the file system is read-only" in result.output and "Choose another --out folder" in result.output
+    assert "the file system is read-only" in result.output and "Choose a place you can write to" in result.output
     assert tree(tmp_path) == before
 
 
@@ -280,3 +280,65 @@ def test_a_worker_killed_by_the_system_is_reported_and_the_run_goes_on(tmp_path)
     assert sorted(line.split(",")[0] for line in documents) == sorted(f"f{i:02d}" for i in range(6) if i != 3)
     assert "crashed" in (out / "errors.csv").read_text(encoding="utf-8")
     assert beside(out) == []
+
+
+# --- one document failing while it is stored in the project (issue 14, item 5) ----------------------------
+
+
+def test_a_document_failing_in_the_project_costs_that_document_only(tmp_path, monkeypatch):
+    from qualcode.project.store import Project
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.txt").write_text(GOOD_EN, encoding="utf-8")
+    real = Project._write_document
+
+    def write(self, t, *args, **kwargs):
+        if t.id == "b":
+            self.db.execute("DELETE FROM attributes WHERE document = 'a'")  # half-way: must be rolled back
+            raise RuntimeError("a bug while storing")
+        return real(self, t, *args, **kwargs)
+
+    monkeypatch.setattr(Project, "_write_document", write)
+    project = tmp_path / "study.qcproj"
+    result = runner.invoke(app, ["code", str(folder), "--project", str(project), "--no-cache", "--jobs", "1",
+                                 "--no-similarity"])
+    assert result.exit_code == 1, result.output
+    assert "b" in result.output and "a bug while storing" in result.output and "could not be stored" in result.output
+    assert "2 documents added" in result.output and "1 not stored" in result.output
+    with qc.open_project(project) as opened:
+        assert opened.documents()["document"].tolist() == ["a", "c"]
+        assert set(opened.codings()["document"]) == {"a", "c"}
+    monkeypatch.setattr(Project, "_write_document", real)  # the next run stores it
+    again = runner.invoke(app, ["code", str(folder), "--project", str(project), "--no-cache", "--jobs", "1",
+                                "--no-similarity"])
+    assert again.exit_code == 0 and "1 documents added" in again.output, again.output
+
+
+@pytest.mark.parametrize("version", ["9" * 5000, "1e400"])
+@pytest.mark.parametrize("command", [["report", "--project", "{p}", "--out", "{o}.html"],
+                                     ["project", "codes", "{p}"]])
+def test_a_huge_version_in_a_stored_codebook_is_named_with_status_1(tmp_path, version, command):
+    """A project whose stored codebook says ``"version": 999…`` (5,000 digits: more than Python's int() reads)
+    or 1e400 (infinity) is damaged: a clear error naming the file, exit 1, never a bug (issue 14, item 12)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD_EN, encoding="utf-8")
+    path = tmp_path / "study.qcproj"
+    with qc.open_project(path) as opened:
+        opened.code(qc.Coder(similarity=False), qc.read_corpus(folder))
+    db = sqlite3.connect(path)
+    (content,) = db.execute("SELECT content FROM codebooks").fetchone()
+    damaged = content.replace('"version": "1"', f'"version": {version}', 1)
+    assert damaged != content
+    db.execute("UPDATE codebooks SET content = ?", (damaged,))
+    db.commit()
+    db.close()
+    result = runner.invoke(app, [p.replace("{p}", str(path)).replace("{o}", str(tmp_path / "r")) for p in command])
+    if command[0] == "project":  # listing codes reads no codebook content: it must still work
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 1, result.output
+    assert f"{path}: " in result.output and "codebook" in result.output and "bug" not in result.output
+    assert not (tmp_path / "r.html").exists()

@@ -242,8 +242,7 @@ def _odt_blocks(parent: Any) -> Iterator[Block]:
     for child in parent.childNodes:
         qname = getattr(child, "qname", None)
         if qname == (TEXT_NS, "h"):
-            level = int(child.getAttribute("outlinelevel") or 1)
-            yield Block(_odt_text(child), kind="heading", level=level)
+            yield Block(_odt_text(child), kind="heading", level=_bounded(child.getAttribute("outlinelevel"), 10))
         elif qname == (TEXT_NS, "p"):
             yield Block(_odt_text(child), kind="paragraph")
         elif qname in _ODT_CONTAINERS:
@@ -277,10 +276,16 @@ _MAX_SPACES = 100  # a text:s element's spaces: whitespace only, so a stated cou
 def _space_count(value: Any) -> int:
     """The spaces of ``<text:s text:c="N"/>``, at most :data:`_MAX_SPACES` (a 719-byte file stating two billion
     spaces made 3.9 GB); 1 when the count is missing or not a number."""
-    try:
-        return max(1, min(int(value or 1), _MAX_SPACES))
-    except (TypeError, ValueError):
-        return 1
+    return _bounded(value, _MAX_SPACES)
+
+
+def _bounded(value: Any, most: int) -> int:
+    """A count or level an .odt states, between 1 and ``most``; 1 when missing, not a number, or of more digits
+    than Python reads (a heading level ``x`` or of 5,000 digits refused the whole file): the text is kept."""
+    text = str(value or "1").strip()
+    if not (text.isascii() and text.lstrip("+-").isdigit()) or len(text) > 20:
+        return most if text.isascii() and text.isdigit() else 1
+    return max(1, min(int(text), most))
 
 
 def _odt_table(table: Any) -> Iterator[Block]:
