@@ -34,7 +34,8 @@ class Bars:
     on a terminal only (tqdm's ``disable=None``: nothing in logs, pipes or CI; ``TQDM_DISABLE=1`` turns them
     off on a terminal too). A new step closes the previous bar; use it as a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, mininterval: float = 0.1) -> None:
+        self.mininterval = mininterval  # seconds between two redraws (tqdm's); 0 draws every move
         self._bar: Any = None
         self._step: str | None = None
 
@@ -45,7 +46,7 @@ class Bars:
 
             tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked, and threads and fork mix badly
             self._bar = tqdm(total=progress.total, desc=progress.step, unit=progress.unit, disable=None,
-                             leave=False, dynamic_ncols=True)
+                             leave=False, dynamic_ncols=True, mininterval=self.mininterval)
             self._step = progress.step
         if progress.total != self._bar.total:
             self._bar.total = progress.total
