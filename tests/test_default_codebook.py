@@ -136,6 +136,13 @@ def codes_of(coder: qc.Coder, text: str, language: str) -> set[str]:
     ("en", "Families are wary of the school after what happened to their older children.",
      {"trust", "family_engagement"}),
     ("en", "When the aims aren't shared, partners end up pulling against each other.", {"trust"}),
+    # change over time and time as a resource said the way anyone says it (dev, spoken French)
+    ("fr", "Tu as vu des changements dans le quartier depuis ton enfance ?", {"temporality"}),
+    ("fr", "Les pistes cyclables, les voies, ça a bougé quand même.", {"temporality"}),
+    ("fr", "La place est plus vivante, c'est en mieux.", {"temporality"}),
+    ("fr", "Il fallait aller faire la queue quinze jours avant pour avoir des places.", {"temporality"}),
+    ("fr", "J'ai été terriblement déçue par le régime, ce n'était pas ce qu'il prétendait.", {"trust"}),
+    ("en", "We validate the model so that compliance and the auditors can accept it.", {"trust"}),
 ])
 def test_typical_passages_get_their_theme(coder, language, text, expected):
     assert expected <= codes_of(coder, text, language)
@@ -156,6 +163,9 @@ def test_typical_passages_get_their_theme(coder, language, text, expected):
     ("en", "The trust's finance officer came about the boiler.", {"trust"}),
     ("en", "The teacher stayed after class to help with homework.", {"turnover"}),
     ("en", "The head changed the timetable for the spring term.", {"turnover"}),
+    ("fr", "J'ai été déçue par le film, la fin était ratée.", {"trust"}),
+    ("fr", "Il a bougé sa voiture pour laisser passer le camion.", {"temporality"}),
+    ("en", "I check the plot does not show anything odd before I send it on.", {"trust"}),
 ])
 def test_look_alike_passages_do_not_get_the_theme(coder, language, text, absent):
     assert not absent & codes_of(coder, text, language)
