@@ -91,7 +91,7 @@ def _logistic(
         X, y = sparse.vstack([X, extra], format="csr"), np.concatenate([y, np.ones(extra.shape[0])])
     if len(np.unique(y)) < 2:
         return None
-    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=seed)
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000, random_state=seed)
     model.fit(X, y)
     return CodeModel(model.coef_.ravel().astype(np.float64), float(model.intercept_[0]), -1.0, 0.0, 0.5)
 
