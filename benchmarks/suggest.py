@@ -9,7 +9,9 @@ Quality: a project holds the 7 transcripts; the human coding of the *learn* sess
 sessions, judged per paragraph (a paragraph is a code's when a human coding overlaps it) by micro-F1 over
 every judged paragraph x code. Ours (words, embeddings, context, structure) and the TF-IDF baseline
 (``features=("words",)``: words and word pairs, one logistic regression per code, thresholds by
-cross-validation, as NVivo's pattern-based autocoding) are measured in the same run.
+cross-validation, as NVivo's pattern-based autocoding) are measured in the same run, and the same TF-IDF with our
+threshold rule (``tfidf+prevalence``: each code suggested on the coder's own share of the open segments), to
+show what the features add beyond the threshold.
 
 Splits (tests/labels/SPLIT.md: P4-P7 are dev, P1-P3 test; never tune on test):
   --judge dev   learn P4, P5 and judge P6, P7, then the other way round (tune on this);
@@ -126,8 +128,9 @@ def quality(transcripts: dict, codings: list, learn: set[str], judge: set[str]) 
         path = Path(folder) / "study.qualcode"
         build_project(path, transcripts, codings, learn)
         with qc.open_project(path) as project:
-            for name, features in (("ours", ("words", "embedding", "context", "structure")), ("tfidf", ("words",))):
-                run = suggest(project, coder=CODER, features=features)
+            for name, features, threshold in (("ours", ("words", "embedding", "context", "structure"), "prevalence"),
+                                              ("tfidf", ("words",), "cv"), ("tfidf+prevalence", ("words",), "prevalence")):
+                run = suggest(project, coder=CODER, features=features, threshold=threshold)
                 results[name] = micro_f1(run.suggestions, gold, judge, list(run.thresholds))
                 results[name]["codes"] = len(run.thresholds)
                 results[name]["too_few"] = run.too_few
@@ -189,7 +192,7 @@ def main() -> None:
     for learn, judge in splits:
         results = quality(transcripts, codings, learn, judge)
         for name, r in results.items():
-            print(f"learn {','.join(sorted(learn))} judge {','.join(sorted(judge))} {name:6s} micro-F1 {r['f1']:.3f} "
+            print(f"learn {','.join(sorted(learn))} judge {','.join(sorted(judge))} {name:16s} micro-F1 {r['f1']:.3f} "
                   f"(P {r['precision']:.3f}, R {r['recall']:.3f}; {r['guessed']} suggested, {r['gold']} gold; "
                   f"{r['codes']} codes learnt, too few: {r['too_few'] or 'none'})")
     if not args.no_timing:

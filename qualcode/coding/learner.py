@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-__all__ = ["CodeModel", "fit_code", "folds_of"]
+__all__ = ["CodeModel", "best_threshold", "fit_code", "folds_of", "precise_threshold"]
 
 BLOCK = 10  # consecutive segments kept in one fold when there are too few documents
 
@@ -36,8 +36,10 @@ class CodeModel:
     def decision(self, X: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(X @ self.coef).ravel() + self.intercept
 
-    def score(self, X: sparse.csr_matrix) -> np.ndarray:
-        return _sigmoid(self.decision(X), self.a, self.b)
+    def score(self, X: sparse.csr_matrix, smooth: sparse.csr_matrix | None = None) -> np.ndarray:
+        """Calibrated scores of rows ``X``; ``smooth`` (rows x rows) mixes each row's decision with its neighbours'."""
+        decision = self.decision(X)
+        return _sigmoid(decision if smooth is None else smooth @ decision, self.a, self.b)
 
 
 def folds_of(documents: Sequence[str], y: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -65,14 +67,21 @@ def _codes(documents: Sequence[str]) -> np.ndarray:
 
 
 def fit_code(
-    X: sparse.csr_matrix, y: np.ndarray, fold: np.ndarray, extra: sparse.csr_matrix | None, *, C: float, seed: int
+    X: sparse.csr_matrix, y: np.ndarray, fold: np.ndarray, extra: sparse.csr_matrix | None, *, C: float, seed: int,
+    smooth: sparse.csr_matrix | None = None,
 ) -> CodeModel:
-    """Fit one code on labelled rows ``X, y`` (0/1), ``extra`` rows being positive examples from the codebook."""
+    """Fit one code on labelled rows ``X, y`` (0/1), ``extra`` rows being positive examples from the codebook.
+
+    ``smooth`` (rows x rows, see :func:`qualcode.coding.features.neighbours`) mixes each row's out-of-fold
+    decision with its neighbours' before calibration: folds keep a document whole, so it stays out-of-fold.
+    """
     oof = np.full(len(y), np.nan)
     for k in np.unique(fold):
         train, test = fold != k, fold == k
         model = _logistic(X[train], y[train], extra, C, seed)
         oof[test] = model.decision(X[test]) if model is not None else -10.0
+    if smooth is not None:
+        oof = smooth @ oof
     a, b = _platt(oof, y)
     calibrated = _sigmoid(oof, a, b)
     final = _logistic(X, y, extra, C, seed)
@@ -125,3 +134,14 @@ def best_threshold(score: np.ndarray, y: np.ndarray) -> float:
     f1 = np.where(last, f1, -1)
     best = int(np.argmax(f1))
     return float(min(max(ranked[best], 0.02), 0.98))
+
+
+def precise_threshold(score: np.ndarray, y: np.ndarray, precision: float, least: int) -> float:
+    """The lowest score at or above which at least ``least`` rows are and ``precision`` of them are positive
+    (out-of-fold); above 1 when no score is."""
+    order = np.argsort(-score, kind="stable")
+    ranked, truth = score[order], y[order]
+    rate = np.cumsum(truth) / np.arange(1, len(y) + 1)
+    last = np.r_[ranked[1:] != ranked[:-1], True]
+    good = np.flatnonzero(last & (rate >= precision) & (np.arange(1, len(y) + 1) >= least))
+    return float(ranked[good[-1]]) if len(good) else 2.0

@@ -32,6 +32,9 @@ __all__ = ["SUGGEST_COLUMNS", "Suggester", "TrainingSet"]
 SUGGEST_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "score", "suggested", "because"]
 FEATURES = ("words", "embedding", "context", "structure")
 WEIGHTS = {"words": 1.0, "embedding": 0.5, "context": 0.2, "structure": 1.0}  # chosen on the PDPilot dev sessions
+NEIGHBOURS = 0.0  # 0.5 and 1 lowered micro-F1 on the PDPilot dev sessions (0.320 -> 0.292, 0.287)
+THRESHOLDS = ("prevalence", "cv")
+PRECISE = 0.8  # ...unless out-of-fold scores show a lower threshold that keeps this precision
 PROTOTYPES = 200  # coded passages per code kept to explain a suggestion ("close to ...")
 
 
@@ -74,6 +77,12 @@ class Suggester:
         sentence embeddings), ``context`` (neighbouring segments, the question answered, the section) and
         ``structure`` (speaker, role, place in the document). ``("words",)`` is NVivo-like TF-IDF.
     C : inverse regularisation strength of the logistic regressions.
+    threshold : how each code's threshold is chosen. ``prevalence`` (default): so that the code is suggested
+        on the same share of the segments not yet decided as the coder gave it in the segments they coded (the
+        scores rank, the coder's own rate says how many); ``cv``: the score that maximised F1 in cross-validation
+        (on a small study its out-of-fold scores are noisy and this threshold falls low: far too many suggestions).
+    neighbours : how much the segments just before and after vote on a segment's score (0: not at all; see
+        :func:`qualcode.coding.features.neighbours`): a coding often spans a few segments.
     seed : seeds the folds: the same project and seed give the same suggestions.
 
     Attributes (after ``fit``)
@@ -90,6 +99,8 @@ class Suggester:
         folds: int = 5,
         features: Sequence[str] = FEATURES,
         C: float = 1.0,
+        threshold: str = "prevalence",
+        neighbours: float = NEIGHBOURS,
         seed: int = 0,
     ) -> None:
         self.unit = unit
@@ -97,6 +108,8 @@ class Suggester:
         self.folds = folds
         self.features = features
         self.C = C
+        self.threshold = threshold
+        self.neighbours = neighbours
         self.seed = seed
 
     def _check(self) -> None:
@@ -111,6 +124,12 @@ class Suggester:
         if unknown or "words" not in self.features:
             problems.append(f"The 'features' parameter of Suggester must hold 'words' and only {', '.join(FEATURES)}. "
                             f"Got {tuple(self.features)!r} instead.")
+        if self.threshold not in THRESHOLDS:
+            problems.append(f"The 'threshold' parameter of Suggester must be one of {', '.join(THRESHOLDS)}. "
+                            f"Got {self.threshold!r} instead.")
+        if not isinstance(self.neighbours, int | float) or not 0 <= self.neighbours <= 2:
+            problems.append(f"The 'neighbours' parameter of Suggester must be a number from 0 to 2. "
+                            f"Got {self.neighbours!r} instead.")
         if problems:
             raise SuggestError(problems)
 
@@ -124,12 +143,13 @@ class Suggester:
     def fit_training_set(self, data: TrainingSet) -> Suggester:
         """Learn from a :class:`TrainingSet` (what :meth:`fit` does once it has read the project)."""
         from qualcode.coding import learner
-        from qualcode.coding.features import FeatureSpace
+        from qualcode.coding.features import FeatureSpace, neighbours
 
         self._check()
         weights = {k: (WEIGHTS[k] if k in self.features else 0.0) for k in FEATURES}
         self.features_ = FeatureSpace.learn(data.segments, data.roles, weights)
         self.X_, self.vectors_ = self.features_.transform(data.segments, data.roles)
+        self.smooth_ = neighbours(data.segments, self.neighbours)
         self.coder_, self.training_set_ = data.coder, data
         self.too_few_ = {c: self.min_examples - len(p) for c, p in data.positives.items() if len(p) < self.min_examples}
         self.codes_ = [c for c in data.positives if c not in self.too_few_]
@@ -141,12 +161,33 @@ class Suggester:
             rows, y = self._labels(data, code)
             fold = learner.folds_of([data.segments[i].document for i in rows], y, self.folds, self.seed)
             extra = self.features_.texts(data.definitions[code]) if data.definitions.get(code) else None
-            self.models_[code] = learner.fit_code(self.X_[rows], y, fold, extra, C=self.C, seed=self.seed)
+            self.models_[code] = learner.fit_code(self.X_[rows], y, fold, extra, C=self.C, seed=self.seed,
+                                                  smooth=self.smooth_[rows][:, rows])
             positive = sorted(data.positives[code])
             step = max(1, len(positive) // PROTOTYPES)
             self.prototypes_[code] = positive[::step][:PROTOTYPES]
+        if self.threshold == "prevalence":
+            self._match_prevalence(data)
         self.thresholds_ = {c: self.models_[c].threshold for c in self.codes_}
         return self
+
+    def _match_prevalence(self, data: TrainingSet) -> None:
+        """Set each code's threshold so that it is suggested on the coder's own share of the open segments."""
+        import numpy as np
+
+        from qualcode.coding import learner
+
+        for code in self.codes_:
+            model, rows = self.models_[code], data.labelled(code)
+            open_ = np.ones(len(data.segments), dtype=bool)
+            open_[rows] = False
+            if not open_.any():
+                continue  # nothing left to suggest: the cross-validated threshold stays
+            scores = np.sort(model.score(self.X_, self.smooth_)[open_])[::-1]
+            y = np.array([i in data.positives[code] for i in rows], dtype=float)
+            k = round(float(y.mean()) * len(scores))
+            cut = float(scores[k - 1]) if k else float(min(1.0, scores[0] + 1e-9))
+            model.threshold = min(cut, learner.precise_threshold(model.oof, y, PRECISE, self.min_examples))
 
     @staticmethod
     def _labels(data: TrainingSet, code: str) -> tuple[list[int], np.ndarray]:
@@ -166,7 +207,7 @@ class Suggester:
         out = np.zeros((len(self.training_set_.segments), len(self.codes_)))
         for j, code in enumerate(self.codes_):
             model = self.models_[code]
-            out[:, j] = model.score(self.X_)
+            out[:, j] = model.score(self.X_, self.smooth_)
             rows = self.training_set_.labelled(code)
             out[rows, j] = model.oof
         return out
@@ -240,7 +281,7 @@ class Suggester:
             train = frozenset(i for i, f in zip(covered, outer, strict=True) if f != k)
             test = [i for i, f in zip(covered, outer, strict=True) if f == k]
             fitted = Suggester(unit=self.unit, min_examples=2, folds=self.folds, features=self.features, C=self.C,
-                               seed=self.seed)
+                               threshold=self.threshold, neighbours=self.neighbours, seed=self.seed)
             part = TrainingSet(data.coder, data.unit, data.segments, data.roles, train,
                                {c: p & train for c, p in known.items()}, {}, data.definitions)
             inner: Suggester | None = fitted
@@ -250,7 +291,7 @@ class Suggester:
                 inner = None
             for code in known:
                 model = inner.models_.get(code) if inner is not None else None
-                score = model.score(inner.X_[test]) if model is not None and inner is not None else np.zeros(len(test))
+                score = model.score(inner.X_[test], inner.smooth_[test][:, test]) if model is not None and inner is not None else np.zeros(len(test))
                 cut = model.threshold if model is not None else 2.0
                 for i, value in zip(test, score, strict=True):
                     s = data.segments[i]
@@ -297,7 +338,8 @@ class Suggester:
         from qualcode.coding.suggester_file import FORMAT
 
         return json.dumps({"format": FORMAT, "unit": suggester.unit, "min_examples": suggester.min_examples,
-                           "folds": suggester.folds, "features": list(suggester.features), "C": suggester.C,
+                           "folds": suggester.folds, "features": list(suggester.features), "C": suggester.C, "neighbours": suggester.neighbours,
+                           "threshold": suggester.threshold,
                            "seed": suggester.seed}, sort_keys=True)
 
 
