@@ -72,6 +72,8 @@ def placed_codings(transcripts: dict, depth: int) -> tuple[list[tuple[str, str, 
     out, missing = [], 0
     with open(CORPUS / "coded_segments_parsed.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
+            if row["document"] not in canon:  # a session not read
+                continue
             text, where = canon[row["document"]]
             needle = _canonical(row["segment_text"])[0]
             at = text.find(needle)

@@ -25,7 +25,7 @@ from scipy import sparse
 
 from qualcode.model.transcript import Segment
 
-__all__ = ["FeatureSpace", "embed", "neighbours"]
+__all__ = ["FeatureSpace", "embed"]
 
 POSITION_BINS = 5
 _NONE = "(none)"
@@ -192,16 +192,3 @@ def _context(segments: Sequence[Segment], vectors: np.ndarray) -> np.ndarray:
             sections[i] = heading_vectors[s.section]
     similarity = np.stack([(vectors * previous).sum(1), (vectors * following).sum(1)], axis=1)
     return np.hstack([previous, following, other, sections, similarity])
-
-
-def neighbours(segments: Sequence[Segment], weight: float) -> sparse.csr_matrix:
-    """segments x segments: 1 on the diagonal, ``weight`` / 2 for the segment just before and just after in the
-    same document. A coder's coding often spans a few segments: mixing a segment's decision value with its
-    neighbours' (``matrix @ decision``) lets a passage's context vote."""
-    rows, columns, values = list(range(len(segments))), list(range(len(segments))), [1.0] * len(segments)
-    for i in range(1, len(segments)):
-        if segments[i - 1].document == segments[i].document:
-            rows += [i, i - 1]
-            columns += [i - 1, i]
-            values += [weight / 2, weight / 2]
-    return sparse.csr_matrix((values, (rows, columns)), shape=(len(segments), len(segments)))

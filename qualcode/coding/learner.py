@@ -36,10 +36,8 @@ class CodeModel:
     def decision(self, X: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(X @ self.coef).ravel() + self.intercept
 
-    def score(self, X: sparse.csr_matrix, smooth: sparse.csr_matrix | None = None) -> np.ndarray:
-        """Calibrated scores of rows ``X``; ``smooth`` (rows x rows) mixes each row's decision with its neighbours'."""
-        decision = self.decision(X)
-        return _sigmoid(decision if smooth is None else smooth @ decision, self.a, self.b)
+    def score(self, X: sparse.csr_matrix) -> np.ndarray:
+        return _sigmoid(self.decision(X), self.a, self.b)
 
 
 def folds_of(documents: Sequence[str], y: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -67,21 +65,14 @@ def _codes(documents: Sequence[str]) -> np.ndarray:
 
 
 def fit_code(
-    X: sparse.csr_matrix, y: np.ndarray, fold: np.ndarray, extra: sparse.csr_matrix | None, *, C: float, seed: int,
-    smooth: sparse.csr_matrix | None = None,
+    X: sparse.csr_matrix, y: np.ndarray, fold: np.ndarray, extra: sparse.csr_matrix | None, *, C: float, seed: int
 ) -> CodeModel:
-    """Fit one code on labelled rows ``X, y`` (0/1), ``extra`` rows being positive examples from the codebook.
-
-    ``smooth`` (rows x rows, see :func:`qualcode.coding.features.neighbours`) mixes each row's out-of-fold
-    decision with its neighbours' before calibration: folds keep a document whole, so it stays out-of-fold.
-    """
+    """Fit one code on labelled rows ``X, y`` (0/1), ``extra`` rows being positive examples from the codebook."""
     oof = np.full(len(y), np.nan)
     for k in np.unique(fold):
         train, test = fold != k, fold == k
         model = _logistic(X[train], y[train], extra, C, seed)
         oof[test] = model.decision(X[test]) if model is not None else -10.0
-    if smooth is not None:
-        oof = smooth @ oof
     a, b = _platt(oof, y)
     calibrated = _sigmoid(oof, a, b)
     final = _logistic(X, y, extra, C, seed)
@@ -100,7 +91,8 @@ def _logistic(
         X, y = sparse.vstack([X, extra], format="csr"), np.concatenate([y, np.ones(extra.shape[0])])
     if len(np.unique(y)) < 2:
         return None
-    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000, random_state=seed)
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear",
+                               dual=True, max_iter=1000, random_state=seed)  # dual: far more columns than rows
     model.fit(X, y)
     return CodeModel(model.coef_.ravel().astype(np.float64), float(model.intercept_[0]), -1.0, 0.0, 0.5)
 

@@ -32,7 +32,6 @@ __all__ = ["SUGGEST_COLUMNS", "Suggester", "TrainingSet"]
 SUGGEST_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "score", "suggested", "because"]
 FEATURES = ("words", "embedding", "context", "structure")
 WEIGHTS = {"words": 1.0, "embedding": 0.5, "context": 0.2, "structure": 1.0}  # chosen on the PDPilot dev sessions
-NEIGHBOURS = 0.0  # 0.5 and 1 lowered micro-F1 on the PDPilot dev sessions (0.320 -> 0.292, 0.287)
 THRESHOLDS = ("prevalence", "cv")
 PRECISE = 0.8  # ...unless out-of-fold scores show a lower threshold that keeps this precision
 PROTOTYPES = 200  # coded passages per code kept to explain a suggestion ("close to ...")
@@ -81,8 +80,6 @@ class Suggester:
         on the same share of the segments not yet decided as the coder gave it in the segments they coded (the
         scores rank, the coder's own rate says how many); ``cv``: the score that maximised F1 in cross-validation
         (on a small study its out-of-fold scores are noisy and this threshold falls low: far too many suggestions).
-    neighbours : how much the segments just before and after vote on a segment's score (0: not at all; see
-        :func:`qualcode.coding.features.neighbours`): a coding often spans a few segments.
     seed : seeds the folds: the same project and seed give the same suggestions.
 
     Attributes (after ``fit``)
@@ -100,7 +97,6 @@ class Suggester:
         features: Sequence[str] = FEATURES,
         C: float = 1.0,
         threshold: str = "prevalence",
-        neighbours: float = NEIGHBOURS,
         seed: int = 0,
     ) -> None:
         self.unit = unit
@@ -109,7 +105,6 @@ class Suggester:
         self.features = features
         self.C = C
         self.threshold = threshold
-        self.neighbours = neighbours
         self.seed = seed
 
     def _check(self) -> None:
@@ -127,9 +122,6 @@ class Suggester:
         if self.threshold not in THRESHOLDS:
             problems.append(f"The 'threshold' parameter of Suggester must be one of {', '.join(THRESHOLDS)}. "
                             f"Got {self.threshold!r} instead.")
-        if not isinstance(self.neighbours, int | float) or not 0 <= self.neighbours <= 2:
-            problems.append(f"The 'neighbours' parameter of Suggester must be a number from 0 to 2. "
-                            f"Got {self.neighbours!r} instead.")
         if problems:
             raise SuggestError(problems)
 
@@ -143,13 +135,12 @@ class Suggester:
     def fit_training_set(self, data: TrainingSet) -> Suggester:
         """Learn from a :class:`TrainingSet` (what :meth:`fit` does once it has read the project)."""
         from qualcode.coding import learner
-        from qualcode.coding.features import FeatureSpace, neighbours
+        from qualcode.coding.features import FeatureSpace
 
         self._check()
         weights = {k: (WEIGHTS[k] if k in self.features else 0.0) for k in FEATURES}
         self.features_ = FeatureSpace.learn(data.segments, data.roles, weights)
         self.X_, self.vectors_ = self.features_.transform(data.segments, data.roles)
-        self.smooth_ = neighbours(data.segments, self.neighbours)
         self.coder_, self.training_set_ = data.coder, data
         self.too_few_ = {c: self.min_examples - len(p) for c, p in data.positives.items() if len(p) < self.min_examples}
         self.codes_ = [c for c in data.positives if c not in self.too_few_]
@@ -161,8 +152,7 @@ class Suggester:
             rows, y = self._labels(data, code)
             fold = learner.folds_of([data.segments[i].document for i in rows], y, self.folds, self.seed)
             extra = self.features_.texts(data.definitions[code]) if data.definitions.get(code) else None
-            self.models_[code] = learner.fit_code(self.X_[rows], y, fold, extra, C=self.C, seed=self.seed,
-                                                  smooth=self.smooth_[rows][:, rows])
+            self.models_[code] = learner.fit_code(self.X_[rows], y, fold, extra, C=self.C, seed=self.seed)
             positive = sorted(data.positives[code])
             step = max(1, len(positive) // PROTOTYPES)
             self.prototypes_[code] = positive[::step][:PROTOTYPES]
@@ -183,7 +173,7 @@ class Suggester:
             open_[rows] = False
             if not open_.any():
                 continue  # nothing left to suggest: the cross-validated threshold stays
-            scores = np.sort(model.score(self.X_, self.smooth_)[open_])[::-1]
+            scores = np.sort(model.score(self.X_)[open_])[::-1]
             y = np.array([i in data.positives[code] for i in rows], dtype=float)
             k = round(float(y.mean()) * len(scores))
             cut = float(scores[k - 1]) if k else float(min(1.0, scores[0] + 1e-9))
@@ -207,7 +197,7 @@ class Suggester:
         out = np.zeros((len(self.training_set_.segments), len(self.codes_)))
         for j, code in enumerate(self.codes_):
             model = self.models_[code]
-            out[:, j] = model.score(self.X_, self.smooth_)
+            out[:, j] = model.score(self.X_)
             rows = self.training_set_.labelled(code)
             out[rows, j] = model.oof
         return out
@@ -281,7 +271,7 @@ class Suggester:
             train = frozenset(i for i, f in zip(covered, outer, strict=True) if f != k)
             test = [i for i, f in zip(covered, outer, strict=True) if f == k]
             fitted = Suggester(unit=self.unit, min_examples=2, folds=self.folds, features=self.features, C=self.C,
-                               threshold=self.threshold, neighbours=self.neighbours, seed=self.seed)
+                               threshold=self.threshold, seed=self.seed)
             part = TrainingSet(data.coder, data.unit, data.segments, data.roles, train,
                                {c: p & train for c, p in known.items()}, {}, data.definitions)
             inner: Suggester | None = fitted
@@ -291,7 +281,7 @@ class Suggester:
                 inner = None
             for code in known:
                 model = inner.models_.get(code) if inner is not None else None
-                score = model.score(inner.X_[test], inner.smooth_[test][:, test]) if model is not None and inner is not None else np.zeros(len(test))
+                score = model.score(inner.X_[test]) if model is not None and inner is not None else np.zeros(len(test))
                 cut = model.threshold if model is not None else 2.0
                 for i, value in zip(test, score, strict=True):
                     s = data.segments[i]
@@ -338,7 +328,7 @@ class Suggester:
         from qualcode.coding.suggester_file import FORMAT
 
         return json.dumps({"format": FORMAT, "unit": suggester.unit, "min_examples": suggester.min_examples,
-                           "folds": suggester.folds, "features": list(suggester.features), "C": suggester.C, "neighbours": suggester.neighbours,
+                           "folds": suggester.folds, "features": list(suggester.features), "C": suggester.C,
                            "threshold": suggester.threshold,
                            "seed": suggester.seed}, sort_keys=True)
 
