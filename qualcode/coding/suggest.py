@@ -177,7 +177,8 @@ class Suggester:
             y = np.array([i in data.positives[code] for i in rows], dtype=float)
             k = round(float(y.mean()) * len(scores))
             cut = float(scores[k - 1]) if k else float(min(1.0, scores[0] + 1e-9))
-            model.threshold = min(cut, learner.precise_threshold(model.oof, y, PRECISE, self.min_examples))
+            oof = model.oof if model.oof is not None else np.zeros(len(rows))  # set by fit_code
+            model.threshold = min(cut, learner.precise_threshold(oof, y, PRECISE, self.min_examples))
 
     @staticmethod
     def _labels(data: TrainingSet, code: str) -> tuple[list[int], np.ndarray]:
