@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 WITH_CHARTS = ("01_", "02_")
-WITH_SHARED = ("06_",)  # notebooks that read the real material in ../shared/corpora
+WITH_SHARED = ("06_", "07_")  # notebooks that read the real material in ../shared/corpora
 CELL_TIMEOUT = 300
 
 

@@ -105,6 +105,27 @@ def test_next_lists_the_most_uncertain_segments_outside_the_coded_documents(stud
     assert not upcoming.duplicated(["document", "segment_id"]).any()
 
 
+def test_thresholds_suggest_each_code_at_the_coders_own_rate_when_scores_are_unsure(tmp_path):
+    """With labels the text does not predict, cross-validated F1 would pick a threshold near 0 (suggest nearly
+    everything); the default keeps each code at the coder's own rate among the segments left to decide."""
+    rng = random.Random(7)
+    with qc.open_project(tmp_path / "noise.qualcode") as project:
+        project.add_documents([transcript(f"d{n}", interview(n)[0]) for n in range(1, 7)])
+        for d in ("d1", "d2", "d3", "d4"):
+            for s in project.segments(d):
+                if rng.random() < 0.2:
+                    project.add_coding(d, "noise", coder="marie", unit="paragraph", segment_id=s.segment_id)
+        suggester = qc.Suggester().fit(project, coder="marie")
+        cv = qc.Suggester(threshold="cv").fit(project, coder="marie").suggest()
+    data = suggester.training_set_
+    rate = len(data.positives["noise"]) / len(data.covered)
+    frame, cv = (f[f["document"].isin(["d5", "d6"])] for f in (suggester.suggest(), cv))  # the open segments
+    assert frame["suggested"].sum() == round(rate * len(frame))
+    assert cv["suggested"].sum() > frame["suggested"].sum()  # what the F1 optimum does on unsure scores
+    with pytest.raises(SuggestError, match="'threshold' parameter of Suggester must be one of prevalence, cv"):
+        qc.Suggester(threshold="f1").fit(project, coder="marie")
+
+
 def test_a_saved_model_is_plain_arrays_and_loads_back(study, tmp_path):
     path, _ = study
     with qc.open_project(path) as project:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-__all__ = ["CodeModel", "fit_code", "folds_of"]
+__all__ = ["CodeModel", "best_threshold", "fit_code", "folds_of", "precise_threshold"]
 
 BLOCK = 10  # consecutive segments kept in one fold when there are too few documents
 
@@ -91,7 +91,8 @@ def _logistic(
         X, y = sparse.vstack([X, extra], format="csr"), np.concatenate([y, np.ones(extra.shape[0])])
     if len(np.unique(y)) < 2:
         return None
-    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=seed)
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear",
+                               dual=True, max_iter=1000, random_state=seed)  # dual: far more columns than rows
     model.fit(X, y)
     return CodeModel(model.coef_.ravel().astype(np.float64), float(model.intercept_[0]), -1.0, 0.0, 0.5)
 
@@ -125,3 +126,14 @@ def best_threshold(score: np.ndarray, y: np.ndarray) -> float:
     f1 = np.where(last, f1, -1)
     best = int(np.argmax(f1))
     return float(min(max(ranked[best], 0.02), 0.98))
+
+
+def precise_threshold(score: np.ndarray, y: np.ndarray, precision: float, least: int) -> float:
+    """The lowest score at or above which at least ``least`` rows are and ``precision`` of them are positive
+    (out-of-fold); above 1 when no score is."""
+    order = np.argsort(-score, kind="stable")
+    ranked, truth = score[order], y[order]
+    rate = np.cumsum(truth) / np.arange(1, len(y) + 1)
+    last = np.r_[ranked[1:] != ranked[:-1], True]
+    good = np.flatnonzero(last & (rate >= precision) & (np.arange(1, len(y) + 1) >= least))
+    return float(ranked[good[-1]]) if len(good) else 2.0

@@ -80,6 +80,7 @@ def suggest(
     next: int | None = None,
     min_examples: int = 3,
     features: tuple[str, ...] = FEATURES,
+    threshold: str = "prevalence",
     seed: int = 0,
 ) -> SuggestRun:
     """Learn ``coder``'s codes in ``project`` and suggest them on every segment they have not coded so.
@@ -92,14 +93,14 @@ def suggest(
     save : store the suggested rows as the automatic coder ``auto:suggest:<coder>`` (replacing its last ones).
     model_out : also write the fitted model there (``.npz`` of plain arrays).
     next : also list this many segments to code next (uncertainty sampling).
-    min_examples, features, seed : see :class:`qualcode.coding.suggest.Suggester`.
+    min_examples, features, threshold, seed : see :class:`qualcode.coding.suggest.Suggester`.
 
     Raises
     ------
     ProjectError : every problem (unknown coder, no codings, unit, too few examples); nothing is written.
     """
     with _as_project_error():
-        suggester = Suggester(unit=unit, min_examples=min_examples, features=features, seed=seed)
+        suggester = Suggester(unit=unit, min_examples=min_examples, features=features, threshold=threshold, seed=seed)
         suggester.fit(project, coder=coder)
         table = suggester.suggest()
         run = SuggestRun(coder, unit, table, dict(suggester.thresholds_), dict(suggester.too_few_))
