@@ -96,7 +96,7 @@ def build_project(path: Path, transcripts: dict, codings: list, learn: set[str])
         project.add_documents(transcripts.values())
         for document, code, start, end in codings:
             if document in learn:
-                project.add_coding(document, code, coder=CODER, start=start, end=end)
+                project.add_coding(document, code, coder=CODER, new_code=True, start=start, end=end)
 
 
 def truth(transcripts: dict, codings: list, judge: set[str]) -> set[tuple[str, int, str]]:

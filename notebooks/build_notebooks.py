@@ -867,7 +867,7 @@ LEARNING = [
     project = qc.open_project(Path(workdir.name) / "pdpilot.qcproj")
     project.add_documents(transcripts.values())
     for document, code_, start, end in codings:
-        project.add_coding(document, code_, coder="researchers", start=start, end=end)
+        project.add_coding(document, code_, coder="researchers", new_code=True, start=start, end=end)
     print(f"{len(codings)} coded segments placed ({missing} not found) in {len(transcripts)} sessions")
     """),
     md("""

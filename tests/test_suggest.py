@@ -114,7 +114,7 @@ def test_thresholds_suggest_each_code_at_the_coders_own_rate_when_scores_are_uns
         for d in ("d1", "d2", "d3", "d4"):
             for s in project.segments(d):
                 if rng.random() < 0.2:
-                    project.add_coding(d, "noise", coder="marie", unit="paragraph", segment_id=s.segment_id)
+                    project.add_coding(d, "noise", coder="marie", new_code=True, unit="paragraph", segment_id=s.segment_id)
         suggester = qc.Suggester().fit(project, coder="marie")
         cv = qc.Suggester(threshold="cv").fit(project, coder="marie").suggest()
     data = suggester.training_set_
