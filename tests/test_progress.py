@@ -56,6 +56,15 @@ def test_every_long_step_tells_its_total_and_the_library_draws_nothing(tmp_path,
     assert screen.getvalue() == ""  # the library never draws: the command does
 
 
+def test_storing_in_a_project_tells_its_total_too(tmp_path):
+    folder = _folder(tmp_path)
+    told: list[Progress] = []
+    code_folder(folder, project=tmp_path / "study.qcproj", similarity=False, jobs=1, progress=told.append)
+    stored = _steps(told)["storing in the project"]
+    assert all(p.total == 3 and p.unit == "document" for p in stored)
+    assert [p.done for p in stored] == [0, 1, 2, 3]
+
+
 def test_bars_show_total_rate_and_time_left_on_a_terminal(tmp_path, monkeypatch):
     folder = _folder(tmp_path)
     screen = Terminal()

@@ -23,7 +23,7 @@ from qualcode.ingest.readers import READERS
 from qualcode.ingest.speakers import speaker_settings
 from qualcode.model.codebook import Codebook
 from qualcode.model.errors import InputError
-from qualcode.model.progress import OnProgress
+from qualcode.model.progress import OnProgress, Step
 from qualcode.project.store import ProjectError, ProjectSummary, open_project
 from qualcode.run.outputs import check_output_folder, write_outputs
 from qualcode.views.report import render_coded
@@ -118,7 +118,7 @@ def code_folder(
         for few files).
     spreadsheet_safe : neutralise text cells a spreadsheet would run as formulas in the output tables.
     progress : called with a :class:`~qualcode.model.progress.Progress` of each long step (reading and
-        coding, writing outputs): the command draws them as bars.
+        coding, storing in the project, writing outputs): the command draws them as bars.
 
     Raises
     ------
@@ -157,8 +157,9 @@ def code_folder(
         raise UnknownAttributeError(unknown, [a for a in usable if a not in ("document", "chars", "words")])
     if project is not None:
         try:
+            stored = Step(progress, "storing in the project", "document", total=len(coded))
             with _noted(f"while processing {project}"), open_project(project) as opened:
-                run.project = opened.code(coder, coded)
+                run.project = opened.code(coder, coded, on_document=lambda _id, _outcome: stored.update())
         except ProjectError as exc:
             run.project_error = exc
     if out is not None:
