@@ -227,7 +227,8 @@ def _to_csv(codebook: Codebook) -> str:
             row["name"] = code.label()
         for key in ("definition", "inclusion", "exclusion"):
             row[key] = _first(getattr(code, key))
-        row["examples"] = " | ".join(code.examples)
+        if code.examples:  # the column is written only when some code has examples
+            row["examples"] = " | ".join(code.examples)
         for lang, body in data.get("rules", {}).items():
             for kind in (k for k in _CSV_LISTS if k in body or k in ("terms", "exclude", "regex")):
                 row[f"{kind}_{lang}"] = " | ".join(x if isinstance(x, str) else x["pattern"] for x in body.get(kind, []))
