@@ -1,6 +1,6 @@
 """A transcript of one 50 MB line through the real command, with the report: time and peak memory.
 
-Usage: ``python benchmarks/huge_line.py [--megabytes 50]``. The test suite runs the same case at 8 MB
+Usage: ``python benchmarks/huge_line.py [--megabytes 50]``. The test suite runs the same case at 2 MB
 (tests/hostile/test_hostile_inputs.py::test_a_huge_single_line_file_is_coded_in_pieces); this prints the
 figures at the size a user met. Memory is the peak resident size of the command and its children.
 """

@@ -11,11 +11,14 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 # Under CI the property tests are derandomized: the same examples on every run, so CI is not green or red by
-# the luck of a seed. Locally they explore new examples each run (and keep failing ones in .hypothesis/).
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+# the luck of a seed, nor by the load of the machine (no deadline, no too-slow health check: an example that
+# takes 300 ms while other processes share the two cores is not a bug). Locally they explore new examples
+# each run (and keep failing ones in .hypothesis/).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 if os.environ.get("CI", "").lower() == "true":
     settings.load_profile("ci")
 

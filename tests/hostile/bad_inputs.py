@@ -223,7 +223,8 @@ def _nul_inside(path: Path) -> None:
     path.write_bytes(GOOD_FR.encode("utf-8").replace(b"confiance", b"conf\x00iance"))
 
 
-HUGE_MB = 8  # eight times spaCy's max_length; benchmarks/huge_line.py runs the same file at 50 MB
+HUGE_MB = 2  # twice spaCy's max_length (1M characters) and 21 of qualcode's pieces (nlp.PIECE_CHARS): the case
+# of a file too long for spaCy in one go, at a quarter of the cost of 8 MB; benchmarks/huge_line.py runs 50 MB
 
 
 def _huge_line(path: Path, megabytes: int = HUGE_MB) -> None:

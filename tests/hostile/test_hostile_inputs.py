@@ -238,8 +238,9 @@ def test_batch_outputs_name_no_absolute_path_but_the_errors(batch):
 
 
 def test_a_huge_single_line_file_is_coded_in_pieces(tmp_path):
-    """spaCy's max_length is no excuse: a transcript without any line break (8 MB here; 50 MB in
-    benchmarks/huge_line.py) is still coded whole, through the real command with the report."""
+    """spaCy's max_length is no excuse: a transcript without any line break (2 MB here, twice spaCy's
+    max_length; 50 MB in benchmarks/huge_line.py) is still coded whole, through the real command with the
+    report."""
     folder = tmp_path / "in"
     make_all(folder, [HUGE], good=False)
     GOOD["good fr.txt"](folder / "good fr.txt")
