@@ -344,16 +344,15 @@ def _worker_task(task: tuple[str, str]) -> Any:
 def _trim() -> None:
     """Give the memory freed by coding a file back to the system (glibc keeps it in its heap otherwise:
     a worker's resident size then grows file after file). Nothing where the C library has no malloc_trim."""
-    trim = _WORKER.get("trim")
-    if trim is None:
+    if "trim" not in _WORKER:
         import ctypes
 
         try:
-            trim = ctypes.CDLL(None).malloc_trim
+            _WORKER["trim"] = ctypes.CDLL(None).malloc_trim
         except (OSError, AttributeError):
-            trim = False
-        _WORKER["trim"] = trim
-    if trim:
+            _WORKER["trim"] = None
+    trim: Callable[[int], Any] | None = _WORKER["trim"]
+    if trim is not None:
         trim(0)
 
 
