@@ -37,6 +37,11 @@ MATCHER_VERSION = "2"  # part of every cached match's key: change it when matchi
 
 
 _SEPARATOR = "\n\n"  # between the paragraphs of one batch: a space token, which no term contains
+# Characters of segments embedded at once. The embedder pads each batch to its longest text, so one call
+# over every segment of a long transcript holds 64 x (its longest segment) token vectors: about 100 MB per
+# process for a transcript of 2,000-word turns. Calls over parts of this many characters (count x longest)
+# give the same similarities in a bounded array.
+_EMBED_CHARS = 20_000
 
 
 def _batches(texts: list[tuple[int, str]], limit: int = BATCH_CHARS) -> list[list[tuple[int, str]]]:
@@ -219,8 +224,10 @@ class Coder:
         # a fraction of the embedding.
         chosen = [i for i, seg in enumerate(segments) if seg.segment_id in evidence
                   or model.score(features((), 1.0, len(seg.text.split()))) >= model.similar_threshold]
-        found_near = cached.nearest([segments[i].text for i in chosen], language)
-        nearest = {code: dict(zip(chosen, values, strict=True)) for code, values in found_near.items()}
+        nearest: dict[str, dict[int, tuple[float, str]]] = {}
+        for part in _by_size([segments[i].text for i in chosen], _EMBED_CHARS):  # a bounded array each
+            for code, values in cached.nearest([segments[chosen[i]].text for i in part], language).items():
+                nearest.setdefault(code, {}).update(zip((chosen[i] for i in part), values, strict=True))
         scores: dict[tuple[int, str], float] = {}
         for i in chosen:
             seg = segments[i]
@@ -392,3 +399,18 @@ class Coder:
     def result(self, documents: Iterable[CodedDocument], errors: Iterable[Any] = ()) -> CodingResult:
         """The tidy tables of ``documents`` coded by this coder (and the read ``errors`` of the run)."""
         return build_result(documents, codebook=self.codebook_, unit=self.unit, coder=self.name, errors=errors)
+
+
+def _by_size(texts: list[str], budget: int) -> list[list[int]]:
+    """The indexes of ``texts`` in order, cut into runs whose count times longest text stays within
+    ``budget`` characters (a text longer than the budget is a run of its own)."""
+    runs: list[list[int]] = []
+    run: list[int] = []
+    longest = 0
+    for i, text in enumerate(texts):
+        longest = max(longest, len(text))
+        if run and (len(run) + 1) * longest > budget:
+            runs.append(run)
+            run, longest = [], len(text)
+        run.append(i)
+    return [*runs, run] if run else runs
