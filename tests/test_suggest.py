@@ -135,6 +135,7 @@ def test_a_saved_model_is_plain_arrays_and_loads_back(study, tmp_path):
         assert all(stored[k].dtype != object for k in stored.files)
     loaded = qc.Suggester.load(tmp_path / "model.npz")
     assert loaded.codes_ == suggester.codes_ and loaded.thresholds_ == suggester.thresholds_
+    assert loaded.smoothing_ == suggester.smoothing_
     for code in suggester.codes_:
         assert np.allclose(loaded.models_[code].score(suggester.X_), suggester.models_[code].score(suggester.X_))
     (tmp_path / "bad.npz").write_bytes(b"not a model")
@@ -253,3 +254,17 @@ def test_smoothing_follows_how_the_coder_codes_runs_of_segments(study):
     assert single.smoothing_ == {"money": 0.0, "stress": 0.0}
     assert runs.smoothing_["long"] > 0 and runs.smoothing_["money"] == 0.0
     assert set(words.smoothing_.values()) == {0.0}  # the NVivo-like baseline stays plain
+
+
+def test_what_the_coder_codes_at_all_is_learnt_from_every_code_together(study):
+    path, truth = study
+    with qc.open_project(path) as project:
+        suggester = qc.Suggester().fit(project, coder="marie")
+        words = qc.Suggester(features=("words",)).fit(project, coder="marie")
+    data = suggester.training_set_
+    relevance = suggester.relevance_
+    assert words.relevance_ is None and relevance.shape == (len(data.segments),)
+    new = [i for i, s in enumerate(data.segments) if s.document in ("d5", "d6")]
+    topical = [i for i in new if truth.get((data.segments[i].document, data.segments[i].segment_id)) in ("money", "stress")]
+    rest = [i for i in new if i not in topical]
+    assert relevance[topical].min() > relevance[rest].max()

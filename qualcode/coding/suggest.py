@@ -35,6 +35,7 @@ WEIGHTS = {"words": 1.0, "embedding": 0.5, "context": 0.35, "structure": 1.0}  #
 THRESHOLDS = ("prevalence", "cv")
 PRECISE = 0.8  # ...unless out-of-fold scores show a lower threshold that keeps this precision
 SMOOTH = 0.2  # a score moves up to this far towards the higher of its neighbours', as far as the coder's codings run over consecutive segments (chosen on the PDPilot dev sessions)
+RELEVANCE = 0.2  # a code's score: its own ** (1 - RELEVANCE) x "coded at all" ** RELEVANCE (PDPilot dev)
 PROTOTYPES = 200  # coded passages per code kept to explain a suggestion ("close to ...")
 
 
@@ -150,11 +151,15 @@ class Suggester:
         self.models_: dict[str, learner.CodeModel] = {}
         self.prototypes_: dict[str, list[int]] = {}
         self.smoothing_: dict[str, float] = {}
+        self.relevance_ = self._fit_relevance(data)
         for code in self.codes_:
             rows, y = self._labels(data, code)
             fold = learner.folds_of([data.segments[i].document for i in rows], y, self.folds, self.seed)
             extra = self.features_.texts(data.definitions[code]) if data.definitions.get(code) else None
             model = self.models_[code] = learner.fit_code(self.X_[rows], y, fold, extra, C=self.C, seed=self.seed)
+            if self.relevance_ is not None:
+                model.oof = model.oof ** (1 - RELEVANCE) * self.relevance_[rows] ** RELEVANCE  # type: ignore[operator]
+                model.threshold = learner.best_threshold(model.oof, y)
             self.smoothing_[code] = SMOOTH * learner.run_share(rows, y, self._documents) if self._smoothing else 0.0
             if self.smoothing_[code]:  # out-of-fold scores smoothed as new segments' are; the threshold follows
                 model.oof = learner.smooth(model.oof, rows, self._documents, self.smoothing_[code])  # type: ignore[arg-type]
@@ -166,6 +171,25 @@ class Suggester:
             self._match_prevalence(data)
         self.thresholds_ = {c: self.models_[c].threshold for c in self.codes_}
         return self
+
+    def _fit_relevance(self, data: TrainingSet) -> np.ndarray | None:
+        """Each segment's calibrated score for "coded with any learnt code" (out-of-fold on the covered
+        segments): all the codes' examples together teach what the coder codes at all, which a code with few
+        examples cannot learn alone. None for the NVivo-like words-only baseline or a single code."""
+        import numpy as np
+
+        from qualcode.coding import learner
+
+        covered = sorted(data.covered)
+        coded = frozenset().union(*(data.positives[c] for c in self.codes_))
+        y = np.array([1.0 if i in coded else 0.0 for i in covered])
+        if not RELEVANCE or len(self.codes_) < 2 or len(self.features) < 2 or y.all() or not y.any():
+            return None
+        fold = learner.folds_of([data.segments[i].document for i in covered], y, self.folds, self.seed)
+        model = learner.fit_code(self.X_[covered], y, fold, None, C=self.C, seed=self.seed)
+        score = model.score(self.X_)
+        score[covered] = model.oof
+        return score
 
     def _match_prevalence(self, data: TrainingSet) -> None:
         """Set each code's threshold so that it is suggested on the coder's own share of the open segments."""
@@ -202,6 +226,8 @@ class Suggester:
         from qualcode.coding.learner import smooth
 
         score = self.models_[code].score(self.X_)
+        if getattr(self, "relevance_", None) is not None:
+            score = score ** (1 - RELEVANCE) * self.relevance_ ** RELEVANCE
         weight = getattr(self, "smoothing_", {}).get(code, 0.0)  # a loaded suggester has none
         return smooth(score, np.arange(len(score)), self._documents, weight) if weight else score
 
@@ -346,6 +372,7 @@ class Suggester:
             for j, code in enumerate(meta["codes"])
         }
         suggester.thresholds_ = {c: m.threshold for c, m in suggester.models_.items()}
+        suggester.smoothing_ = meta.get("smoothing", {})
         return suggester
 
     @staticmethod
