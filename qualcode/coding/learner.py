@@ -139,27 +139,27 @@ def precise_threshold(score: np.ndarray, y: np.ndarray, precision: float, least:
     return float(ranked[good[-1]]) if len(good) else 2.0
 
 
-def run_share(rows: Sequence[int], y: np.ndarray, documents: Sequence[str]) -> float:
+def run_share(rows: Sequence[int] | np.ndarray, y: np.ndarray, documents: Sequence[str]) -> float:
     """The share of the positive rows (segments ``rows``, sorted, labels ``y``) next to another positive one
     in the same document: how often the coder's codings run over consecutive segments."""
-    rows = np.asarray(rows, dtype=int)
+    at = np.asarray(rows, dtype=int)
     if y.sum() < 2:
         return 0.0
-    docs = np.asarray(documents)[rows]
-    joined = (rows[1:] == rows[:-1] + 1) & (docs[1:] == docs[:-1]) & (y[1:] == 1) & (y[:-1] == 1)
+    docs = np.asarray(documents)[at]
+    joined = (at[1:] == at[:-1] + 1) & (docs[1:] == docs[:-1]) & (y[1:] == 1) & (y[:-1] == 1)
     return float((np.r_[joined, False] | np.r_[False, joined]).sum() / y.sum())
 
 
-def smooth(values: np.ndarray, rows: Sequence[int], documents: Sequence[str], weight: float) -> np.ndarray:
+def smooth(values: np.ndarray, rows: Sequence[int] | np.ndarray, documents: Sequence[str], weight: float) -> np.ndarray:
     """Scores moved towards the higher of their neighbours' (the segments just before and after, in the same
     document): ``(1 - weight) * score + weight * max(neighbours)``. A coded passage often runs over several
     segments, so a segment next to a likely one is likelier. ``values[k]`` is the score of segment ``rows[k]``
     (sorted), ``documents`` every segment's document; a neighbour outside ``rows`` does not count."""
-    rows = np.asarray(rows, dtype=int)
-    if not weight or len(rows) < 2:
+    at = np.asarray(rows, dtype=int)
+    if not weight or len(at) < 2:
         return values
-    docs = np.asarray(documents)[rows]
-    joined = (rows[1:] == rows[:-1] + 1) & (docs[1:] == docs[:-1])  # row k and k + 1 are neighbours
+    docs = np.asarray(documents)[at]
+    joined = (at[1:] == at[:-1] + 1) & (docs[1:] == docs[:-1])  # row k and k + 1 are neighbours
     before = np.where(np.r_[False, joined], np.r_[values[:1], values[:-1]], -np.inf)
     after = np.where(np.r_[joined, False], np.r_[values[1:], values[-1:]], -np.inf)
     near = np.maximum(before, after)

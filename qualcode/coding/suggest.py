@@ -226,8 +226,9 @@ class Suggester:
         from qualcode.coding.learner import smooth
 
         score = self.models_[code].score(self.X_)
-        if getattr(self, "relevance_", None) is not None:
-            score = score ** (1 - RELEVANCE) * self.relevance_ ** RELEVANCE
+        relevance = getattr(self, "relevance_", None)  # a loaded suggester has none
+        if relevance is not None:
+            score = score ** (1 - RELEVANCE) * relevance ** RELEVANCE
         weight = getattr(self, "smoothing_", {}).get(code, 0.0)  # a loaded suggester has none
         return smooth(score, np.arange(len(score)), self._documents, weight) if weight else score
 
