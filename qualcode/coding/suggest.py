@@ -75,7 +75,8 @@ class Suggester:
         in ``too_few_`` with the number still needed.
     folds : cross-validation folds (by document) that choose each code's calibration and threshold.
     features : the feature blocks: ``words`` (TF-IDF of words and word pairs), ``embedding`` (static
-        sentence embeddings), ``context`` (neighbouring segments, the question answered, the section) and
+        sentence embeddings), ``context`` (neighbouring segments, the question answered, the section; and each score moved towards
+        its neighbours' as far as the coder's codings run over consecutive segments) and
         ``structure`` (speaker, role, place in the document). ``("words",)`` is NVivo-like TF-IDF.
     C : inverse regularisation strength of the logistic regressions.
     threshold : how each code's threshold is chosen. ``prevalence`` (default): so that the code is suggested
