@@ -135,6 +135,7 @@ def test_a_saved_model_is_plain_arrays_and_loads_back(study, tmp_path):
         assert all(stored[k].dtype != object for k in stored.files)
     loaded = qc.Suggester.load(tmp_path / "model.npz")
     assert loaded.codes_ == suggester.codes_ and loaded.thresholds_ == suggester.thresholds_
+    assert loaded.smoothing_ == suggester.smoothing_
     for code in suggester.codes_:
         assert np.allclose(loaded.models_[code].score(suggester.X_), suggester.models_[code].score(suggester.X_))
     (tmp_path / "bad.npz").write_bytes(b"not a model")
@@ -227,3 +228,43 @@ def test_cli_bad_coder_writes_nothing_and_exits_1(study, tmp_path):
     assert not out.exists()
     with qc.open_project(path) as project:
         assert project.codings("auto:suggest:mari").empty and project.codings("auto:suggest:marie").empty
+
+
+def test_scores_lean_towards_their_neighbours_only_inside_a_document_and_a_run():
+    from qualcode.coding.learner import run_share, smooth
+
+    values = np.array([0.0, 1.0, 0.0, 0.0, 1.0])
+    out = smooth(values, [0, 1, 2, 4, 5], ["a"] * 5 + ["b"], 0.5)
+    # 2 sits next to 1 (moves up); 4 is not next to 2 (3 is missing) and 5 is in another document
+    assert out.tolist() == [0.5, 0.5, 0.5, 0.0, 1.0]  # 1 moves halfway down to its neighbours
+    assert smooth(values, [0, 1, 2, 4, 5], ["a"] * 6, 0.0) is values
+    y = np.array([1.0, 1.0, 0.0, 1.0, 1.0])
+    assert run_share([0, 1, 2, 4, 5], y, ["a"] * 5 + ["b"]) == 0.5  # 4 and 5: different documents
+
+
+def test_smoothing_follows_how_the_coder_codes_runs_of_segments(study):
+    path, _ = study
+    with qc.open_project(path) as project:
+        single = qc.Suggester().fit(project, coder="marie")  # marie codes one answer at a time
+        for d in ("d1", "d2"):
+            project.add_coding(d, "long", coder="marie", new_code=True, unit="paragraph", segment_id=1)
+            project.add_coding(d, "long", coder="marie", new_code=True, unit="paragraph", segment_id=2)
+        runs = qc.Suggester().fit(project, coder="marie")
+        words = qc.Suggester(features=("words",)).fit(project, coder="marie")
+    assert single.smoothing_ == {"money": 0.0, "stress": 0.0}
+    assert runs.smoothing_["long"] > 0 and runs.smoothing_["money"] == 0.0
+    assert set(words.smoothing_.values()) == {0.0}  # the NVivo-like baseline stays plain
+
+
+def test_what_the_coder_codes_at_all_is_learnt_from_every_code_together(study):
+    path, truth = study
+    with qc.open_project(path) as project:
+        suggester = qc.Suggester().fit(project, coder="marie")
+        words = qc.Suggester(features=("words",)).fit(project, coder="marie")
+    data = suggester.training_set_
+    relevance = suggester.relevance_
+    assert words.relevance_ is None and relevance.shape == (len(data.segments),)
+    new = [i for i, s in enumerate(data.segments) if s.document in ("d5", "d6")]
+    topical = [i for i in new if truth.get((data.segments[i].document, data.segments[i].segment_id)) in ("money", "stress")]
+    rest = [i for i in new if i not in topical]
+    assert relevance[topical].min() > relevance[rest].max()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-__all__ = ["CodeModel", "best_threshold", "fit_code", "folds_of", "precise_threshold"]
+__all__ = ["CodeModel", "best_threshold", "fit_code", "folds_of", "precise_threshold", "run_share", "smooth"]
 
 BLOCK = 10  # consecutive segments kept in one fold when there are too few documents
 
@@ -137,3 +137,30 @@ def precise_threshold(score: np.ndarray, y: np.ndarray, precision: float, least:
     last = np.r_[ranked[1:] != ranked[:-1], True]
     good = np.flatnonzero(last & (rate >= precision) & (np.arange(1, len(y) + 1) >= least))
     return float(ranked[good[-1]]) if len(good) else 2.0
+
+
+def run_share(rows: Sequence[int] | np.ndarray, y: np.ndarray, documents: Sequence[str]) -> float:
+    """The share of the positive rows (segments ``rows``, sorted, labels ``y``) next to another positive one
+    in the same document: how often the coder's codings run over consecutive segments."""
+    at = np.asarray(rows, dtype=int)
+    if y.sum() < 2:
+        return 0.0
+    docs = np.asarray(documents)[at]
+    joined = (at[1:] == at[:-1] + 1) & (docs[1:] == docs[:-1]) & (y[1:] == 1) & (y[:-1] == 1)
+    return float((np.r_[joined, False] | np.r_[False, joined]).sum() / y.sum())
+
+
+def smooth(values: np.ndarray, rows: Sequence[int] | np.ndarray, documents: Sequence[str], weight: float) -> np.ndarray:
+    """Scores moved towards the higher of their neighbours' (the segments just before and after, in the same
+    document): ``(1 - weight) * score + weight * max(neighbours)``. A coded passage often runs over several
+    segments, so a segment next to a likely one is likelier. ``values[k]`` is the score of segment ``rows[k]``
+    (sorted), ``documents`` every segment's document; a neighbour outside ``rows`` does not count."""
+    at = np.asarray(rows, dtype=int)
+    if not weight or len(at) < 2:
+        return values
+    docs = np.asarray(documents)[at]
+    joined = (at[1:] == at[:-1] + 1) & (docs[1:] == docs[:-1])  # row k and k + 1 are neighbours
+    before = np.where(np.r_[False, joined], np.r_[values[:1], values[:-1]], -np.inf)
+    after = np.where(np.r_[joined, False], np.r_[values[1:], values[-1:]], -np.inf)
+    near = np.maximum(before, after)
+    return np.where(np.isfinite(near), (1 - weight) * values + weight * near, values)

@@ -31,9 +31,11 @@ __all__ = ["SUGGEST_COLUMNS", "Suggester", "TrainingSet"]
 
 SUGGEST_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "score", "suggested", "because"]
 FEATURES = ("words", "embedding", "context", "structure")
-WEIGHTS = {"words": 1.0, "embedding": 0.5, "context": 0.2, "structure": 1.0}  # chosen on the PDPilot dev sessions
+WEIGHTS = {"words": 1.0, "embedding": 0.5, "context": 0.35, "structure": 1.0}  # chosen on the PDPilot dev sessions
 THRESHOLDS = ("prevalence", "cv")
 PRECISE = 0.8  # ...unless out-of-fold scores show a lower threshold that keeps this precision
+SMOOTH = 0.2  # a score moves up to this far towards the higher of its neighbours', as far as the coder's codings run over consecutive segments (chosen on the PDPilot dev sessions)
+RELEVANCE = 0.2  # a code's score: its own ** (1 - RELEVANCE) x "coded at all" ** RELEVANCE (PDPilot dev)
 PROTOTYPES = 200  # coded passages per code kept to explain a suggestion ("close to ...")
 
 
@@ -73,7 +75,8 @@ class Suggester:
         in ``too_few_`` with the number still needed.
     folds : cross-validation folds (by document) that choose each code's calibration and threshold.
     features : the feature blocks: ``words`` (TF-IDF of words and word pairs), ``embedding`` (static
-        sentence embeddings), ``context`` (neighbouring segments, the question answered, the section) and
+        sentence embeddings), ``context`` (neighbouring segments, the question answered, the section; and each score moved towards
+        its neighbours' as far as the coder's codings run over consecutive segments) and
         ``structure`` (speaker, role, place in the document). ``("words",)`` is NVivo-like TF-IDF.
     C : inverse regularisation strength of the logistic regressions.
     threshold : how each code's threshold is chosen. ``prevalence`` (default): so that the code is suggested
@@ -148,11 +151,20 @@ class Suggester:
             raise SuggestError(_too_few_message(data.coder, self.too_few_, self.min_examples))
         self.models_: dict[str, learner.CodeModel] = {}
         self.prototypes_: dict[str, list[int]] = {}
+        self.smoothing_: dict[str, float] = {}
+        self.relevance_ = self._fit_relevance(data)
         for code in self.codes_:
             rows, y = self._labels(data, code)
             fold = learner.folds_of([data.segments[i].document for i in rows], y, self.folds, self.seed)
             extra = self.features_.texts(data.definitions[code]) if data.definitions.get(code) else None
-            self.models_[code] = learner.fit_code(self.X_[rows], y, fold, extra, C=self.C, seed=self.seed)
+            model = self.models_[code] = learner.fit_code(self.X_[rows], y, fold, extra, C=self.C, seed=self.seed)
+            if self.relevance_ is not None:
+                model.oof = model.oof ** (1 - RELEVANCE) * self.relevance_[rows] ** RELEVANCE  # type: ignore[operator]
+                model.threshold = learner.best_threshold(model.oof, y)
+            self.smoothing_[code] = SMOOTH * learner.run_share(rows, y, self._documents) if self._smoothing else 0.0
+            if self.smoothing_[code]:  # out-of-fold scores smoothed as new segments' are; the threshold follows
+                model.oof = learner.smooth(model.oof, rows, self._documents, self.smoothing_[code])  # type: ignore[arg-type]
+                model.threshold = learner.best_threshold(model.oof, y)
             positive = sorted(data.positives[code])
             step = max(1, len(positive) // PROTOTYPES)
             self.prototypes_[code] = positive[::step][:PROTOTYPES]
@@ -160,6 +172,25 @@ class Suggester:
             self._match_prevalence(data)
         self.thresholds_ = {c: self.models_[c].threshold for c in self.codes_}
         return self
+
+    def _fit_relevance(self, data: TrainingSet) -> np.ndarray | None:
+        """Each segment's calibrated score for "coded with any learnt code" (out-of-fold on the covered
+        segments): all the codes' examples together teach what the coder codes at all, which a code with few
+        examples cannot learn alone. None for the NVivo-like words-only baseline or a single code."""
+        import numpy as np
+
+        from qualcode.coding import learner
+
+        covered = sorted(data.covered)
+        coded = frozenset().union(*(data.positives[c] for c in self.codes_))
+        y = np.array([1.0 if i in coded else 0.0 for i in covered])
+        if not RELEVANCE or len(self.codes_) < 2 or len(self.features) < 2 or y.all() or not y.any():
+            return None
+        fold = learner.folds_of([data.segments[i].document for i in covered], y, self.folds, self.seed)
+        model = learner.fit_code(self.X_[covered], y, fold, None, C=self.C, seed=self.seed)
+        score = model.score(self.X_)
+        score[covered] = model.oof
+        return score
 
     def _match_prevalence(self, data: TrainingSet) -> None:
         """Set each code's threshold so that it is suggested on the coder's own share of the open segments."""
@@ -173,12 +204,34 @@ class Suggester:
             open_[rows] = False
             if not open_.any():
                 continue  # nothing left to suggest: the cross-validated threshold stays
-            scores = np.sort(model.score(self.X_)[open_])[::-1]
+            scores = np.sort(self._score(code)[open_])[::-1]
             y = np.array([i in data.positives[code] for i in rows], dtype=float)
             k = round(float(y.mean()) * len(scores))
             cut = float(scores[k - 1]) if k else float(min(1.0, scores[0] + 1e-9))
             oof = model.oof if model.oof is not None else np.zeros(len(rows))  # set by fit_code
             model.threshold = min(cut, learner.precise_threshold(oof, y, PRECISE, self.min_examples))
+
+    @property
+    def _smoothing(self) -> bool:
+        """Whether scores take in their neighbours' ("context" features: the NVivo-like baseline does not)."""
+        return SMOOTH > 0 and "context" in self.features
+
+    @property
+    def _documents(self) -> list[str]:
+        return [s.document for s in self.training_set_.segments]
+
+    def _score(self, code: str) -> np.ndarray:
+        """The calibrated score of every segment for ``code``, smoothed with its neighbours' (see ``SMOOTH``)."""
+        import numpy as np
+
+        from qualcode.coding.learner import smooth
+
+        score = self.models_[code].score(self.X_)
+        relevance = getattr(self, "relevance_", None)  # a loaded suggester has none
+        if relevance is not None:
+            score = score ** (1 - RELEVANCE) * relevance ** RELEVANCE
+        weight = getattr(self, "smoothing_", {}).get(code, 0.0)  # a loaded suggester has none
+        return smooth(score, np.arange(len(score)), self._documents, weight) if weight else score
 
     @staticmethod
     def _labels(data: TrainingSet, code: str) -> tuple[list[int], np.ndarray]:
@@ -197,10 +250,9 @@ class Suggester:
         self._fitted()
         out = np.zeros((len(self.training_set_.segments), len(self.codes_)))
         for j, code in enumerate(self.codes_):
-            model = self.models_[code]
-            out[:, j] = model.score(self.X_)
+            out[:, j] = self._score(code)
             rows = self.training_set_.labelled(code)
-            out[rows, j] = model.oof
+            out[rows, j] = self.models_[code].oof
         return out
 
     def suggest(self) -> pd.DataFrame:
@@ -282,7 +334,7 @@ class Suggester:
                 inner = None
             for code in known:
                 model = inner.models_.get(code) if inner is not None else None
-                score = model.score(inner.X_[test]) if model is not None and inner is not None else np.zeros(len(test))
+                score = inner._score(code)[test] if model is not None and inner is not None else np.zeros(len(test))
                 cut = model.threshold if model is not None else 2.0
                 for i, value in zip(test, score, strict=True):
                     s = data.segments[i]
@@ -322,6 +374,7 @@ class Suggester:
             for j, code in enumerate(meta["codes"])
         }
         suggester.thresholds_ = {c: m.threshold for c, m in suggester.models_.items()}
+        suggester.smoothing_ = meta.get("smoothing", {})
         return suggester
 
     @staticmethod

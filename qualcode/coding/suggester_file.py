@@ -29,6 +29,7 @@ def save_suggester(suggester: Any, path: str | os.PathLike[str]) -> None:
         "speakers": suggester.features_.speakers,
         "roles": suggester.features_.roles,
         "weights": suggester.features_.weights,
+        "smoothing": suggester.smoothing_,
     }
     arrays = {
         "meta": np.array(json.dumps(meta, sort_keys=True, ensure_ascii=False)),
