@@ -270,7 +270,9 @@ function render({ model, el }) {
     if (pending.action !== "refresh") {
       root.dataset.qcLastAction = pending.action;
       root.dataset.qcLastActionMs = (performance.now() - pending.t0).toFixed(1);
-      root.dataset.qcLastDrawMs = (ui.drawMs + performance.now() - ui.syncStart).toFixed(1); // drawing the answer
+      const now = performance.now(), came = arrived > pending.t0 ? arrived : ui.syncStart;
+      root.dataset.qcLastDrawMs = (ui.drawMs + now - ui.syncStart).toFixed(1); // drawing the answer
+      root.dataset.qcLastWaitMs = (came - pending.t0).toFixed(1); // from sending to the answer's arrival
       root.dataset.qcLastKernelMs = String(status.ms ?? ""); // the time in the kernel
       root.dataset.qcActions = String(Number(root.dataset.qcActions || 0) + 1);
       say(status.message, status.ok);
@@ -417,8 +419,9 @@ function render({ model, el }) {
     const button = event.target.closest("button");
     const chip = event.target.closest(".qc-cw-chip");
     if (chip) {
-      focusOn(Number(chip.dataset.id), false);
-      if (button?.dataset.act) decide(button.dataset.act);
+      ui.focus = Number(chip.dataset.id);
+      if (button?.dataset.act) decide(button.dataset.act); // sent first: the focus is drawn while it travels
+      focusOn(ui.focus, false);
       return;
     }
     if (button?.dataset.code !== undefined) return applyCode(button.dataset.code);
@@ -475,9 +478,12 @@ function merge(kept, put) {
   return out;
 }
 
+let arrived = 0; // when the last message of changes came (for the browser test's figures)
+
 function initialize({ model }) {
   const onChanges = (message) => {
     if (message?.kind !== "changes") return;
+    arrived = performance.now();
     const gone = new Set([...message.drop, ...message.put.map((c) => c.id)]);
     if (gone.size) model.set("codings", merge((model.get("codings") || []).filter((c) => !gone.has(c.id)), message.put));
     for (const [name, value] of Object.entries(message.set)) model.set(name, value);
