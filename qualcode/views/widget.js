@@ -74,6 +74,7 @@ function render({ model, el }) {
     ui.pending.set(seq, { t0: performance.now(), action, onOk });
     ui.drawMs = 0;
     model.send({ seq, action, ...fields });
+    return true;
   }
 
   // --- drawing ------------------------------------------------------------------------------------------
@@ -278,6 +279,7 @@ function render({ model, el }) {
       say(status.message, status.ok);
     }
     if (status.ok && pending.onOk) pending.onOk();
+    else if (!status.ok) focusOn(ui.focus, false); // drawn as it stands (a chip clicked is focused)
   }
 
   let scheduled = false;
@@ -328,7 +330,7 @@ function render({ model, el }) {
     if (action === "remove" && c.kind !== "human") return say("This is an automatic coding: accept (a) or reject (r) it.", false);
     if (action !== "remove" && c.kind === "human") return say("This coding is yours already; Delete removes it.", false);
     const rest = open.filter((o) => o.id !== c.id && (o.s > c.s || (o.s === c.s && o.id > c.id)));
-    send(action, { id: c.id }, () => { if (rest.length && action !== "remove") focusOn(rest[0].id); });
+    return send(action, { id: c.id }, () => { if (rest.length && action !== "remove") focusOn(rest[0].id); });
   }
 
   function saveMemo() {
@@ -419,9 +421,9 @@ function render({ model, el }) {
     const button = event.target.closest("button");
     const chip = event.target.closest(".qc-cw-chip");
     if (chip) {
-      ui.focus = Number(chip.dataset.id);
-      if (button?.dataset.act) decide(button.dataset.act); // sent first: the focus is drawn while it travels
-      focusOn(ui.focus, false);
+      if (!button?.dataset.act) return focusOn(Number(chip.dataset.id), false);
+      ui.focus = Number(chip.dataset.id); // drawn with the answer, so that nothing delays sending
+      if (!decide(button.dataset.act)) focusOn(ui.focus, false);
       return;
     }
     if (button?.dataset.code !== undefined) return applyCode(button.dataset.code);
