@@ -230,7 +230,7 @@ class CodingWidget(CodingView):
 
         The changes wait in :attr:`_outbox` while a message from the front end is handled, to go with its
         status in one message; the front end's ``initialize`` applies them to its copy of the traits."""
-        outbox = self._outbox if self._outbox is not None else {"kind": "changes", "put": {}, "drop": set(), "set": {}}
+        outbox = self._outbox if self._outbox is not None else _outbox()
         if "codings" in values:
             old = {c["id"]: c for c in self.codings}
             new = {c["id"]: c for c in values["codings"]}
@@ -271,7 +271,7 @@ class CodingWidget(CodingView):
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         seq, started = content.get("seq", 0), time.perf_counter()
-        self._outbox = {"kind": "changes", "put": {}, "drop": set(), "set": {}}  # sent with the status, below
+        self._outbox = _outbox()  # sent with the status, below
         try:
             message = self._dispatch(content)
             ok = True
@@ -312,3 +312,8 @@ class CodingWidget(CodingView):
             return ""
         raise ValueError(f"Unknown action {action!r} from the widget: expected code, remove, accept, reject, "
                          "memo or refresh.")
+
+
+def _outbox() -> dict[str, Any]:
+    """Changes to send the front end: codings put (by id) and dropped (ids), and other traits set."""
+    return {"kind": "changes", "put": {}, "drop": set(), "set": {}}
