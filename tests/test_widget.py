@@ -6,6 +6,7 @@ handed to the widget as the kernel would, and the project is read back through `
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -66,7 +67,7 @@ def send(widget, action: str, **fields):
     seq = widget.status.get("seq", 0) + 1
     widget._handle_custom_msg({"seq": seq, "action": action, **fields}, [])
     assert widget.status["seq"] == seq
-    return widget.status
+    return {k: v for k, v in widget.status.items() if k != "ms"}
 
 
 def span_of(widget, phrase: str) -> tuple[int, int]:
@@ -326,3 +327,27 @@ def test_any_selection_slices_back_to_its_text(project, data):
     row = project.codings("Ana", placed_only=False).set_index("id").loc[coding]
     assert (row["start"], row["end"], row["text"]) == (start, end, text[start:end])
     w.remove(coding)
+
+
+def test_an_action_sends_only_what_changed_not_the_documents_codings(tmp_path, monkeypatch):
+    text = "\n".join(f"{'IP'[i % 2]}: I trust the teachers, turn {i}." for i in range(120))
+    with qc.open_project(tmp_path / "big.qualcode") as p:
+        p.code(qc.Coder(BOOK), [transcript(text, "big")])
+        w, other = qc.CodingWidget(p, "big", coder="Ana"), qc.CodingWidget(p.path, "big", coder="Ana")
+    sent: dict[int, list[dict]] = {id(w): [], id(other): []}
+    for widget in (w, other):
+        monkeypatch.setattr(widget, "_send", lambda msg, buffers=None, widget=widget: sent[id(widget)].append(msg))
+    before, auto = w.codings, autos(w, "trust")[0]
+    assert len(before) == 60  # the participant's turns
+    assert send(w, "accept", id=auto["id"])["ok"]
+    for widget in (w, other):
+        [message] = sent[id(widget)]  # one message, with the status for the widget acted on
+        assert "codings" not in json.dumps(message)  # not the trait of the document's codings
+        changes = message["content"]
+        assert len(changes["put"]) == 1 and changes["drop"] == [auto["id"]]
+        assert len(json.dumps(message)) < len(json.dumps(before)) / 5  # the palette comes again, with its counts
+        rows = {c["id"]: c for c in before if c["id"] not in changes["drop"]} | {c["id"]: c for c in changes["put"]}
+        assert sorted(rows.values(), key=lambda c: c["id"]) == sorted(widget.codings, key=lambda c: c["id"])
+        assert changes["set"]["codes"] == widget.codes  # the counts changed: the palette comes again
+    assert sent[id(w)][0]["content"]["set"]["status"]["seq"] == 1 and "status" not in sent[id(other)][0]["content"]["set"]
+    assert other.codings == w.codings

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,6 +65,8 @@ class CodingWidget(CodingView):
 
     _live: ClassVar[weakref.WeakSet[CodingWidget]] = weakref.WeakSet()
     _lock: ClassVar[threading.RLock] = threading.RLock()  # one action at a time, whatever the thread
+    _quiet: frozenset[str] = frozenset()  # traits set without syncing them (see _send_changes)
+    _outbox: dict[str, Any] | None = None  # the changes to send with the status of the message being handled
 
     def __init__(
         self,
@@ -177,10 +180,10 @@ class CodingWidget(CodingView):
             raise ProjectError(self.read_only)
         with self._lock, self._open() as project:
             result = action(project)
-            self._load_codings(project)
+            self._load_codings(project, changes_only=True)
             for other in list(CodingWidget._live):  # the other widgets of this kernel on this document
                 if other is not self and other.document == self.document and other._same_file(self.path):
-                    other._load_codings(project)
+                    other._load_codings(project, changes_only=True)
         return result
 
     def _same_file(self, path: Path) -> bool:
@@ -198,21 +201,63 @@ class CodingWidget(CodingView):
             self.read_only = read_only_reason(project) or ""
             self._load_codings(project)
 
-    def _load_codings(self, project: Project) -> None:
+    def _load_codings(self, project: Project, *, changes_only: bool = False) -> None:
+        """Show the stored codings of the document: all of them in the traits (a new document, a refresh), or
+        after an action (``changes_only``) only what changed, as one message (see :meth:`_send_changes`)."""
         state = document_state(project, self.document, self.coder)
         counts: dict[str, tuple[int, int]] = {}
         for c in state.codings:
             own, open_ = counts.get(c.code, (0, 0))
             counts[c.code] = (own + 1, open_) if c.kind == "human" else (own, open_ + 1)
         book = project_codebook(project)
-        with self.hold_sync():
-            self.codes = widget_palette(book, counts, language=self.language)
-            self.codings = widget_codings(state.codings, state.memos)
-            self.memos = widget_memos(state.memos)
-            self.note = (
-                f"{state.unplaced} of your codings on this document could not be placed after its text was "
-                "edited: see Project.unplaced()." if state.unplaced else ""
-            )
+        values = {
+            "codes": widget_palette(book, counts, language=self.language),
+            "codings": widget_codings(state.codings, state.memos),
+            "memos": widget_memos(state.memos),
+            "note": f"{state.unplaced} of your codings on this document could not be placed after its text was "
+            "edited: see Project.unplaced()." if state.unplaced else "",
+        }
+        if changes_only:
+            self._send_changes(values)
+        else:
+            with self.hold_sync():
+                for name, value in values.items():
+                    setattr(self, name, value)
+
+    def _send_changes(self, values: dict[str, Any]) -> None:
+        """Set these traits, sending the front end only what changed: the codings added, changed or removed
+        (not the document's other codings), and the palette, memos, note or status when they changed.
+
+        The changes wait in :attr:`_outbox` while a message from the front end is handled, to go with its
+        status in one message; the front end's ``initialize`` applies them to its copy of the traits."""
+        outbox = self._outbox if self._outbox is not None else _outbox()
+        if "codings" in values:
+            old = {c["id"]: c for c in self.codings}
+            new = {c["id"]: c for c in values["codings"]}
+            outbox["put"] |= {i: c for i, c in new.items() if old.get(i) != c}
+            outbox["drop"] |= {i for i in old if i not in new}
+            outbox["drop"] -= set(new)
+        outbox["set"] |= {name: v for name, v in values.items() if name != "codings" and v != getattr(self, name)}
+        self._set_quietly(values)
+        if self._outbox is None:
+            self._flush(outbox)
+
+    def _set_quietly(self, values: dict[str, Any]) -> None:
+        """Set traits in the kernel without syncing them: the front end gets them in a message of changes."""
+        self._quiet = frozenset(values)
+        try:
+            for name, value in values.items():
+                setattr(self, name, value)
+        finally:
+            self._quiet = frozenset()
+
+    def _flush(self, outbox: dict[str, Any]) -> None:
+        if outbox["put"] or outbox["drop"] or outbox["set"]:
+            self.send({**outbox, "put": list(outbox["put"].values()), "drop": sorted(outbox["drop"])})
+
+    def _should_send_property(self, key: str, value: Any) -> bool:
+        # ipywidgets asks this before syncing a changed trait: not those that _send_changes sends itself
+        return key not in self._quiet and super()._should_send_property(key, value)
 
     def _on_document(self, change: dict[str, Any]) -> None:
         if change["new"] == self._shown:  # set by _load itself
@@ -225,7 +270,8 @@ class CodingWidget(CodingView):
                 self.status = {"seq": self.status.get("seq", 0), "ok": False, "message": str(error)}
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
-        seq = content.get("seq", 0)
+        seq, started = content.get("seq", 0), time.perf_counter()
+        self._outbox = _outbox()  # sent with the status, below
         try:
             message = self._dispatch(content)
             ok = True
@@ -234,11 +280,19 @@ class CodingWidget(CodingView):
         except (QualcodeError, TypeError, ValueError) as error:
             message, ok = str(error), False
             with contextlib.suppress(QualcodeError), self._lock, self._open() as project:
-                self._load_codings(project)  # the stored state, whatever was tried
+                self._load_codings(project, changes_only=True)  # the stored state, whatever was tried
         except Exception as error:  # a bug: say so in the widget rather than leave it waiting
             _log.exception("The coding widget failed on %r", content)
             message, ok = f"qualcode failed ({type(error).__name__}: {error}); please report it.", False
-        self.status = {"seq": seq, "ok": ok, "message": message}
+        outbox, self._outbox = self._outbox, None
+        # the kernel's share of the browser's round trip, for the figures of the browser test
+        status = {"seq": seq, "ok": ok, "message": message, "ms": round(1000 * (time.perf_counter() - started), 1)}
+        if outbox["put"] or outbox["drop"] or outbox["set"]:  # the changes and the status in one message
+            self._set_quietly({"status": status})
+            outbox["set"]["status"] = status
+            self._flush(outbox)
+        else:  # nothing changed (a refresh, an action refused): the status alone
+            self.status = status
 
     def _dispatch(self, content: dict[str, Any]) -> str:
         action = content.get("action")
@@ -258,3 +312,8 @@ class CodingWidget(CodingView):
             return ""
         raise ValueError(f"Unknown action {action!r} from the widget: expected code, remove, accept, reject, "
                          "memo or refresh.")
+
+
+def _outbox() -> dict[str, Any]:
+    """Changes to send the front end: codings put (by id) and dropped (ids), and other traits set."""
+    return {"kind": "changes", "put": {}, "drop": set(), "set": {}}

@@ -72,7 +72,9 @@ function render({ model, el }) {
     if (action !== "refresh" && readOnly()) return say(readOnly(), false);
     const seq = ++ui.seq;
     ui.pending.set(seq, { t0: performance.now(), action, onOk });
+    ui.drawMs = 0;
     model.send({ seq, action, ...fields });
+    return true;
   }
 
   // --- drawing ------------------------------------------------------------------------------------------
@@ -235,6 +237,12 @@ function render({ model, el }) {
   }
 
   function sync() {
+    ui.syncStart = performance.now();
+    syncNow();
+    ui.drawMs += performance.now() - ui.syncStart;
+  }
+
+  function syncNow() {
     const changed = (name) => { const v = get(name); if (seen[name] === v) return false; seen[name] = v; return true; };
     const newBlocks = changed("blocks"), newDoc = changed("document");
     const newCodes = changed("codes"), newCodings = changed("codings"), newFilter = changed("filter");
@@ -263,10 +271,15 @@ function render({ model, el }) {
     if (pending.action !== "refresh") {
       root.dataset.qcLastAction = pending.action;
       root.dataset.qcLastActionMs = (performance.now() - pending.t0).toFixed(1);
+      const now = performance.now(), came = arrived > pending.t0 ? arrived : ui.syncStart;
+      root.dataset.qcLastDrawMs = (ui.drawMs + now - ui.syncStart).toFixed(1); // drawing the answer
+      root.dataset.qcLastWaitMs = (came - pending.t0).toFixed(1); // from sending to the answer's arrival
+      root.dataset.qcLastKernelMs = String(status.ms ?? ""); // the time in the kernel
       root.dataset.qcActions = String(Number(root.dataset.qcActions || 0) + 1);
       say(status.message, status.ok);
     }
     if (status.ok && pending.onOk) pending.onOk();
+    else if (!status.ok) focusOn(ui.focus, false); // drawn as it stands (a chip clicked is focused)
   }
 
   let scheduled = false;
@@ -317,7 +330,7 @@ function render({ model, el }) {
     if (action === "remove" && c.kind !== "human") return say("This is an automatic coding: accept (a) or reject (r) it.", false);
     if (action !== "remove" && c.kind === "human") return say("This coding is yours already; Delete removes it.", false);
     const rest = open.filter((o) => o.id !== c.id && (o.s > c.s || (o.s === c.s && o.id > c.id)));
-    send(action, { id: c.id }, () => { if (rest.length && action !== "remove") focusOn(rest[0].id); });
+    return send(action, { id: c.id }, () => { if (rest.length && action !== "remove") focusOn(rest[0].id); });
   }
 
   function saveMemo() {
@@ -408,8 +421,9 @@ function render({ model, el }) {
     const button = event.target.closest("button");
     const chip = event.target.closest(".qc-cw-chip");
     if (chip) {
-      focusOn(Number(chip.dataset.id), false);
-      if (button?.dataset.act) decide(button.dataset.act);
+      if (!button?.dataset.act) return focusOn(Number(chip.dataset.id), false);
+      ui.focus = Number(chip.dataset.id); // drawn with the answer, so that nothing delays sending
+      if (!decide(button.dataset.act)) focusOn(ui.focus, false);
       return;
     }
     if (button?.dataset.code !== undefined) return applyCode(button.dataset.code);
@@ -449,4 +463,35 @@ function render({ model, el }) {
   };
 }
 
-export default { render };
+// The kernel answers an action with what changed, not the document's codings again: {kind: "changes",
+// put: codings added or changed, drop: ids removed, set: the palette, memos, note and status when they
+// changed}. Applied to the model once (every view of it then draws it), in the kernel's order of codings.
+const before = (a, b) => a.s - b.s || a.e - b.e || (a.kind < b.kind ? -1 : a.kind > b.kind) ||
+  (a.code < b.code ? -1 : a.code > b.code) || a.id - b.id;
+
+function merge(kept, put) {
+  // Two lists in order merged in one pass (only `put`, the few changed, is sorted).
+  put = [...put].sort(before);
+  const out = [];
+  let i = 0, j = 0;
+  while (i < kept.length || j < put.length) {
+    out.push(j >= put.length || (i < kept.length && before(kept[i], put[j]) < 0) ? kept[i++] : put[j++]);
+  }
+  return out;
+}
+
+let arrived = 0; // when the last message of changes came (for the browser test's figures)
+
+function initialize({ model }) {
+  const onChanges = (message) => {
+    if (message?.kind !== "changes") return;
+    arrived = performance.now();
+    const gone = new Set([...message.drop, ...message.put.map((c) => c.id)]);
+    if (gone.size) model.set("codings", merge((model.get("codings") || []).filter((c) => !gone.has(c.id)), message.put));
+    for (const [name, value] of Object.entries(message.set)) model.set(name, value);
+  };
+  model.on("msg:custom", onChanges);
+  return () => model.off("msg:custom", onChanges);
+}
+
+export default { initialize, render };
