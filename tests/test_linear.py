@@ -41,3 +41,23 @@ def test_report_blocks_of_many_headings_in_one_sweep():
     ranges = _block_ranges(transcript)
     assert time.perf_counter() - started < 15  # every paragraph per heading: about five minutes
     assert len(ranges) == 2 * HEADINGS  # each heading is a block of its own, beside its answer
+
+
+def test_unless_guards_of_one_long_paragraph_are_checked_by_bisection():
+    """A paragraph where one code has 40,000 matches and as many ``unless`` spans (a repeated sentence): each
+    match looks up the spans before its end once, instead of scanning every span (about 70 s at this size)."""
+    from qualcode.coding.assign import _assign
+    from qualcode.model.transcript import Segment
+
+    pairs = 40_000
+    text = "ab " * (2 * pairs)
+    found = []
+    for i in range(pairs):
+        guarded, free = 6 * i, 6 * i + 3  # every other word is inside an unless span
+        found += [("trust:en:unless:0", guarded, guarded + 2), ("trust:en:term:0", guarded, guarded + 2),
+                  ("trust:en:term:0", free, free + 2)]
+    whole = Segment("doc", 1, "paragraph", 0, len(text), None, None, text, "unknown")
+    started = time.perf_counter()
+    evidence = _assign(found, [whole], text)[1]
+    assert time.perf_counter() - started < 15
+    assert [e.start for e in evidence] == [6 * i + 3 for i in range(pairs)]  # only the unguarded words

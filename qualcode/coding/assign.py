@@ -7,7 +7,8 @@ evidence of each code once (no duplicate, no match nested in another of the same
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 
 from qualcode.coding.matchers import _rule
 from qualcode.model.results import Evidence
@@ -65,6 +66,11 @@ def _assign(
                 contexts.add((code, context))
         if blocked is not None and (cancelled or unless):
             blocked[i] = cancelled | set(unless)
+        # per code, the unless spans' starts (sorted: matches come by start) and the running maximum of their
+        # ends, so that "does a span overlap this match" is one bisection, not a scan of every span
+        unless_reach = {code: (
+            [a for a, _ in spans], list(accumulate((b for _, b in spans), max)),
+        ) for code, spans in unless.items()}
         kept: list[Evidence] = []
         reach: dict[str, int] = {}  # per code, the furthest end kept so far: matches come sorted by start
         for (start, neg_end, rule_id), (code, kind, context) in zip(matches, infos, strict=True):
@@ -73,8 +79,11 @@ def _assign(
                 continue
             if kind == "context" and (code, context) not in contexts:
                 continue
-            if code in unless and any(a < end and start < b for a, b in unless[code]):
-                continue
+            if code in unless_reach:
+                starts_, reach_ = unless_reach[code]
+                before = bisect_left(starts_, end)  # the spans starting before this match ends
+                if before and reach_[before - 1] > start:
+                    continue
             reach[code] = end
             kept.append(Evidence(code, start, end, rule_id, text[start:end]))
         if kept:
