@@ -147,6 +147,9 @@ def codes_of(coder: qc.Coder, text: str, language: str) -> set[str]:
     ("fr", "La nouvelle directrice a été nommée en janvier, la troisième en deux ans.", {"turnover"}),
     ("fr", "Les coordinateurs se succèdent, il faut tout réexpliquer à l'équipe.", {"turnover"}),
     ("en", "Staff turnover is high: half the teachers left this year.", {"turnover"}),
+    ("fr", "On a changé trois fois de directeur en deux ans.", {"turnover"}),
+    ("en", "Three teachers changed schools last year and we never replaced them.", {"turnover"}),
+    ("fr", "La maîtresse a changé d'école, l'équipe est toute nouvelle.", {"turnover"}),
 ])
 def test_typical_passages_get_their_theme(coder, language, text, expected):
     assert expected <= codes_of(coder, text, language)
@@ -187,6 +190,16 @@ def test_typical_passages_get_their_theme(coder, language, text, expected):
     ("en", "The company's annual turnover grew last year.", {"turnover"}),
     ("en", "Our data retention policy keeps logs for a year.", {"turnover"}),
     ("en", "The interim report for the project is due in May.", {"turnover"}),
+    # more exclusion-text guards: thanks for the time given, fillers, a partner's family, the number of staff
+    # without any change, pupils changing schools, tools changed, pages turned
+    ("en", "Thank you for your time, I know this is a big time commitment.", {"temporality"}),
+    ("fr", "Les parents de mon mari habitaient juste en face de l'école.", {"family_engagement"}),
+    ("en", "We are understaffed and short-staffed every Friday.", {"turnover"}),
+    ("fr", "On est en sous-effectif le vendredi.", {"turnover"}),
+    ("fr", "Quand on a déménagé, j'ai changé d'école en CM2.", {"turnover"}),
+    ("en", "When we moved, my daughter changed schools.", {"turnover"}),
+    ("fr", "On a changé trois fois de logiciel cette année.", {"turnover"}),
+    ("en", "Please turn over the page and answer the next question.", {"turnover"}),
 ])
 def test_look_alike_passages_do_not_get_the_theme(coder, language, text, absent):
     assert not absent & codes_of(coder, text, language)
