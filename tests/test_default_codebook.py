@@ -143,6 +143,13 @@ def codes_of(coder: qc.Coder, text: str, language: str) -> set[str]:
     ("fr", "Il fallait aller faire la queue quinze jours avant pour avoir des places.", {"temporality"}),
     ("fr", "J'ai été terriblement déçue par le régime, ce n'était pas ce qu'il prétendait.", {"trust"}),
     ("en", "We validate the model so that compliance and the auditors can accept it.", {"trust"}),
+    # the guards leave the theme where it is meant
+    ("fr", "La nouvelle directrice a été nommée en janvier, la troisième en deux ans.", {"turnover"}),
+    ("fr", "Les coordinateurs se succèdent, il faut tout réexpliquer à l'équipe.", {"turnover"}),
+    ("en", "Staff turnover is high: half the teachers left this year.", {"turnover"}),
+    ("fr", "On a changé trois fois de directeur en deux ans.", {"turnover"}),
+    ("en", "Three teachers changed schools last year and we never replaced them.", {"turnover"}),
+    ("fr", "La maîtresse a changé d'école, l'équipe est toute nouvelle.", {"turnover"}),
 ])
 def test_typical_passages_get_their_theme(coder, language, text, expected):
     assert expected <= codes_of(coder, text, language)
@@ -166,6 +173,33 @@ def test_typical_passages_get_their_theme(coder, language, text, expected):
     ("fr", "J'ai été déçue par le film, la fin était ratée.", {"trust"}),
     ("fr", "Il a bougé sa voiture pour laisser passer le camion.", {"temporality"}),
     ("en", "I check the plot does not show anything odd before I send it on.", {"trust"}),
+    # guards written from the codes' exclusion texts
+    ("fr", "Elle a pris confiance en classe depuis que la maîtresse l'encourage.", {"trust"}),
+    ("fr", "Un soupçon de crème, et on perd le fil de la recette.", {"trust"}),
+    ("fr", "Ma grand-mère venait me chercher à l'école.", {"family_engagement"}),
+    ("fr", "La directrice a parlé de la démission des parents à la réunion.", {"turnover"}),
+    ("fr", "La passation des évaluations a lieu en septembre avec l'enseignant.", {"turnover"}),
+    ("fr", "Il y a beaucoup de logements vacants dans la rue.", {"turnover"}),
+    ("fr", "On a nommé ce café le Signal, c'était le rendez-vous du quartier.", {"turnover"}),
+    ("fr", "Je vais réexpliquer la consigne aux élèves.", {"turnover"}),
+    ("fr", "Les réformes se succèdent depuis dix ans.", {"turnover"}),
+    ("en", "We don't trust the model's output until the tests pass.", {"trust"}),
+    ("en", "In all honesty, the login credentials are shared by the team.", {"trust"}),
+    ("en", "My grandmother took me to school every morning.", {"family_engagement"}),
+    ("en", "The parent process spawns a child process for each task.", {"family_engagement"}),
+    ("en", "The company's annual turnover grew last year.", {"turnover"}),
+    ("en", "Our data retention policy keeps logs for a year.", {"turnover"}),
+    ("en", "The interim report for the project is due in May.", {"turnover"}),
+    # more exclusion-text guards: thanks for the time given, fillers, a partner's family, the number of staff
+    # without any change, pupils changing schools, tools changed, pages turned
+    ("en", "Thank you for your time, I know this is a big time commitment.", {"temporality"}),
+    ("fr", "Les parents de mon mari habitaient juste en face de l'école.", {"family_engagement"}),
+    ("en", "We are understaffed and short-staffed every Friday.", {"turnover"}),
+    ("fr", "On est en sous-effectif le vendredi.", {"turnover"}),
+    ("fr", "Quand on a déménagé, j'ai changé d'école en CM2.", {"turnover"}),
+    ("en", "When we moved, my daughter changed schools.", {"turnover"}),
+    ("fr", "On a changé trois fois de logiciel cette année.", {"turnover"}),
+    ("en", "Please turn over the page and answer the next question.", {"turnover"}),
 ])
 def test_look_alike_passages_do_not_get_the_theme(coder, language, text, absent):
     assert not absent & codes_of(coder, text, language)
