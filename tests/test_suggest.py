@@ -143,6 +143,36 @@ def test_a_saved_model_is_plain_arrays_and_loads_back(study, tmp_path):
         qc.Suggester.load(tmp_path / "bad.npz")
 
 
+def test_a_loaded_model_scores_the_project_as_the_fitted_one_does(study, tmp_path):
+    path, _ = study
+    with qc.open_project(path) as project:
+        fitted = qc.Suggester().fit(project, coder="marie")
+        fitted.save(tmp_path / "model.npz")
+        loaded = qc.Suggester.load(tmp_path / "model.npz").apply(project)
+    assert fitted.relevance_model_ is not None and loaded.relevance_model_ is not None
+    assert np.abs(loaded.scores() - fitted.scores()).max() < 1e-9
+    expected, got = fitted.suggest(), loaded.suggest()
+    assert (got["suggested"] == expected["suggested"]).all() and got["suggested"].sum() > 0
+    assert np.allclose(got["score"], expected["score"], rtol=0, atol=1e-9)
+    pd.testing.assert_frame_equal(got.drop(columns="score"), expected.drop(columns="score"))
+
+
+def test_a_model_file_of_the_first_format_is_refused_with_what_to_do(study, tmp_path):
+    import json
+
+    path, _ = study
+    with qc.open_project(path) as project:
+        qc.Suggester().fit(project, coder="marie").save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz", allow_pickle=False) as stored:
+        arrays = {k: stored[k] for k in stored.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["settings"]["format"] = "qualcode-suggester/1"
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "old.npz", **arrays)
+    with pytest.raises(SuggestError, match=r"old\.npz.*earlier qualcode.*Fit again"):
+        qc.Suggester.load(tmp_path / "old.npz")
+
+
 def test_saved_suggestions_are_decided_like_automatic_codings_and_teach_the_next_fit(study):
     path, _ = study
     with qc.open_project(path) as project:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from qualcode.coding import learner
+
 __all__ = ["SUGGEST_COLUMNS", "Suggester", "TrainingSet"]
 
 SUGGEST_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "score", "suggested", "because"]
@@ -152,7 +154,7 @@ class Suggester:
         self.models_: dict[str, learner.CodeModel] = {}
         self.prototypes_: dict[str, list[int]] = {}
         self.smoothing_: dict[str, float] = {}
-        self.relevance_ = self._fit_relevance(data)
+        self.relevance_model_, self.relevance_ = self._fit_relevance(data)
         for code in self.codes_:
             rows, y = self._labels(data, code)
             fold = learner.folds_of([data.segments[i].document for i in rows], y, self.folds, self.seed)
@@ -173,10 +175,10 @@ class Suggester:
         self.thresholds_ = {c: self.models_[c].threshold for c in self.codes_}
         return self
 
-    def _fit_relevance(self, data: TrainingSet) -> np.ndarray | None:
-        """Each segment's calibrated score for "coded with any learnt code" (out-of-fold on the covered
-        segments): all the codes' examples together teach what the coder codes at all, which a code with few
-        examples cannot learn alone. None for the NVivo-like words-only baseline or a single code."""
+    def _fit_relevance(self, data: TrainingSet) -> tuple[learner.CodeModel | None, np.ndarray | None]:
+        """The model of "coded with any learnt code" and each segment's calibrated score for it (out-of-fold
+        on the covered segments): all the codes' examples together teach what the coder codes at all, which a
+        code with few examples cannot learn alone. Nones for the NVivo-like words-only baseline or a single code."""
         import numpy as np
 
         from qualcode.coding import learner
@@ -185,12 +187,12 @@ class Suggester:
         coded = frozenset().union(*(data.positives[c] for c in self.codes_))
         y = np.array([1.0 if i in coded else 0.0 for i in covered])
         if not RELEVANCE or len(self.codes_) < 2 or len(self.features) < 2 or y.all() or not y.any():
-            return None
+            return None, None
         fold = learner.folds_of([data.segments[i].document for i in covered], y, self.folds, self.seed)
         model = learner.fit_code(self.X_[covered], y, fold, None, C=self.C, seed=self.seed)
         score = model.score(self.X_)
         score[covered] = model.oof
-        return score
+        return model, score
 
     def _match_prevalence(self, data: TrainingSet) -> None:
         """Set each code's threshold so that it is suggested on the coder's own share of the open segments."""
@@ -227,10 +229,9 @@ class Suggester:
         from qualcode.coding.learner import smooth
 
         score = self.models_[code].score(self.X_)
-        relevance = getattr(self, "relevance_", None)  # a loaded suggester has none
-        if relevance is not None:
-            score = score ** (1 - RELEVANCE) * relevance ** RELEVANCE
-        weight = getattr(self, "smoothing_", {}).get(code, 0.0)  # a loaded suggester has none
+        if self.relevance_model_ is not None:  # the covered segments' out-of-fold scores replace these (``scores``)
+            score = score ** (1 - RELEVANCE) * self.relevance_model_.score(self.X_) ** RELEVANCE
+        weight = self.smoothing_.get(code, 0.0)
         return smooth(score, np.arange(len(score)), self._documents, weight) if weight else score
 
     @staticmethod
@@ -374,8 +375,47 @@ class Suggester:
             for j, code in enumerate(meta["codes"])
         }
         suggester.thresholds_ = {c: m.threshold for c, m in suggester.models_.items()}
-        suggester.smoothing_ = meta.get("smoothing", {})
+        suggester.smoothing_ = meta["smoothing"]
+        suggester.relevance_model_ = None
+        if "relevance_coef" in arrays:
+            a, b = arrays["relevance_calibration"]
+            suggester.relevance_model_ = CodeModel(arrays["relevance_coef"], float(arrays["relevance_intercept"]),
+                                                   float(a), float(b), 0.5)
+        suggester._stored = arrays
         return suggester
+
+    def apply(self, project: Any) -> Suggester:
+        """Read ``project``'s segments (and the coder's codings there) so that a suggester read back with
+        :meth:`load` scores them: then ``scores``, ``suggest`` and ``next`` work as after ``fit``. The
+        segments it learnt from keep their stored out-of-fold scores; any other labelled segment (a decision
+        taken since) gets the model's score."""
+        self._fitted()
+        data = project.training_set(self.coder_, unit=self.unit, min_examples=self.min_examples)
+        self.training_set_ = data
+        self.X_, self.vectors_ = self.features_.transform(data.segments, data.roles)
+        stored = getattr(self, "_stored", None)
+        if stored is None:  # a fitted suggester: nothing stored to match
+            return self
+        where = {(s.document, s.segment_id): i for i, s in enumerate(data.segments)}
+        keys = zip(stored["oof_document"].tolist(), stored["oof_segment"].tolist(), strict=True)
+        found = [(j, where.get(key)) for j, key in enumerate(keys)]
+        for c, code in enumerate(self.codes_):
+            model, rows = self.models_[code], data.labelled(code)
+            model.oof = self._score(code)[rows]
+            position = {i: k for k, i in enumerate(rows)}
+            for j, i in found:
+                if i is not None and stored["oof_code"][j] == c and i in position:
+                    model.oof[position[i]] = stored["oof_score"][j]
+        protos = zip(stored["prototype_code"].tolist(), stored["prototype_document"].tolist(),
+                     stored["prototype_segment"].tolist(), strict=True)
+        self.prototypes_ = {code: [] for code in self.codes_}
+        for c, document, segment in protos:
+            if (document, segment) in where:
+                self.prototypes_[self.codes_[c]].append(where[document, segment])
+        for code, rows in self.prototypes_.items():
+            if not rows:  # the passages it learnt from are gone: explain by the coder's codings here
+                rows.extend(sorted(data.positives.get(code, frozenset()))[:PROTOTYPES] or [0])
+        return self
 
     @staticmethod
     def settings_json(suggester: Suggester) -> str:
