@@ -69,3 +69,20 @@ def test_loading_the_embeddings_leaves_the_root_logger_as_it_was():
             "root = logging.getLogger(); print(len(root.handlers), root.level)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["0", str(logging.WARNING)]  # wordllama's import calls basicConfig(level=INFO)
+
+
+@pytest.mark.parametrize("text", [
+    "les parents n'ont plus confiance, il faut attendre des mois " * 800,
+    "a  b   c \u2581 d \u2581\u2581e\n\tf " * 2_000 + "  ",  # runs of spaces, '▁' itself, a trailing space
+    "x" * 30_000,  # no space to cut at: one piece
+])
+def test_a_long_text_is_embedded_in_pieces_bit_for_bit_as_whole(text):
+    """WordLlama's tokenizer has no pre-tokenizer: a 6 MB paragraph was one 'word' (8 s) and 1.5 GB of token
+    vectors, twice. Cut at single spaces and added up in order, it gives the same float32 vector."""
+    assert len(text) > similarity.LONG_TEXT
+    pieces = similarity._pieces(text, 500)
+    assert " ".join(pieces) == text and (len(pieces) > 1 or " " not in text)
+    whole = similarity.embedder().embed([text])
+    together = similarity.embed(["court", text, "un autre texte"])
+    assert (together[1] == whole[0]).all()
+    assert (together[[0, 2]] == similarity.embedder().embed(["court", "un autre texte"])).all()

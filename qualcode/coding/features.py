@@ -15,7 +15,6 @@ Everything here is linear in the number of segments: one pass builds each block.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,19 +30,14 @@ POSITION_BINS = 5
 _NONE = "(none)"
 
 
-@functools.cache
-def _wordllama() -> Any:
-    """The wordllama model, loaded once per process from the files in its wheel, never from the network."""
-    from qualcode.coding.similarity import embedder
-
-    return embedder()
-
-
 def embed(texts: Sequence[str]) -> np.ndarray:
-    """L2-normalised static sentence embeddings (float32, one row per text; zeros for an empty text)."""
+    """L2-normalised static sentence embeddings (float32, one row per text; zeros for an empty text), from
+    wordllama (shipped in its wheel, loaded offline) in bounded memory however long a text is."""
+    from qualcode.coding.similarity import embed as mean_embedding
+
     if not texts:
         return np.zeros((0, 256), dtype=np.float32)
-    vectors = np.asarray(_wordllama().embed(list(texts), norm=False), dtype=np.float32)
+    vectors = mean_embedding(list(texts))
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 

@@ -37,6 +37,7 @@ __all__ = [
     "EmbeddingUnavailable",
     "EvidenceModel",
     "Similarity",
+    "embed",
     "embedder",
     "evidence_model",
     "features",
@@ -91,6 +92,73 @@ def require_embeddings() -> None:
     _embedder()
 
 
+# A text longer than this is embedded piece by piece (:func:`embed`): WordLlama would tokenize it as one word
+# (its tokenizer has no pre-tokenizer: 8 s for a 6 MB paragraph, against 2.3 s in pieces) and hold a vector
+# per token (1.5 GB, twice, for that paragraph).
+LONG_TEXT = 20_000
+_PIECE = 5_000  # characters per piece of a long text (cut at a space)
+_PIECES = 64  # pieces tokenized in one call
+_ROWS = 4_096  # token vectors added up at once
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """WordLlama's mean token embedding of each text (float32, not normalised): bit for bit what
+    ``embedder().embed(texts)`` returns, in memory bounded by the longest ordinary text.
+
+    Texts of up to :data:`LONG_TEXT` characters go to WordLlama in batches of 64; a longer one is cut into
+    pieces at single spaces, which its tokenizer turns into the same tokens (no token of its vocabulary holds
+    a word boundary after its first character), and their vectors are added in their order, as WordLlama adds
+    them, :data:`_ROWS` at a time.
+    """
+    import numpy as np
+
+    model = _embedder()
+    out = np.empty((len(texts), model.embedding.shape[1]), dtype=np.float32)
+    short = [i for i, text in enumerate(texts) if len(text) <= LONG_TEXT]
+    if short:  # a text's mean does not depend on the texts beside it in a batch (padding adds zeros)
+        out[short] = model.embed([texts[i] for i in short])
+    for i, text in enumerate(texts):
+        if len(text) > LONG_TEXT:
+            out[i] = _embed_long(model, text)
+    return out
+
+
+def _pieces(text: str, size: int = _PIECE) -> list[str]:
+    """``text`` cut at single spaces (not after a space or '▁') into pieces of about ``size`` characters, the
+    spaces dropped: WordLlama's tokenizer writes a space as '▁' and starts every text with one."""
+    out, start, n = [], 0, len(text)
+    while start < n:
+        cut = text.find(" ", start + size)
+        while cut > 0 and text[cut - 1] in " \u2581":
+            cut = text.find(" ", cut + 1)
+        if cut < 0 or cut == n - 1:
+            out.append(text[start:])
+            break
+        out.append(text[start:cut])
+        start = cut + 1
+    return out
+
+
+def _embed_long(model: Any, text: str) -> np.ndarray:
+    """The mean token embedding of one long text, computed as ``WordLlamaInference.embed`` computes it
+    (a float32 sum over the tokens in order, divided by their count) without holding a vector per token."""
+    import numpy as np
+
+    matrix = model.embedding
+    total = np.zeros((1, 1, matrix.shape[1]), dtype=np.float32)
+    count = 0
+    pieces = _pieces(text)
+    for first in range(0, len(pieces), _PIECES):
+        for encoding in model.tokenize(pieces[first : first + _PIECES]):
+            ids = np.asarray(encoding.ids, dtype=np.int32)[np.asarray(encoding.attention_mask, dtype=bool)]
+            np.clip(ids, 0, matrix.shape[0] - 1, out=ids)
+            count += len(ids)
+            for row in range(0, len(ids), _ROWS):  # the running total first, then these tokens: one order
+                block = np.concatenate([total, matrix[ids[row : row + _ROWS]][np.newaxis]], axis=1)
+                total = np.sum(block, axis=1, keepdims=True, dtype=np.float32)
+    return total[0, 0] / np.float32(max(count, 1))
+
+
 def _unit(vectors: np.ndarray) -> np.ndarray:
     import numpy as np
 
@@ -129,7 +197,7 @@ class Similarity:
                     ids.append([key for key, _ in found])
                     texts += [text for _, text in found]
                     owner += [len(codes) - 1] * len(found)
-            matrix = _unit(_embedder().embed(texts)) if texts else None
+            matrix = _unit(embed(texts)) if texts else None
             cached = self._by_language[language] = (codes, ids, (matrix, owner))
         return cached
 
@@ -140,7 +208,7 @@ class Similarity:
         codes, ids, (matrix, owner) = self._prototypes(language)
         if not codes or not texts:
             return {}
-        sims = _unit(_embedder().embed(list(texts))) @ matrix.T  # texts x prototypes
+        sims = _unit(embed(list(texts))) @ matrix.T  # texts x prototypes
         owner_array = np.asarray(owner)
         out: dict[str, list[tuple[float, str]]] = {}
         for c, code in enumerate(codes):
