@@ -40,24 +40,6 @@ def test_two_processes_give_the_same_documents_in_the_same_order(reference):
     assert _evidence(coded) == _evidence(reference[1])
 
 
-def _pid_body(coded, coder, views):
-    import os
-
-    coded.body = os.getpid()  # where the document was coded
-    return False
-
-
-def test_workers_are_forked_afresh_every_few_files_and_results_stay_whole(reference, monkeypatch):
-    from qualcode.coding import engine
-
-    monkeypatch.setattr(engine, "_RECYCLE", 1)  # a new pool after each file per worker
-    _, coded = code_files(SAMPLES, qc.Coder(), jobs=2, render=_pid_body)
-    assert [d.transcript.id for d in coded] == [d.transcript.id for d in reference[1]]
-    assert _evidence(coded) == _evidence(reference[1])
-    pids = [d.body for d in coded]
-    assert len(coded) > 2 and len(set(pids)) > 2  # more processes than one pool holds
-
-
 def test_read_errors_and_skipped_files_come_back_from_workers(tmp_path, reference):
     folder = tmp_path / "corpus"
     shutil.copytree(SAMPLES, folder)

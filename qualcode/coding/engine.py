@@ -66,10 +66,6 @@ class Coder(Protocol):
 Render = Callable[["CodedDocument", Coder, dict[str, Any]], bool]
 _FILES_PER_JOB = 8  # below this many files per extra process, starting it costs more than it saves
 _SNIFF_FILES, _SNIFF_BYTES = 4, 65_536  # files and bytes of each looked at for the language to prepare
-# Files a worker codes before the pool is forked afresh. A forked worker writes, file after file, into
-# pages it shares with the parent (the heap's free space, spaCy's caches), and each is then copied: on a
-# million words its private memory grew from 21 to 112 MB: memory grew with the archive, not with its files.
-_RECYCLE = 6
 _PLAIN = frozenset({".txt", ".text", ".md", ".markdown", ".vtt", ".srt", ".textgrid"})  # words in their bytes
 _WORKER: dict[str, Any] = {}  # the coder, cache and language of this worker process
 
@@ -228,10 +224,9 @@ def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, setting
     while position < len(tasks):
         pool = _pool(jobs, coder, settings)
         futures: deque[Any] = deque()
-        end = min(len(tasks), position + _RECYCLE * jobs)  # then fresh workers: their copied pages are bounded
         try:
-            while position < end:
-                while len(futures) < window and position + len(futures) < end:
+            while position < len(tasks):
+                while len(futures) < window and position + len(futures) < len(tasks):
                     futures.append(pool.submit(_worker_task, tasks[position + len(futures)]))
                 try:
                     result = _unpack(futures[0].result())
