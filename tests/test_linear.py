@@ -61,3 +61,29 @@ def test_unless_guards_of_one_long_paragraph_are_checked_by_bisection():
     evidence = _assign(found, [whole], text)[1]
     assert time.perf_counter() - started < 15
     assert [e.start for e in evidence] == [6 * i + 3 for i in range(pairs)]  # only the unguarded words
+
+
+def test_one_long_paragraph_is_embedded_in_bounded_memory():
+    """A 2.4 MB paragraph (400,000 words): embedded whole, WordLlama tokenized it as a single word and held
+    two arrays of a vector per token (about 1.2 GB traced); in pieces, a few MB, with the same vector."""
+    import tracemalloc
+
+    import pytest
+
+    from qualcode.coding import similarity
+
+    try:
+        similarity.require_embeddings()
+    except similarity.EmbeddingUnavailable as exc:
+        pytest.skip(str(exc))
+    text = "les parents n'ont plus confiance, il faut attendre des mois " * 40_000
+    tracemalloc.start()
+    try:
+        started = time.perf_counter()
+        vector = similarity.embed([text])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 30
+    assert peak < 150 * 2**20, f"{peak / 2**20:.0f} MB traced"
+    assert vector.shape == (1, 256) and vector.any()
