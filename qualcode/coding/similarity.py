@@ -155,7 +155,7 @@ def _embed_long(model: Any, text: str) -> np.ndarray:
             count += len(ids)
             for row in range(0, len(ids), _ROWS):  # the running total first, then these tokens: one order
                 block = np.concatenate([total, matrix[ids[row : row + _ROWS]][np.newaxis]], axis=1)
-                total = np.sum(block, axis=1, keepdims=True, dtype=np.float32)
+                total = np.asarray(np.sum(block, axis=1, keepdims=True, dtype=np.float32))
     return total[0, 0] / np.float32(max(count, 1))
 
 

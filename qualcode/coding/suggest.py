@@ -93,6 +93,9 @@ class Suggester:
     too_few_ : code -> examples still needed. ``training_set_`` : what was learnt from.
     """
 
+    #: the arrays a suggester read back with :meth:`load` was saved with (None once fitted here)
+    _stored: Any = None
+
     def __init__(
         self,
         *,
@@ -147,6 +150,7 @@ class Suggester:
         self.features_ = FeatureSpace.learn(data.segments, data.roles, weights)
         self.X_, self.vectors_ = self.features_.transform(data.segments, data.roles)
         self.coder_, self.training_set_ = data.coder, data
+        self._stored = None  # fitted here: no saved scores to carry over
         self.too_few_ = {c: self.min_examples - len(p) for c, p in data.positives.items() if len(p) < self.min_examples}
         self.codes_ = [c for c in data.positives if c not in self.too_few_]
         if not self.codes_:
@@ -393,7 +397,7 @@ class Suggester:
         data = project.training_set(self.coder_, unit=self.unit, min_examples=self.min_examples)
         self.training_set_ = data
         self.X_, self.vectors_ = self.features_.transform(data.segments, data.roles)
-        stored = getattr(self, "_stored", None)
+        stored = self._stored
         if stored is None:  # a fitted suggester: nothing stored to match
             return self
         where = {(s.document, s.segment_id): i for i, s in enumerate(data.segments)}
