@@ -12,7 +12,8 @@ raise them:
 - ``write-bug`` (no path): writing the outputs fails with a RuntimeError (a bug outside any file);
 - ``worker-dies``: the worker process coding ``path`` is killed with SIGKILL, as the out-of-memory killer
   does (in this process, with ``--jobs 1``, nothing happens);
-- ``slow`` (no path): reading each file takes a second, so that the run can be interrupted midway.
+- ``slow``: coding each file takes a second more, so that the run can be interrupted midway; the first file
+  to begin creates the file ``path`` (if given), so that a test knows the workers are coding.
 
 ``QUALCODE_TEST_KILL_AT`` kills the process at a point of the run (see ``tests/kill_points.py``).
 """
@@ -96,8 +97,11 @@ def _bugs(spec: list[list[str]]) -> None:
         import time
 
         real_slow = engine._code_file
+        started = faults["slow"]
 
         def slow_code_file(task, *args, **kwargs):
+            if started:
+                Path(started).touch()
             time.sleep(1)
             return real_slow(task, *args, **kwargs)
 
