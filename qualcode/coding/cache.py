@@ -20,20 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualcode.model.files import default_cache_dir
 from qualcode.model.transcript import Transcript
 
 __all__ = ["Cache", "CacheEntry", "default_cache_dir"]
 
 FORMAT = "3"  # change when the entry's shape or the transcript's structure changes: old entries then miss
 # (3: speaker roles per document and the turns of sparse-label documents)
-
-
-def default_cache_dir() -> Path:
-    """``$QUALCODE_CACHE_DIR``, else ``$XDG_CACHE_HOME/qualcode``, else ``~/.cache/qualcode``."""
-    if os.environ.get("QUALCODE_CACHE_DIR"):
-        return Path(os.environ["QUALCODE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "qualcode"
 
 
 @dataclass

@@ -9,7 +9,8 @@ an export given the project's own path is refused before anything is written.
 
 Every output of qualcode goes through :func:`writing`: a failure to write (a full disk, a read-only folder,
 no permission, a folder where a file is expected) becomes one :class:`~qualcode.model.errors.WriteError`
-naming the path and saying what to do, whichever command wrote it.
+naming the path and saying what to do, whichever command wrote it. :func:`default_cache_dir` says where
+qualcode's caches live.
 """
 
 from __future__ import annotations
@@ -24,10 +25,18 @@ from typing import IO
 
 from qualcode.model.errors import OutputError, WriteError
 
-__all__ = ["refuse_database", "write_atomic", "write_atomic_path", "writing"]
+__all__ = ["default_cache_dir", "refuse_database", "write_atomic", "write_atomic_path", "writing"]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _JOURNALS = ("-wal", "-shm", "-journal")
+
+
+def default_cache_dir() -> Path:
+    """``$QUALCODE_CACHE_DIR``, else ``$XDG_CACHE_HOME/qualcode``, else ``~/.cache/qualcode``."""
+    if os.environ.get("QUALCODE_CACHE_DIR"):
+        return Path(os.environ["QUALCODE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "qualcode"
 
 
 @contextlib.contextmanager

@@ -214,7 +214,7 @@ def test_batch_changes_no_input_and_writes_nowhere_else(batch):
 
 def assert_wrote_only(root: Path, out: Path, project: Path | None, before: dict[str, str]) -> None:
     """Nothing under ``root`` changed but ``out``, the ``project`` and its journals, qualcode's documented
-    cache (whole entries only) and matplotlib's folders."""
+    cache (whole entries and compiled expressions only) and matplotlib's folders."""
     cache, config = root / "cache" / "matplotlib", root / "home" / ".config" / "matplotlib"
     ours = root / "cache" / "qualcode"
     journals = () if project is None else tuple(project.with_name(project.name + s)
@@ -226,7 +226,9 @@ def assert_wrote_only(root: Path, out: Path, project: Path | None, before: dict[
     assert not config.exists() or not list(config.iterdir())
     assert {p.name for p in (root / "cache").iterdir()} <= {"matplotlib", "qualcode"}
     entries = [p for p in ours.rglob("*") if p.is_file()] if ours.exists() else []
-    assert all(p.suffix == ".pickle" and not p.name.startswith(".") for p in entries), "partial cache entries"
+    # Entries are pickles; ``regex/`` keeps the French tokenizer's compiled expression, like bytecode.
+    assert all(p.suffix == (".regex" if p.parent.name == "regex" else ".pickle") and not p.name.startswith(".")
+               for p in entries), "partial cache entries"
 
 
 def test_batch_outputs_name_no_absolute_path_but_the_errors(batch):
@@ -337,12 +339,19 @@ def test_ctrl_c_prints_one_line_and_no_worker_noise(tmp_path, two_files):
 
     for i in range(6):
         GOOD["good fr.txt"](two_files / f"more{i}.txt")
-    env = child_env(tmp_path, QUALCODE_TEST_FAULTS='[["slow", ""]]')
+    started = tmp_path / "started"
+    env = child_env(tmp_path, QUALCODE_TEST_FAULTS=json.dumps([["slow", str(started)]]))
     out = tmp_path / "out"
     child = subprocess.Popen([sys.executable, str(CHILD), "code", str(two_files), "--out", str(out), "--jobs", "2",
                               "--no-cache"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)
-    time.sleep(4)  # the workers are started and coding
+    # Wait for a worker to begin coding (8 files at a second each on 2 workers leave 3 s or more), rather than a
+    # fixed time: since workers fork from a parent with spaCy loaded, the run could finish within a fixed wait.
+    deadline = time.monotonic() + 120
+    while not started.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "no worker began coding"
+    time.sleep(0.5)
     os.killpg(child.pid, signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 130, stderr
