@@ -17,11 +17,17 @@ Splits (tests/labels/SPLIT.md: P4-P7 are dev, P1-P3 test; never tune on test):
   --judge dev   learn P4, P5 and judge P6, P7, then the other way round (tune on this);
   --judge test  learn P4-P7 (4 sessions), judge P1-P3 (3 sessions): the figure to report.
 
+A second dev check, never tuned on alone (``--corpus autspaces``): the AutSPACEs focus groups
+(``../shared/corpora/autspaces-focus-groups``), whose 872 quotes their team sorted under 8 numbered theme headings
+(the codes). Each focus group's quotes are shuffled (seeded: their order in the file would give neighbours the
+same theme) and dealt into two documents, ``a`` and ``b``, one paragraph a quote; learn the three ``a`` halves and
+judge the ``b`` ones, then the other way round. A change that helps on PDPilot dev but hurts here is suspect.
+
 Speed and memory: the 7 transcripts twice (about 66,000 words, 14 documents) with the 20 most frequent codes
 at depth 2, the learn sessions and their copies coded; fit + suggest timed in a child process, whose peak
 resident memory and CPU seconds are reported (wall time carries the machine's other load). Target: under 30 s on 2 cores, under 1 GB.
 
-    python benchmarks/suggest.py [--judge dev|test] [--depth 1] [--no-timing]
+    python benchmarks/suggest.py [--judge dev|test] [--depth 1] [--no-timing] [--corpus pdpilot|autspaces]
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpora" / "pdpilot-interviews"
 SESSIONS = [f"P{n}" for n in range(1, 8)]
 CODER = "researchers"
+AUTSPACES = ROOT.parent / "shared" / "corpora" / "autspaces-focus-groups"
 
 
 def read_transcripts() -> dict:
@@ -172,15 +179,49 @@ def timing(transcripts: dict, learn: set[str]) -> dict:
     return result
 
 
+def autspaces(folder: Path) -> tuple[dict, list]:
+    """The focus groups' quotes as six transcripts (two shuffled halves of each) and their themes as codings."""
+    import random
+
+    import qualcode as qc
+
+    with open(AUTSPACES / "derived_quotes_by_theme.csv", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["source_file"].startswith("focus-groups/")]
+    rng, transcripts, codings = random.Random(19), {}, []
+    for source in sorted({r["source_file"] for r in rows}):
+        quotes = [r for r in rows if r["source_file"] == source]
+        rng.shuffle(quotes)
+        for half, part in (("a", quotes[::2]), ("b", quotes[1::2])):
+            name = Path(source).stem + half
+            (folder / f"{name}.txt").write_text("\n\n".join(" ".join(q["quote_or_paraphrase"].split()) for q in part)
+                                                + "\n", encoding="utf-8")
+            transcripts[name] = qc.read_transcript(folder / f"{name}.txt", language="en")
+            segments = transcripts[name].segments("paragraph")
+            if len(segments) != len(part):
+                sys.exit(f"{name}: {len(segments)} paragraphs read for {len(part)} quotes")
+            codings += [(name, "theme_" + q["theme_h2"].split(".")[0], s.start, s.end) for s, q in zip(segments, part, strict=True)]
+    return transcripts, codings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--judge", choices=["dev", "test"], default="dev")
     parser.add_argument("--depth", type=int, default=1)
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--corpus", choices=["pdpilot", "autspaces"], default="pdpilot")
     parser.add_argument("--timing-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.timing_child:
         timing_child(args.timing_child)
+        return
+    if args.corpus == "autspaces":
+        with tempfile.TemporaryDirectory() as folder:
+            transcripts, codings = autspaces(Path(folder))
+            halves = {h: {d for d in transcripts if d.endswith(h)} for h in "ab"}
+            for learn, judge in ((halves["a"], halves["b"]), (halves["b"], halves["a"])):
+                for name, r in quality(transcripts, codings, learn, judge).items():
+                    print(f"AutSPACEs learn {','.join(sorted(learn))} {name:16s} micro-F1 {r['f1']:.3f} "
+                          f"(P {r['precision']:.3f}, R {r['recall']:.3f}; {r['guessed']} suggested, {r['gold']} gold)")
         return
     if not CORPUS.exists():
         sys.exit(f"{CORPUS} is absent: this benchmark needs the shared PDPilot corpus.")

@@ -298,3 +298,19 @@ def test_what_the_coder_codes_at_all_is_learnt_from_every_code_together(study):
     topical = [i for i in new if truth.get((data.segments[i].document, data.segments[i].segment_id)) in ("money", "stress")]
     rest = [i for i in new if i not in topical]
     assert relevance[topical].min() > relevance[rest].max()
+
+
+def test_calibration_is_fitted_within_folds_so_their_offsets_cannot_invert_it():
+    from qualcode.coding.learner import LEAST_SLOPE, _platt, _sigmoid
+
+    # each fold's model ranks its own rows well, but the fold rich in the code got the weaker model (fewer
+    # examples left to train on), whose decision values all sit lower: pooled, decision and truth anti-correlate
+    rng = np.random.default_rng(0)
+    y = np.r_[np.ones(5), np.zeros(45), np.ones(30), np.zeros(20)]
+    decision = np.r_[rng.normal(1, 0.3, 5), rng.normal(0, 0.3, 45), rng.normal(-4, 0.3, 30), rng.normal(-5, 0.3, 20)]
+    fold = np.r_[np.zeros(50, dtype=int), np.ones(50, dtype=int)]
+    assert _platt(decision, y)[0] > 0  # pooled Platt: a higher decision value gives a lower score
+    a, b = _platt(decision, y, fold)
+    assert a < 0 and np.all(np.diff(_sigmoid(np.sort(decision), a, b)) >= 0)
+    # no ranking at all within folds: the least slope keeps the model's order
+    assert _platt(rng.normal(size=100), rng.integers(0, 2, 100).astype(float), fold)[0] == -LEAST_SLOPE

@@ -18,6 +18,7 @@ from scipy import sparse
 
 __all__ = ["CodeModel", "best_threshold", "fit_code", "folds_of", "precise_threshold", "run_share", "smooth"]
 
+LEAST_SLOPE = 0.3  # the calibration's least slope: a model's own ranking always counts (PDPilot dev)
 BLOCK = 10  # consecutive segments kept in one fold when there are too few documents
 
 
@@ -73,7 +74,7 @@ def fit_code(
         train, test = fold != k, fold == k
         model = _logistic(X[train], y[train], extra, C, seed)
         oof[test] = model.decision(X[test]) if model is not None else -10.0
-    a, b = _platt(oof, y)
+    a, b = _platt(oof, y, fold)
     calibrated = _sigmoid(oof, a, b)
     final = _logistic(X, y, extra, C, seed)
     if final is None:
@@ -97,17 +98,34 @@ def _logistic(
     return CodeModel(model.coef_.ravel().astype(np.float64), float(model.intercept_[0]), -1.0, 0.0, 0.5)
 
 
-def _platt(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Platt's sigmoid on out-of-fold decision values, with his smoothed targets."""
+def _platt(decision: np.ndarray, y: np.ndarray, fold: np.ndarray | None = None) -> tuple[float, float]:
+    """Platt's sigmoid on out-of-fold decision values, with his smoothed targets.
+
+    With ``fold``, the slope is fitted within folds: each fold's model has its own offset (a fold's training
+    part holds more or fewer of the code's examples, which shifts all its decision values), so the slope
+    measures how well each model ranks its own held-out rows, never how the folds' offsets happen to line up
+    with their shares of positives (which can invert it). ``b`` is then the folds' offsets averaged by size.
+    A slope below ``LEAST_SLOPE`` (the models rank no better than chance there, or the wrong way) is raised
+    to it: the final model's order still counts beside the pooled model and the neighbours.
+    """
     from sklearn.linear_model import LogisticRegression
 
     positives, negatives = y.sum(), len(y) - y.sum()
     target = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
-    X = decision.reshape(-1, 1)
     weights = np.concatenate([target, 1 - target])
-    model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
-    model.fit(np.vstack([X, X]), np.concatenate([np.ones(len(y)), np.zeros(len(y))]), sample_weight=weights)
-    return -float(model.coef_[0, 0]), -float(model.intercept_[0])
+    labels = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
+    if fold is None or len(np.unique(fold)) < 2:
+        X = decision.reshape(-1, 1)
+        model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
+        model.fit(np.vstack([X, X]), labels, sample_weight=weights)
+        return -float(model.coef_[0, 0]), -float(model.intercept_[0])
+    names, which = np.unique(fold, return_inverse=True)
+    X = np.hstack([decision.reshape(-1, 1), np.eye(len(names))[which]])
+    model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000, fit_intercept=False)
+    model.fit(np.vstack([X, X]), labels, sample_weight=weights)
+    slope, offsets = float(model.coef_[0, 0]), model.coef_[0, 1:]
+    share = np.bincount(which, minlength=len(names)) / len(y)
+    return -max(slope, LEAST_SLOPE), -float(offsets @ share)
 
 
 def _sigmoid(decision: np.ndarray, a: float, b: float) -> np.ndarray:
