@@ -163,6 +163,8 @@ def test_reports_from_bodies_rendered_in_workers_are_the_same_bytes(reference):
     coder = qc.Coder()
     corpus, coded = code_files(SAMPLES, coder, jobs=2, render=render_coded)
     assert all(d.body is not None for d in coded)
+    # The run holds each body compressed until the report is written: several times smaller than its HTML.
+    assert all(len(d.body.packed) * 3 < len(d.body.html.encode("utf-8")) for d in coded)
     result = coder.result(coded, corpus.errors)
     assert render_report(result, coded) == render_report(result, reference[0].transcripts)
     # Other themes (the codes' French names) than the workers drew with: the bodies are not used.
@@ -267,3 +269,17 @@ def test_the_language_to_prepare_is_guessed_from_bytes_without_reading_the_file(
     assert _sniff(str(SAMPLES / "en_family_liaison_officer.txt")) == "en"
     assert _sniff(str(SAMPLES / "en_teacher_interview.pdf")) is None
     assert _sniff(str(tmp_path / "missing.txt")) is None
+
+
+def test_a_body_cached_in_an_earlier_form_is_drawn_again(tmp_path, monkeypatch):
+    import qualcode.views.report
+
+    cache = Cache(tmp_path / "cache")
+    code_files(SAMPLES, qc.Coder(), cache=cache, render=render_coded)
+    monkeypatch.setattr(qualcode.views.report, "_BODY_FORMAT", 1)  # as if the entries held an older Body
+    rendered: list[str] = []
+    original = qualcode.views.report.render_body
+    monkeypatch.setattr(qualcode.views.report, "render_body", lambda doc, themes: rendered.append(doc.transcript.id)
+                        or original(doc, themes))
+    _, again = code_files(SAMPLES, qc.Coder(), cache=cache, render=render_coded)
+    assert rendered and len(rendered) == len(again)

@@ -13,6 +13,7 @@ import hashlib
 import io
 import math
 import os
+import zlib
 from collections import Counter, namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -137,14 +138,31 @@ def write_report(
 class Body:
     """A coded transcript's HTML (the ``transcript`` macro's), rendered where it was coded: in a worker
     process, once, and kept in the cache. ``themes`` is :func:`themes_key` of the themes it was drawn with;
-    the report uses it only when its own themes are the same."""
+    the report uses it only when its own themes are the same.
 
-    html: Markup
+    The HTML is kept compressed (``packed``: zlib, UTF-8): a run holds every document's body until the report
+    is written, and HTML of a million words is about 38 MB as Python strings, 3 MB so; :attr:`html` gives it
+    back, and the report unpacks each body only as it writes it.
+    """
+
+    packed: bytes
     counts: dict[str, int]
     words: int
     paragraphs: int
     language: str | None
     themes: str
+
+    @classmethod
+    def of(cls, html: str, counts: dict[str, int], words: int, paragraphs: int, language: str | None,
+           themes: str) -> Body:
+        return cls(zlib.compress(html.encode("utf-8"), 1), counts, words, paragraphs, language, themes)
+
+    @property
+    def html(self) -> Markup:
+        return Markup(zlib.decompress(self.packed).decode("utf-8"))
+
+    def __html__(self) -> Markup:  # in a template, ``{{ body }}`` writes the HTML as it is
+        return self.html
 
 
 def themes_key(themes: list[Theme]) -> str:
@@ -169,7 +187,7 @@ def render_body(document: CodedDocument, themes: list[Theme]) -> Body:
     macros = environment().get_template("_transcript.html.j2").module
     # Markup: the report takes it as it is. (jinja2 adds a template's macros as attributes at run time.)
     html = macros.transcript(view, {t.key: t for t in themes})  # type: ignore[attr-defined]
-    return Body(html, view.counts, view.words, view.paragraphs, view.language, themes_key(themes))
+    return Body.of(html, view.counts, view.words, view.paragraphs, view.language, themes_key(themes))
 
 
 def _documents(
@@ -193,7 +211,7 @@ def _documents(
         body = bodies.get(doc_id)
         if body is not None:
             view = DocumentView(doc_id, f"doc-{i}", body.language, [], body.counts, attributes.get(doc_id, {}),
-                                body.words, body.paragraphs, body=body.html)
+                                body.words, body.paragraphs, body=body)  # unpacked as it is written
             docs.append(view)
             continue
         transcript = texts.get(doc_id)
@@ -339,6 +357,7 @@ def _svg_uri(ax: Axes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+_BODY_FORMAT = 2  # Body kept compressed
 _THEMES: dict[str, Any] = {}  # the report's themes of the last codebook seen in this process
 
 
@@ -347,7 +366,9 @@ def render_coded(coded: CodedDocument, coder: Coder, views: dict[str, Any]) -> b
     and keep only it in ``views``. True when it was drawn anew. The engine runs it where each file is coded."""
     themes = _themes(coder.codebook_)
     roles = [(t.start, t.label, t.data.get("role")) for t in coded.transcript.turns]  # set by the attributes too
-    view = hashlib.sha256(repr((themes_key(themes), coder.unit, sorted(coded.evidence.items()), roles)).encode("utf-8"))
+    # _BODY_FORMAT: a cache entry's body of an earlier form is drawn again, never read as this one
+    view = hashlib.sha256(repr((_BODY_FORMAT, themes_key(themes), coder.unit, sorted(coded.evidence.items()), roles))
+                          .encode("utf-8"))
     view_key = view.hexdigest()
     coded.body = views.get(view_key)
     if coded.body is not None:
