@@ -87,3 +87,21 @@ def test_one_long_paragraph_is_embedded_in_bounded_memory():
     assert time.perf_counter() - started < 30
     assert peak < 150 * 2**20, f"{peak / 2**20:.0f} MB traced"
     assert vector.shape == (1, 256) and vector.any()
+
+
+def test_a_run_of_punctuation_without_a_space_is_tokenized_in_linear_time():
+    """100,000 brackets, quotes, emoji and commas in a row, shuffled so that no part repeats: spaCy's tokenizer
+    splits each off the rest and searches the rest again (6.5 s for 10,000, so about 11 minutes at this size whole); in parts of
+    64 characters, a few seconds. The coder still finds the words around it."""
+    import random
+
+    import qualcode as qc
+
+    marks = list(")]}»\"'…,;!?*+#%😀«([{")
+    run = "".join(random.Random(17).choice(marks) for _ in range(100_000))
+    text = f"Les parents n'ont plus confiance {run} dans l'école."
+    transcript = Transcript("run", text, [Span(0, len(text), "paragraph")], {"language": "fr"})
+    started = time.perf_counter()
+    result = qc.Coder(similarity=False).code([transcript])
+    assert time.perf_counter() - started < 60
+    assert "trust" in set(result.codings["code"])

@@ -33,7 +33,7 @@ __all__ = ["Coder"]
 BATCH_CHARS = 5_000  # characters of paragraphs joined into one spaCy Doc (see _batches)
 MAX_TIMEOUTS = 3  # documents in which a regex rule may time out before it is switched off for the run
 _LOG = logging.getLogger("qualcode")
-MATCHER_VERSION = "2"  # part of every cached match's key: change it when matching itself changes
+MATCHER_VERSION = "3"  # part of every cached match's key: change it when matching itself changes
 
 
 _SEPARATOR = "\n\n"  # between the paragraphs of one batch: a space token, which no term contains

@@ -3,18 +3,20 @@
 The default pipeline needs no neural model: spaCy's tokenizer, a lookup lemmatizer (tables from
 ``spacy-lookups-data``) and the rule-based sentencizer. Lemmas and norms are folded (lower case, accents and
 curly apostrophes removed) so that the codebook's terms match "Pérennité", "perennite" and "pérennités"
-alike. ``model="fr_core_news_sm"`` uses the installed statistical model's lemmas instead.
+alike. ``model="fr_core_news_sm"`` uses the installed statistical model's lemmas instead. Either way the
+tokenizer is given no run of more than :data:`RUN_CHARS` characters without a space whole (:class:`BoundedTokenizer`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["fold", "get_pipeline", "lookup_table"]
+__all__ = ["RUN_CHARS", "BoundedTokenizer", "fold", "get_pipeline", "lookup_table"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'"})
 
@@ -130,6 +132,59 @@ def _last_end(pattern: re.Pattern[str], text: str) -> int:
     return end
 
 
+RUN_CHARS = 64  # the longest run of characters without a space that spaCy's tokenizer is given whole
+_LONG_RUN = re.compile(rf"\S{{{RUN_CHARS + 1}}}")
+_RUN = re.compile(r"\S*")
+
+
+class BoundedTokenizer:
+    """spaCy's tokenizer, in time linear in the length of a run of characters without a space.
+
+    spaCy splits the prefixes and suffixes off a chunk one at a time, searching the rest again each time, so a
+    chunk made only of them costs the square of its length: 8,000 commas, emoji, quotes or « l' » in a row
+    took 4 to 8 s, 50,000 closing brackets over 3 minutes (a hang, for a file of 50 kB). A text holding a run
+    longer than :data:`RUN_CHARS` is tokenized in parts cut every :data:`RUN_CHARS` characters inside such runs,
+    and the parts' Docs are joined with nothing between them: the Doc's text, every token's offset and what the
+    tokenizer's exceptions set (norms) are as before, and a token also ends at each cut. No word of French or
+    English is that long; a longer URL may be split in two tokens. Any other text goes to spaCy's tokenizer as
+    it is. Its cache size is the tokenizer's (``max_cache_size``).
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+
+    @property
+    def vocab(self) -> Any:
+        return self.tokenizer.vocab
+
+    @property
+    def max_cache_size(self) -> int:
+        return int(self.tokenizer.max_cache_size)
+
+    @max_cache_size.setter
+    def max_cache_size(self, size: int) -> None:
+        self.tokenizer.max_cache_size = size
+
+    def __call__(self, text: str) -> Any:
+        if _LONG_RUN.search(text) is None:
+            return self.tokenizer(text)
+        from spacy.tokens import Doc
+
+        return Doc.from_docs([self.tokenizer(part) for part in _parts(text)], ensure_whitespace=False)
+
+
+def _parts(text: str) -> list[str]:
+    """``text`` cut every :data:`RUN_CHARS` characters inside its runs of more than that without a space."""
+    cuts: list[int] = []
+    position = 0
+    while (run := _LONG_RUN.search(text, position)) is not None:
+        end = _RUN.match(text, run.end()).end()  # type: ignore[union-attr]  # \S* always matches
+        cuts.extend(range(run.start() + RUN_CHARS, end, RUN_CHARS))
+        position = end
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
+
+
 _FACTORY = "qualcode_folded_lemmatizer"
 TOKENIZER_CACHE = 200_000
 
@@ -178,6 +233,7 @@ def _pipeline(language: str, model: str | None) -> Any:
     # spaCy caches the tokenization of 10,000 distinct chunks; a corpus (or a large codebook) has more.
     # (spaCy types Language.tokenizer as any callable; here it is always its Tokenizer, which has the cache.)
     nlp.tokenizer.max_cache_size = TOKENIZER_CACHE  # type: ignore[union-attr]
+    nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     _register_factory()
     nlp.add_pipe(_FACTORY, last=True, config={"language": language, "from_model": bool(model)})
     if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names:
