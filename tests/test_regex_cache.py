@@ -67,7 +67,9 @@ def test_the_expression_is_compiled_once_then_read_and_matches_as_re_compiles_it
 
 def test_a_damaged_or_foreign_file_is_not_used(tmp_path, monkeypatch):
     """In this process, on a small expression (the large one would cost a process start per check)."""
+    import _sre
     import re
+    from array import array
 
     from qualcode.ingest import regex_cache
 
@@ -91,6 +93,17 @@ def test_a_damaged_or_foreign_file_is_not_used(tmp_path, monkeypatch):
     assert span(made, "Rendez-vous-là") == ((0, 14), {"end": "-là"}) and span(made, "x") is None
     assert seeded.groupindex == made.groupindex and seeded.flags == made.flags
     path.write_bytes(whole[: len(whole) - 7])  # truncated: a crash while copying, a full disk
+    assert regex_cache._seed(path) is None
+    header, rest = whole.split(b"\n", 1)
+    encoded = text.encode("utf-8")
+    code = array("I")
+    code.frombytes(rest[len(encoded):])
+    code[code.index(ord("z"))] = ord("y")  # the literal z of "rendez" made a y: a valid program, another pattern
+    program = compiled[0][1]
+    other = _sre.compile(text, program["flags"], code.tolist(), program["groups"] - 1, program["groupindex"],
+                         tuple(program["indexgroup"]))
+    assert other.match("rendey-vous") and not other.match("rendez-vous")  # what a hash of the text alone let in
+    path.write_bytes(header + b"\n" + encoded + code.tobytes())
     assert regex_cache._seed(path) is None
     header, rest = whole.split(b"\n", 1)
     foreign = json.loads(header)

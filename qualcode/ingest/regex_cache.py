@@ -38,7 +38,7 @@ __all__ = ["import_language"]
 # (spaCy keeps the pattern's bound ``match``). Each was compiled with ``re.compile(text)``: flags 0.
 _LARGE = {"fr": ("spacy.lang.fr.tokenizer_exceptions", "TOKEN_MATCH")}
 _MIN_CHARS = 100_000  # below this, compiling costs less than reading a file
-_FORMAT = "qualcode-regex/1"
+_FORMAT = "qualcode-regex/2"  # 2: the hash covers the program too
 
 
 def import_language(language: str) -> str:
@@ -93,8 +93,8 @@ def _seed(path: Path) -> re.Pattern[str] | None:
             code = array("I")
             code.frombytes(file.read())
         if (len(code) != header["code_length"] or code.itemsize != _sre.CODESIZE
-                or hashlib.sha256(text.encode("utf-8")).hexdigest() != header["sha256"]):
-            return None
+                or _digest(text.encode("utf-8"), code) != header["sha256"]):
+            return None  # a changed byte in the text or the program would make another expression
         program = header["program"]
         groupindex = {str(k): int(v) for k, v in program["groupindex"].items()}
         pattern: re.Pattern[str] = _sre.compile(text, program["flags"], code.tolist(), program["groups"] - 1,
@@ -150,5 +150,12 @@ def _encode(text: str, program: dict[str, Any]) -> bytes:
     encoded = text.encode("utf-8")
     header = {"format": _FORMAT, "engine": _engine(),
               "program": {k: v for k, v in program.items() if k != "code"},
-              "text_bytes": len(encoded), "code_length": len(code), "sha256": hashlib.sha256(encoded).hexdigest()}
+              "text_bytes": len(encoded), "code_length": len(code), "sha256": _digest(encoded, code)}
     return json.dumps(header).encode("utf-8") + b"\n" + encoded + code.tobytes()
+
+
+def _digest(encoded: bytes, code: array[int]) -> str:
+    """The hash of a file's expression and program, checked before either is used."""
+    digest = hashlib.sha256(encoded)
+    digest.update(code.tobytes())
+    return digest.hexdigest()
