@@ -797,12 +797,14 @@ VALIDATE = [
 
     One row per code, then all codes pooled; a paragraph counts in a document Léa coded. Precision: of the
     paragraphs the machine coded, the share Léa coded too; recall: of Léa's, the share the machine found.
+    Beside each, its 95% interval (Wilson's): on a few dozen passages it is wide, and says how much a
+    figure can be trusted before the counts are.
     """),
     code("""
     evaluation = qc.evaluate(project, auto=AUTO, human="Léa")
     print(evaluation)
-    evaluation.table[["code", "units", "gold", "coded", "tp", "fp", "fn", "precision", "recall", "f1",
-                      "cohen_kappa"]]
+    evaluation.table[["code", "units", "gold", "coded", "tp", "fp", "fn", "precision", "precision_low",
+                      "precision_high", "recall", "recall_low", "recall_high", "f1", "cohen_kappa"]]
     """),
     md("""
     ## What it missed, and what it coded wrongly

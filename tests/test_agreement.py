@@ -417,3 +417,28 @@ def test_errors_are_qualcode_errors():
         agreement_table(CODINGS, SEGMENTS, coverage=pd.DataFrame({"coder": ["ann"]}))
     with pytest.raises(AgreementError, match="coverage has no entry for coder 'bob'"):
         agreement_table(CODINGS, SEGMENTS, coverage={"ann": ["d1"]})
+
+
+@pytest.mark.parametrize(("successes", "trials", "expected"), [
+    (50, 100, (0.4038, 0.5962)),  # the textbook case
+    (3, 3, (0.4385, 1.0)),  # all right on three passages: far from certain
+    (0, 5, (0.0, 0.4345)),
+    (22, 26, (0.6647, 0.9385)),
+])
+def test_wilson_interval_of_a_precision_or_recall(successes, trials, expected):
+    from qualcode.analysis.statistics import wilson_interval
+
+    low, high = wilson_interval(successes, trials)
+    assert (round(low, 4), round(high, 4)) == expected
+    assert low <= successes / trials <= high
+    assert wilson_interval(successes, trials, confidence=0.99)[0] <= low  # wider at a higher confidence
+
+
+def test_wilson_interval_without_trials_is_undefined_and_bad_counts_are_refused():
+    from qualcode.analysis.statistics import wilson_interval
+
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+    with pytest.raises(ValueError, match="successes <= trials"):
+        wilson_interval(4, 3)
+    with pytest.raises(ValueError, match="confidence"):
+        wilson_interval(1, 2, confidence=95)

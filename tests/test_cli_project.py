@@ -220,7 +220,9 @@ def test_evaluate_prints_precision_and_recall_and_writes_the_passages(study, tmp
     result = run("evaluate", "--project", study, "--auto", AUTO, "--human", "marie", "--output", str(table),
                  "--passages", str(passages))
     assert "precision" in result.output and "cohen_kappa" in result.output
+    assert "precision 95%" in result.output and "0.21-1.00" in result.output  # turnover: 1 of 1
     frame = pd.read_csv(table).set_index("code")
+    assert frame.loc["turnover", ["precision_low", "precision_high"]].round(2).tolist() == [0.21, 1.0]
     assert frame.loc["turnover", ["tp", "fp", "fn", "units"]].tolist() == [1, 0, 0, 3]  # d1 only: marie's
     assert frame.loc["temps", ["tp", "fp", "fn"]].tolist() == [0, 1, 1]
     rows = pd.read_csv(passages)

@@ -33,6 +33,9 @@ def test_precision_recall_and_the_passages_to_read():
     trust = result.table.set_index("code").loc["trust"]
     assert (trust["units"], trust["tp"], trust["fp"], trust["fn"]) == (4, 1, 1, 1)
     assert trust["precision"] == 0.5 and trust["recall"] == 0.5 and trust["f1"] == 0.5
+    # 1 of 2: Wilson's 95% interval, 0.095-0.905 (wide on so few passages, which is what it is there to say)
+    assert trust[["precision_low", "precision_high"]].round(3).tolist() == [0.095, 0.905]
+    assert trust[["recall_low", "recall_high"]].round(3).tolist() == [0.095, 0.905]
     micro = result.table.iloc[-1]
     assert micro["code"] == ALL_CODES and (micro["tp"], micro["fp"], micro["fn"]) == (2, 1, 1)
     assert result.passages[["document", "segment_id", "code", "kind", "text"]].values.tolist() == [
@@ -45,6 +48,7 @@ def test_a_reviewed_document_without_codings_counts_and_undefined_values_say_why
                              coverage={"ana": ["a", "b"], "auto": ["a", "b"]})
     table = result.table.set_index("code")
     assert table.loc["trust", "fp"] == 1 and math.isnan(table.loc["trust", "recall"])
+    assert math.isnan(table.loc["trust", "recall_low"]) and table.loc["trust", "precision_low"] == 0.0
     assert "the person never used this code" in table.loc["trust", "reason"]
     assert table.loc["time", "fn"] == 1 and "never used this code: precision" in table.loc["time", "reason"]
 

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qualcode.analysis.agreement import ALL_CODES, coded_units
-from qualcode.analysis.statistics import cohen_kappa
+from qualcode.analysis.statistics import cohen_kappa, wilson_interval
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Evaluation", "evaluate_coding"]
 
-_COLUMNS = ["code", "units", "gold", "coded", "tp", "fp", "fn", "precision", "recall", "f1", "cohen_kappa", "reason"]
+_COLUMNS = ["code", "units", "gold", "coded", "tp", "fp", "fn", "precision", "recall", "f1", "cohen_kappa",
+            "precision_low", "precision_high", "recall_low", "recall_high", "reason"]
 
 
 @dataclass
@@ -33,7 +34,10 @@ class Evaluation:
 
     ``table``: one row per code, then ``(all codes)`` (micro: every segment x code decision pooled):
     ``units`` (segments both coded), ``gold`` (the person's positives), ``coded`` (the coder's), ``tp``,
-    ``fp``, ``fn``, ``precision``, ``recall``, ``f1``, ``cohen_kappa``, ``reason`` (why a value is NaN).
+    ``fp``, ``fn``, ``precision``, ``recall``, ``f1``, ``cohen_kappa``, the 95% intervals of precision and
+    recall (``precision_low``, ``precision_high``, ``recall_low``, ``recall_high``: Wilson's, see
+    :func:`~qualcode.analysis.statistics.wilson_interval`; on a few dozen passages they are wide, and say how far
+    the figures can be trusted), ``reason`` (why a value is NaN).
     ``passages``: one row per disagreement: ``document, segment_id, start, end, code, kind`` (``missed``:
     the person coded it and the coder did not; ``wrong``: the other way round) and ``text``.
     """
@@ -105,5 +109,9 @@ def _row(code: str, truth: np.ndarray, guess: np.ndarray) -> dict[str, Any]:
         reasons.append("the person never used this code: recall is undefined")
     if len(truth) and tp + fp == 0:
         reasons.append("the automatic coder never used this code: precision is undefined")
+    precision_low, precision_high = wilson_interval(tp, tp + fp)
+    recall_low, recall_high = wilson_interval(tp, tp + fn)
     return {"code": code, "units": len(truth), "gold": tp + fn, "coded": tp + fp, "tp": tp, "fp": fp, "fn": fn,
-            "precision": precision, "recall": recall, "f1": f1, "cohen_kappa": kappa, "reason": "; ".join(reasons)}
+            "precision": precision, "recall": recall, "f1": f1, "cohen_kappa": kappa, "precision_low": precision_low,
+            "precision_high": precision_high, "recall_low": recall_low, "recall_high": recall_high,
+            "reason": "; ".join(reasons)}

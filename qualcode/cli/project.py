@@ -78,18 +78,30 @@ def _opened(file: Path) -> Iterator[Project]:
 
 
 def _table(
-    frame: pd.DataFrame, output: Path | None, empty: str, columns: list[str] | None = None, *, safe: bool = False
+    frame: pd.DataFrame, output: Path | None, empty: str, columns: list[str] | None = None, *, safe: bool = False,
+    shown: pd.DataFrame | None = None,
 ) -> None:
-    """Print ``frame`` (its ``columns``, long texts cut), and write it whole to ``output`` atomically (``safe``:
-    text cells a spreadsheet would run as formulas neutralised, :mod:`qualcode.model.cells`)."""
+    """Print ``frame`` (its ``columns``, or the frame ``shown`` made of it; long texts cut), and write it whole to
+    ``output`` atomically (``safe``: text cells a spreadsheet would run as formulas neutralised,
+    :mod:`qualcode.model.cells`)."""
     if output is not None:
         _write_csv(frame, output, safe=safe)
     if frame.empty:
         typer.echo(empty)
     else:
-        typer.echo(table_text(frame[columns] if columns else frame))
+        typer.echo(table_text(shown if shown is not None else frame[columns] if columns else frame))
     if output is not None:
         typer.echo(f"{len(frame)} rows written to {output}")
+
+
+def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
+    """An evaluation's table as printed: each 95% interval in one column ("0.66-0.94"), no reasons."""
+    shown = table.drop(columns=["precision_low", "precision_high", "recall_low", "recall_high", "reason"])
+    for name in ("precision", "recall"):
+        low, high = table[f"{name}_low"], table[f"{name}_high"]
+        at = list(shown.columns).index(name) + 1
+        shown.insert(at, f"{name} 95%", [f"{a:.2f}-{b:.2f}" if a == a else "" for a, b in zip(low, high, strict=True)])
+    return shown
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, *, safe: bool = False) -> None:
@@ -410,8 +422,7 @@ def evaluate(
 
     with _opened(project) as opened:
         result = project_evaluation(opened, auto=auto, human=human, unit=unit)
-    _table(result.table, output, "Nothing to evaluate.", columns=[c for c in result.table.columns if c != "reason"],
-           safe=spreadsheet_safe)
+    _table(result.table, output, "Nothing to evaluate.", safe=spreadsheet_safe, shown=_with_intervals(result.table))
     if passages is not None:
         _write_csv(result.passages, passages, safe=spreadsheet_safe)
         typer.echo(f"{len(result.passages)} passages (missed or wrongly coded) written to {passages}")
