@@ -247,7 +247,7 @@ def test_cli_writes_suggestions_and_lists_the_next_segments(study, tmp_path):
     assert "code 'rare': not learnt, it needs 2 more coded segments." in result.output
     assert "uncertainty" in result.output and (tmp_path / "m.npz").exists()
     evaluated = runner.invoke(app, ["suggest", "--project", str(path), "--from", "marie", "--evaluate"])
-    assert evaluated.exit_code == 0 and "(all codes)" in evaluated.output
+    assert evaluated.exit_code == 0 and "(all codes)" in evaluated.output and "recall 95%" in evaluated.output
 
 
 def test_cli_bad_coder_writes_nothing_and_exits_1(study, tmp_path):

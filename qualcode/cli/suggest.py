@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.project import Output, SafeOpt, UnitOpt, _opened, _table, _write_csv
+from qualcode.cli.project import Output, SafeOpt, UnitOpt, _opened, _table, _with_intervals, _write_csv
 
 __all__ = ["suggest_command"]
 
@@ -44,8 +44,9 @@ def suggest_command(
     if evaluate:
         with _opened(project) as opened:
             evaluation = evaluate_suggestions(opened, coder=coder, unit=unit, min_examples=min_examples)
-        _table(evaluation.table, output, "Nothing to evaluate.",
-               ["code", "units", "gold", "coded", "precision", "recall", "f1"], safe=spreadsheet_safe)
+        shown = _with_intervals(evaluation.table)
+        _table(evaluation.table, output, "Nothing to evaluate.", safe=spreadsheet_safe, shown=shown[
+            ["code", "units", "gold", "coded", "precision", "precision 95%", "recall", "recall 95%", "f1"]])
         return
     if out is None and not save and next_ is None and model_out is None:
         raise typer.BadParameter("Say what to do: --out FILE, --save, --next N, --model-out FILE or --evaluate.")
