@@ -27,7 +27,7 @@ Speed and memory: the 7 transcripts twice (about 66,000 words, 14 documents) wit
 at depth 2, the learn sessions and their copies coded; fit + suggest timed in a child process, whose peak
 resident memory and CPU seconds are reported (wall time carries the machine's other load). Target: under 30 s on 2 cores, under 1 GB.
 
-    python benchmarks/suggest.py [--judge dev|test] [--depth 1] [--no-timing] [--corpus pdpilot|autspaces]
+    python benchmarks/suggest.py [--judge dev|test] [--depth 1] [--no-timing | --timing-only] [--corpus pdpilot|autspaces]
 """
 
 from __future__ import annotations
@@ -208,6 +208,8 @@ def main() -> None:
     parser.add_argument("--judge", choices=["dev", "test"], default="dev")
     parser.add_argument("--depth", type=int, default=1)
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--timing-only", action="store_true",
+                        help="only the speed and memory run (learning from the --judge split's sessions): no quality")
     parser.add_argument("--corpus", choices=["pdpilot", "autspaces"], default="pdpilot")
     parser.add_argument("--timing-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -232,7 +234,7 @@ def main() -> None:
           f"found; {len({c[1] for c in codings})} codes at depth {args.depth}")
     splits = ([({"P4", "P5"}, {"P6", "P7"}), ({"P6", "P7"}, {"P4", "P5"})] if args.judge == "dev"
               else [({"P4", "P5", "P6", "P7"}, {"P1", "P2", "P3"})])
-    for learn, judge in splits:
+    for learn, judge in [] if args.timing_only else splits:
         results = quality(transcripts, codings, learn, judge)
         for name, r in results.items():
             print(f"learn {','.join(sorted(learn))} judge {','.join(sorted(judge))} {name:16s} micro-F1 {r['f1']:.3f} "

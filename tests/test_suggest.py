@@ -314,3 +314,30 @@ def test_calibration_is_fitted_within_folds_so_their_offsets_cannot_invert_it():
     assert a < 0 and np.all(np.diff(_sigmoid(np.sort(decision), a, b)) >= 0)
     # no ranking at all within folds: the least slope keeps the model's order
     assert _platt(rng.normal(size=100), rng.integers(0, 2, 100).astype(float), fold)[0] == -LEAST_SLOPE
+
+
+def test_the_regularisation_is_chosen_per_code_by_how_the_held_out_rows_rank():
+    from scipy import sparse
+
+    from qualcode.coding.learner import fit_code, within_fold_auc
+
+    # the same decision values that invert when pooled rank perfectly within each fold
+    y = np.r_[np.ones(5), np.zeros(45), np.ones(30), np.zeros(20)]
+    decision = np.r_[np.full(5, 1.0), np.zeros(45), np.full(30, -4.0), np.full(20, -5.0)]
+    fold = np.r_[np.zeros(50, dtype=int), np.ones(50, dtype=int)]
+    assert within_fold_auc(decision, y, fold) == 1.0
+    assert within_fold_auc(decision, np.zeros(100), fold) == 0.5  # no fold holds both classes
+    rng = np.random.default_rng(1)
+    X = sparse.csr_matrix(rng.normal(size=(100, 30)) + y[:, None] * 0.8)
+    one = fit_code(X, y, fold, None, C=1.0, seed=0)
+    assert np.array_equal(fit_code(X, y, fold, None, C=(1.0,), seed=0).coef, one.coef)
+    chosen = fit_code(X, y, fold, None, C=(1.0, 0.01, 100.0), seed=0)  # one of the three, the best-ranking
+    candidates = [fit_code(X, y, fold, None, C=c, seed=0) for c in (1.0, 0.01, 100.0)]
+    assert any(np.array_equal(chosen.coef, c.coef) for c in candidates)
+
+
+@pytest.mark.parametrize("C", [(), (1.0, -2.0), "1", 0, True])
+def test_a_bad_regularisation_setting_is_refused(study, C):
+    path, _ = study
+    with qc.open_project(path) as project, pytest.raises(SuggestError, match="'C' parameter of Suggester"):
+        qc.Suggester(C=C).fit(project, coder="marie")

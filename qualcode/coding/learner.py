@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-__all__ = ["CodeModel", "best_threshold", "fit_code", "folds_of", "precise_threshold", "run_share", "smooth"]
+__all__ = ["CodeModel", "best_threshold", "fit_code", "folds_of", "precise_threshold", "run_share", "smooth",
+           "within_fold_auc"]
 
 LEAST_SLOPE = 0.3  # the calibration's least slope: a model's own ranking always counts (PDPilot dev)
 BLOCK = 10  # consecutive segments kept in one fold when there are too few documents
@@ -66,14 +67,27 @@ def _codes(documents: Sequence[str]) -> np.ndarray:
 
 
 def fit_code(
-    X: sparse.csr_matrix, y: np.ndarray, fold: np.ndarray, extra: sparse.csr_matrix | None, *, C: float, seed: int
+    X: sparse.csr_matrix, y: np.ndarray, fold: np.ndarray, extra: sparse.csr_matrix | None, *,
+    C: float | Sequence[float], seed: int,
 ) -> CodeModel:
-    """Fit one code on labelled rows ``X, y`` (0/1), ``extra`` rows being positive examples from the codebook."""
-    oof = np.full(len(y), np.nan)
-    for k in np.unique(fold):
-        train, test = fold != k, fold == k
-        model = _logistic(X[train], y[train], extra, C, seed)
-        oof[test] = model.decision(X[test]) if model is not None else -10.0
+    """Fit one code on labelled rows ``X, y`` (0/1), ``extra`` rows being positive examples from the codebook.
+
+    With several values of ``C``, each is cross-validated on the folds and the one whose models rank their
+    held-out rows best (:func:`within_fold_auc`) is kept (the first of equals): how much to regularise
+    depends on the code's number of examples and how alike they are, which only the coder's data says.
+    """
+    best: tuple[float, float, np.ndarray] | None = None
+    for c in [float(C)] if isinstance(C, int | float) else [float(c) for c in C]:
+        oof = np.full(len(y), np.nan)
+        for k in np.unique(fold):
+            train, test = fold != k, fold == k
+            model = _logistic(X[train], y[train], extra, c, seed)
+            oof[test] = model.decision(X[test]) if model is not None else -10.0
+        ranking = within_fold_auc(oof, y, fold)
+        if best is None or ranking > best[0]:
+            best = (ranking, c, oof)
+    assert best is not None, "C holds at least one value (Suggester checks it)"
+    _, C, oof = best
     a, b = _platt(oof, y, fold)
     calibrated = _sigmoid(oof, a, b)
     final = _logistic(X, y, extra, C, seed)
@@ -81,6 +95,21 @@ def fit_code(
         final = CodeModel(np.zeros(X.shape[1]), -10.0, 0.0, 0.0, 1.0)
     final.a, final.b, final.threshold, final.oof = a, b, best_threshold(calibrated, y), calibrated
     return final
+
+
+def within_fold_auc(decision: np.ndarray, y: np.ndarray, fold: np.ndarray) -> float:
+    """ROC AUC of the decision values within each fold (each fold's model ranks its own held-out rows), averaged
+    by the folds' sizes; folds without both classes are left out, and 0.5 when none is left."""
+    from sklearn.metrics import roc_auc_score
+
+    total = weight = 0.0
+    for k in np.unique(fold):
+        rows = fold == k
+        positives = int(y[rows].sum())
+        if 0 < positives < int(rows.sum()):
+            total += float(roc_auc_score(y[rows], decision[rows])) * int(rows.sum())
+            weight += int(rows.sum())
+    return total / weight if weight else 0.5
 
 
 def _logistic(
@@ -92,8 +121,9 @@ def _logistic(
         X, y = sparse.vstack([X, extra], format="csr"), np.concatenate([y, np.ones(extra.shape[0])])
     if len(np.unique(y)) < 2:
         return None
-    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear",
-                               dual=True, max_iter=1000, random_state=seed)  # dual: far more columns than rows
+    # dual: far more columns than rows; tol 1e-3 (not 1e-4): the same suggestions on the dev studies in 20% less time
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", tol=1e-3,
+                               dual=True, max_iter=1000, random_state=seed)
     model.fit(X, y)
     return CodeModel(model.coef_.ravel().astype(np.float64), float(model.intercept_[0]), -1.0, 0.0, 0.5)
 

@@ -80,7 +80,8 @@ class Suggester:
         sentence embeddings), ``context`` (neighbouring segments, the question answered, the section; and each score moved towards
         its neighbours' as far as the coder's codings run over consecutive segments) and
         ``structure`` (speaker, role, place in the document). ``("words",)`` is NVivo-like TF-IDF.
-    C : inverse regularisation strength of the logistic regressions.
+    C : inverse regularisation strength of the logistic regressions; several values (the default: 1 and 3):
+        per code, the one whose cross-validated models rank the coder's held-out segments best.
     threshold : how each code's threshold is chosen. ``prevalence`` (default): so that the code is suggested
         on the same share of the segments not yet decided as the coder gave it in the segments they coded (the
         scores rank, the coder's own rate says how many); ``cv``: the score that maximised F1 in cross-validation
@@ -103,7 +104,7 @@ class Suggester:
         min_examples: int = 3,
         folds: int = 5,
         features: Sequence[str] = FEATURES,
-        C: float = 1.0,
+        C: float | Sequence[float] = (1.0, 3.0),
         threshold: str = "prevalence",
         seed: int = 0,
     ) -> None:
@@ -127,6 +128,11 @@ class Suggester:
         if unknown or "words" not in self.features:
             problems.append(f"The 'features' parameter of Suggester must hold 'words' and only {', '.join(FEATURES)}. "
                             f"Got {tuple(self.features)!r} instead.")
+        values = [self.C] if isinstance(self.C, int | float) else self.C
+        if not isinstance(values, Sequence) or not values or not all(
+                isinstance(c, int | float) and not isinstance(c, bool) and c > 0 for c in values):
+            problems.append(f"The 'C' parameter of Suggester must be a positive number or a non-empty list of them. "
+                            f"Got {self.C!r} instead.")
         if self.threshold not in THRESHOLDS:
             problems.append(f"The 'threshold' parameter of Suggester must be one of {', '.join(THRESHOLDS)}. "
                             f"Got {self.threshold!r} instead.")
@@ -426,7 +432,8 @@ class Suggester:
         from qualcode.coding.suggester_file import FORMAT
 
         return json.dumps({"format": FORMAT, "unit": suggester.unit, "min_examples": suggester.min_examples,
-                           "folds": suggester.folds, "features": list(suggester.features), "C": suggester.C,
+                           "folds": suggester.folds, "features": list(suggester.features),
+                           "C": suggester.C if isinstance(suggester.C, int | float) else list(suggester.C),
                            "threshold": suggester.threshold,
                            "seed": suggester.seed}, sort_keys=True)
 
