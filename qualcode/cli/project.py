@@ -7,6 +7,7 @@ every problem is printed, one per line, and nothing was written); 2 usage errors
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,7 +101,8 @@ def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
     for name in ("precision", "recall"):
         low, high = table[f"{name}_low"], table[f"{name}_high"]
         at = list(shown.columns).index(name) + 1
-        shown.insert(at, f"{name} 95%", [f"{a:.2f}-{b:.2f}" if a == a else "" for a, b in zip(low, high, strict=True)])
+        shown.insert(at, f"{name} 95%", [f"{a:.2f}-{b:.2f}" if not math.isnan(a) else ""  # NaN: nothing to judge
+                                          for a, b in zip(low, high, strict=True)])
     return shown
 
 

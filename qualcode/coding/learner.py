@@ -87,10 +87,10 @@ def fit_code(
         if best is None or ranking > best[0]:
             best = (ranking, c, oof)
     assert best is not None, "C holds at least one value (Suggester checks it)"
-    _, C, oof = best
+    _, chosen, oof = best
     a, b = _platt(oof, y, fold)
     calibrated = _sigmoid(oof, a, b)
-    final = _logistic(X, y, extra, C, seed)
+    final = _logistic(X, y, extra, chosen, seed)
     if final is None:
         final = CodeModel(np.zeros(X.shape[1]), -10.0, 0.0, 0.0, 1.0)
     final.a, final.b, final.threshold, final.oof = a, b, best_threshold(calibrated, y), calibrated

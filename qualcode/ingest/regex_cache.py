@@ -19,7 +19,6 @@ version: the key includes it, and any error means compiling as usual.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import importlib
 import json
@@ -60,17 +59,14 @@ def import_language(language: str) -> str:
     pattern = getattr(getattr(module, attribute, None), "__self__", None)
     if seeded is not None and pattern is seeded:
         return "file"
-    for text, program in compiled:
-        if pattern is not None and getattr(pattern, "pattern", None) == text:
-            data = _encode(text, program)
-            with contextlib.suppress(OSError):  # (WriteError too) a cache not written costs time, not a result
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, functools.partial(_write, data=data))
+    text = getattr(pattern, "pattern", None)
+    program = next((p for t, p in compiled if t == text), None)
+    if text is not None and program is not None:
+        data = _encode(text, program)
+        with contextlib.suppress(OSError):  # (WriteError too) a cache not written costs time, not a result
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, lambda file: file.write(data))
     return "compiled"
-
-
-def _write(file: Any, data: bytes) -> None:
-    file.write(data)
 
 
 def _engine() -> dict[str, Any]:

@@ -153,7 +153,7 @@ def show(rows: list[dict[str, object]], out: Callable[[str], None] = print) -> N
     out(f"{'split':<5} {'material':<15} {'theme':<18} {'units':>5} {'gold':>5} {'tp':>4} {'fp':>4} {'fn':>4} "
         f"{'precision':>9} {'95%':>9} {'recall':>6} {'95%':>9} {'F1':>5}")
     for r in rows:
-        tp, fp, fn = int(r["tp"]), int(r["fp"]), int(r["fn"])  # type: ignore[call-overload]
+        tp, fp, fn = int(r["tp"]), int(r["fp"]), int(r["fn"])
         out(f"{r['split']:<5} {r['material']:<15} {r['theme']:<18} {r['units']:>5} {r['gold']:>5} {tp:>4} "
             f"{fp:>4} {fn:>4} {r['precision']:>9.3f} {interval(tp, tp + fp):>9} {r['recall']:>6.3f} "
             f"{interval(tp, tp + fn):>9} {r['f1']:>5.3f}")
