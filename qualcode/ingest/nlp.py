@@ -13,8 +13,9 @@ import itertools
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from qualcode.ingest.lemma_table import LemmaTable
 
 __all__ = ["RUN_CHARS", "BoundedTokenizer", "fold", "get_pipeline", "lookup_table"]
 
@@ -29,30 +30,11 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def lookup_table(language: str) -> Any:
-    """spaCy's lookup lemma table for ``language`` (a mapping of word to lemma), or an empty dict.
-
-    Read straight from spacy-lookups-data's JSON as a plain dict (0.25 s for French) rather than through
-    ``spacy.lookups`` (1.7 s: it hashes every key into a Table); the words and lemmas are the same.
-    """
-    try:
-        import spacy_lookups_data
-        import srsly
-
-        path = Path(str(spacy_lookups_data.get_file(f"{language}_lemma_lookup.json")))
-        packed = path.with_name(path.name + ".gz")
-        if packed.is_file():
-            return srsly.read_gzip_json(packed)
-        if path.is_file():
-            return srsly.read_json(path)
-    except (ImportError, OSError, ValueError):
-        pass
-    try:
-        from spacy.lookups import load_lookups
-
-        return load_lookups(language, ["lemma_lookup"]).get_table("lemma_lookup")
-    except (ValueError, KeyError, ImportError, OSError):
-        return {}
+def lookup_table(language: str) -> LemmaTable:
+    """spaCy's lookup lemma table for ``language`` (word form to lemma; empty for a language without one), as
+    the arrays of :class:`~qualcode.ingest.lemma_table.LemmaTable`: looking words up in forked workers then
+    copies none of its memory into them."""
+    return LemmaTable.load(language)
 
 
 _ARRAY_FROM = 64  # tokens from which a Doc's lemmas are set as one array
@@ -63,15 +45,13 @@ class FoldedLemmatizer:
 
     def __init__(self, language: str, *, from_model: bool = False) -> None:
         self.from_model = from_model
-        self._table = {} if from_model else lookup_table(language)
+        self._table = LemmaTable() if from_model else lookup_table(language)
         self._cache: dict[int, int] = {}
 
     def lemma(self, lower: str) -> str:
         key = lower.translate(_APOSTROPHES)
-        value = self._table.get(key, key)
-        if isinstance(value, list):
-            value = value[0] if value else key
-        return fold(value)
+        lemma = self._table.get(key)
+        return fold(key if lemma is None else lemma)
 
     def __call__(self, doc: Any) -> Any:
         cache = self._cache
