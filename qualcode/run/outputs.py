@@ -309,6 +309,8 @@ def _charts(
     result: CodingResult, frequency: pd.DataFrame, pairs: pd.DataFrame, groups: dict[str, pd.DataFrame], folder: Path,
     formats: tuple[str, ...],
 ) -> None:
+    if not formats:  # charts=(): tables only
+        return
     import matplotlib
 
     matplotlib.use("Agg", force=False)
