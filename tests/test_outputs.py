@@ -31,7 +31,7 @@ def test_report_in_a_second_process_gives_the_same_outputs(coded, tmp_path):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_no_chart_format_writes_the_tables_and_no_chart(coded, tmp_path, jobs):
-    corpus, result = coded
+    result = coded[1]
     write_outputs(result, tmp_path / "out", charts=(), jobs=jobs)
     names = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"segments.csv", "codings.csv", "run.json"} <= names and not any(n.endswith((".png", ".svg")) for n in names)
