@@ -177,7 +177,7 @@ def test_heatmap_writes_every_value_in_its_cell(value, fmt):
             cell = table[(table.document == doc) & (table.code == code)][value].item()
             assert texts[i, j] == fmt(cell)
     assert names(ax.get_xticklabels()) == ["Trust", "Staff turnover"]
-    assert ax.images[0].colorbar.ax.get_ylabel()
+    assert ax.collections[0].colorbar.ax.get_ylabel()
 
 
 def test_heatmap_text_is_white_on_dark_cells_and_black_on_light_ones():
@@ -201,7 +201,7 @@ def test_cooccurrence_is_symmetric_with_a_distinct_diagonal(value):
     else:
         assert (texts[0, 1], texts[1, 2]) == ("0.27", "0.25")
         assert [texts[i, i] for i in range(3)] == ["—"] * 3
-    assert np.diag(np.ma.getmaskarray(ax.images[0].get_array())).all()
+    assert np.diag(np.ma.getmaskarray(ax.collections[0].get_array())).all()
 
 
 def test_cooccurrence_orders_codes_as_the_codebook_and_uses_display_names():
@@ -306,7 +306,7 @@ def test_the_heatmap_colours_the_share_of_segments_by_default():
     title and colour bar say so."""
     ax = plot_theme_heatmap(frequency(), codebook=BOOK)
     assert "share of each document's segments" in ax.get_title()
-    assert "Share" in ax.images[0].colorbar.ax.get_ylabel()
+    assert "Share" in ax.collections[0].colorbar.ax.get_ylabel()
     assert all(t.get_text().endswith("%") for t in ax.texts if t.get_text())
 
 
@@ -318,7 +318,7 @@ def test_code_and_group_labels_that_differ_at_their_end_stay_distinct():
     table = pd.DataFrame({"document": ["d", "d"], "code": ["positive", "negative"], "segments": [1, 2],
                           "share": [0.1, 0.2]})
     for ax in (plot_theme_heatmap(table, codebook=book), plot_theme_frequency(table, codebook=book)):
-        shown = [t.get_text() for t in (ax.get_xticklabels() if ax.images else ax.get_legend().get_texts())]
+        shown = [t.get_text() for t in (ax.get_xticklabels() if ax.collections else ax.get_legend().get_texts())]
         assert len(set(shown)) == 2, shown
     groups = pd.DataFrame({"role": [f"Parents of children in the reception class, school {c}" for c in "AB"],
                            "code": ["trust", "trust"], "share": [0.1, 0.2]})

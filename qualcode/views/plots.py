@@ -329,7 +329,13 @@ def _heatmap(ax: Axes, matrix: np.ndarray, value: str, *, texts: list[list[str]]
 
     cmap = matplotlib.colormaps[_CMAP].with_extremes(bad="#d9d9d9")
     top = np.nanmax(matrix) if np.isfinite(matrix).any() else 0.0
-    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=0, vmax=max(top, 1e-9), aspect="auto")
+    rows, columns = matrix.shape
+    # Cells as a mesh of quadrilaterals, not an image: saving a tall figure resamples an image to the whole
+    # figure in floating point (+48 MB transient for 40 documents); the cells drawn are the same.
+    image = ax.pcolormesh(np.arange(columns + 1) - 0.5, np.arange(rows + 1) - 0.5, np.ma.masked_invalid(matrix),
+                          cmap=cmap, vmin=0, vmax=max(top, 1e-9))
+    ax.set_xlim(-0.5, columns - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)  # the first row at the top, as in a table
     for (i, j), v in np.ndenumerate(matrix):
         dark = np.isfinite(v) and _luminance(image.cmap(image.norm(v))) < _WHITE_TEXT_BELOW
         style = "normal" if np.isfinite(v) else "italic"
