@@ -40,6 +40,14 @@ def test_two_processes_give_the_same_documents_in_the_same_order(reference):
     assert _evidence(coded) == _evidence(reference[1])
 
 
+def test_while_coding_is_called_once_while_workers_code_and_never_without_them(reference):
+    calls = []
+    _, coded = code_files(SAMPLES, qc.Coder(), jobs=2, while_coding=lambda: calls.append(len(calls)))
+    assert calls == [0] and _evidence(coded) == _evidence(reference[1])
+    code_files(SAMPLES, qc.Coder(), jobs=1, while_coding=lambda: calls.append(len(calls)))
+    assert calls == [0]  # in one process there is nothing to do it beside
+
+
 def test_read_errors_and_skipped_files_come_back_from_workers(tmp_path, reference):
     folder = tmp_path / "corpus"
     shutil.copytree(SAMPLES, folder)

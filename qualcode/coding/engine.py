@@ -90,6 +90,7 @@ def iter_coded(
     render: Render | None = None,
     roles: Mapping[str, tuple[list[str], list[str]]] | None = None,
     on_total: Callable[[int], None] | None = None,
+    while_coding: Callable[[], object] | None = None,
 ) -> Iterator[CodedDocument | ReadError | str]:
     """Read and code every transcript under ``paths``; yield, in file order, each coded document or read
     error, then each skipped path (a file no reader handles), like :func:`qualcode.ingest.corpus.iter_corpus`.
@@ -110,6 +111,8 @@ def iter_coded(
     roles : per document id, its (interviewer labels, participant labels) from the attributes file,
         applied to the transcript before it is coded (:func:`qualcode.ingest.speakers.apply_speaker_settings`).
     on_total : called once, before the first item, with the number of items to come (for a progress bar).
+    while_coding : called once, here, as soon as worker processes are coding the first files (never without
+        workers): what the caller will need next is then prepared while they work, not after them.
     """
     if not isinstance(jobs, int) or jobs < 0:
         raise ValueError(f"The 'jobs' parameter must be 0 (automatic) or a positive integer. Got {jobs!r} instead.")
@@ -123,7 +126,7 @@ def iter_coded(
     if client is not None:
         results: Iterable[Any] = _on_dask(client, tasks, coder, settings)
     elif jobs > 1 and len(tasks) > 1:
-        results = _on_processes(min(jobs, len(tasks)), tasks, coder, settings)
+        results = _on_processes(min(jobs, len(tasks)), tasks, coder, settings, while_coding)
     else:
         results = (_code_file(task, coder, *settings) for task in tasks)
     for result in results:
@@ -208,7 +211,8 @@ def _cached(cache: Cache, path: Path, doc_id: str, language: str | None) -> tupl
     return key, cache.load(key)
 
 
-def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...]) -> Iterator[Any]:
+def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, settings: tuple[Any, ...],
+                  while_coding: Callable[[], object] | None = None) -> Iterator[Any]:
     """Code ``tasks`` in a pool of ``jobs`` processes forked once this one is prepared; yield the results in order.
 
     A worker that dies (killed by the system for lack of memory, a crash in a library's C code) breaks the
@@ -228,6 +232,9 @@ def _on_processes(jobs: int, tasks: list[tuple[str, str]], coder: Coder, setting
             while position < len(tasks):
                 while len(futures) < window and position + len(futures) < len(tasks):
                     futures.append(pool.submit(_worker_task, tasks[position + len(futures)]))
+                if while_coding is not None:
+                    while_coding()
+                    while_coding = None
                 try:
                     result = _unpack(futures[0].result())
                 except BrokenProcessPool:

@@ -25,7 +25,7 @@ from qualcode.model.codebook import Codebook
 from qualcode.model.errors import InputError
 from qualcode.model.progress import OnProgress, Step
 from qualcode.project.store import ProjectError, ProjectSummary, open_project
-from qualcode.run.outputs import check_output_folder, write_outputs
+from qualcode.run.outputs import check_output_folder, prepare_outputs, write_outputs
 from qualcode.views.report import render_coded
 
 if TYPE_CHECKING:
@@ -144,7 +144,8 @@ def code_folder(
         require_embeddings()
     options: dict[str, Any] = {"client": client} if client is not None else {"jobs": jobs}
     corpus, coded = code_files(given, coder, language=language, cache=cache, progress=progress,
-                               render=render_coded if out is not None else None, roles=_roles(frame), **options)
+                               render=render_coded if out is not None else None, roles=_roles(frame),
+                               while_coding=prepare_outputs if out is not None else None, **options)
     if frame is not None:
         join_attributes(corpus, frame)
     run = FolderRun(corpus, coder.result(coded, corpus.errors))

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from qualcode.model.results import CodedDocument, CodingResult
     from qualcode.model.transcript import Transcript
 
-__all__ = ["check_output_folder", "write_outputs"]
+__all__ = ["check_output_folder", "prepare_outputs", "write_outputs"]
 
 # The files of an output folder written before run.json listed them (qualcode 0.1.0 up to this change).
 _LEGACY = re.compile(
@@ -104,7 +104,8 @@ def write_outputs(
             frequency = theme_frequency(result)
             pairs = cooccurrence(result)
             groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
-            drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts)
+            here = _HERE if _forks(jobs) else frozenset()  # drawn by this process once its tables are written
+            drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts, here)
             write(result.segments, staging / "segments.csv")
             write(result.codings, staging / "codings.csv")
             write(result.evidence, staging / "evidence.csv")
@@ -116,6 +117,7 @@ def write_outputs(
             write(result.errors, staging / "errors.csv")
             if documents is not None:
                 write(documents, staging / "documents.csv")
+            _charts(result, frequency, pairs, groups, staging, charts, only=here)
             drawing.wait()
             shown.update(1)
             if report is not None:
@@ -200,18 +202,32 @@ class _Task:
             self.process.join()
 
 
-def _start(jobs: int, function: Callable[..., Any], *args: Any) -> _Task:
+def _forks(jobs: int) -> bool:
+    """Whether :func:`_start` runs its function in a forked process."""
     import multiprocessing
 
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        function(*args)
-        return _Task()
-    import gc
+    return jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
 
+
+def prepare_outputs() -> None:
+    """Import what drawing the charts needs (matplotlib without a display), once, before it is needed:
+    :func:`qualcode.run.folder.code_folder` calls it while the workers code, not after them."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot  # imported once, here: the children share it
+    import matplotlib.pyplot  # pyplot's start: the processes forked later share it
+
+    from qualcode.views import plots  # noqa: F401
+
+
+def _start(jobs: int, function: Callable[..., Any], *args: Any) -> _Task:
+    if not _forks(jobs):
+        function(*args)
+        return _Task()
+    import gc
+    import multiprocessing
+
+    prepare_outputs()  # imported once, here (if not already): the children share it
 
     context = multiprocessing.get_context("fork")  # the child shares this process's data: nothing is copied
     receive, send = context.Pipe(duplex=False)
@@ -305,16 +321,22 @@ def _discard(folder: Path) -> None:
         folder.rmdir()
 
 
+# With another process drawing charts, this one draws the tallest after writing the tables: the two then
+# finish together (the theme frequency chart of 69 documents takes 0.4 s, the others 0.6 s together).
+_HERE = frozenset({"theme_frequency"})
+
+
 def _charts(
     result: CodingResult, frequency: pd.DataFrame, pairs: pd.DataFrame, groups: dict[str, pd.DataFrame], folder: Path,
-    formats: tuple[str, ...],
+    formats: tuple[str, ...], skip: frozenset[str] = frozenset(), *, only: frozenset[str] | None = None,
 ) -> None:
-    if not formats:  # charts=(): tables only
+    """Draw the run's charts into ``folder`` in each format, but those named in ``skip`` (or only those in
+    ``only``)."""
+    if not formats or (only is not None and not only):  # charts=(): tables only
         return
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    prepare_outputs()
     from qualcode.views import plots
+
     book = result.codebook
     draw = {
         "theme_frequency": lambda: plots.plot_theme_frequency(frequency, codebook=book),
@@ -326,6 +348,8 @@ def _charts(
             plots.plot_theme_by_attribute, table, attribute, codebook=book
         )
     for name, plot in draw.items():  # drawn once, saved in each format
+        if name in skip or (only is not None and name not in only):
+            continue
         plots.save_chart(plot(), folder / f"{name}.{formats[0]}", also=tuple(f".{f}" for f in formats[1:]))
 
 
