@@ -214,7 +214,7 @@ def test_batch_changes_no_input_and_writes_nowhere_else(batch):
 
 def assert_wrote_only(root: Path, out: Path, project: Path | None, before: dict[str, str]) -> None:
     """Nothing under ``root`` changed but ``out``, the ``project`` and its journals, qualcode's documented
-    cache (whole entries and compiled expressions only) and matplotlib's folders."""
+    cache (whole entries, compiled expressions and lemma arrays only) and matplotlib's folders."""
     cache, config = root / "cache" / "matplotlib", root / "home" / ".config" / "matplotlib"
     ours = root / "cache" / "qualcode"
     journals = () if project is None else tuple(project.with_name(project.name + s)
@@ -226,8 +226,10 @@ def assert_wrote_only(root: Path, out: Path, project: Path | None, before: dict[
     assert not config.exists() or not list(config.iterdir())
     assert {p.name for p in (root / "cache").iterdir()} <= {"matplotlib", "qualcode"}
     entries = [p for p in ours.rglob("*") if p.is_file()] if ours.exists() else []
-    # Entries are pickles; ``regex/`` keeps the French tokenizer's compiled expression, like bytecode.
-    assert all(p.suffix == (".regex" if p.parent.name == "regex" else ".pickle") and not p.name.startswith(".")
+    # Entries are pickles; ``regex/`` keeps the French tokenizer's compiled expression, like bytecode, and
+    # ``lemmas/`` the lookup lemma tables as arrays.
+    suffixes = {"regex": ".regex", "lemmas": ".npz"}
+    assert all(p.suffix == suffixes.get(p.parent.name, ".pickle") and not p.name.startswith(".")
                for p in entries), "partial cache entries"
 
 
