@@ -108,9 +108,13 @@ def test_jobs_must_be_zero_or_positive():
         list(iter_coded(SAMPLES, qc.Coder(), jobs=-1))
 
 
-def test_auto_jobs_uses_one_process_for_a_few_files():
-    assert auto_jobs(3) == 1
-    assert auto_jobs(10_000) >= 1
+def test_auto_jobs_uses_every_core_but_never_more_processes_than_files():
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    assert auto_jobs(1) == auto_jobs(0) == 1
+    assert auto_jobs(2) == min(2, cores)
+    assert auto_jobs(10_000) == auto_jobs() == cores
 
 
 @pytest.fixture(scope="module")

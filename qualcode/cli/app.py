@@ -200,7 +200,7 @@ def code(
         typer.Option("--by", metavar="ATTRIBUTE", help="Attribute to compare groups by (repeatable), e.g. --by role."),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Worker processes; 0: one per core (fewer for few files).")
+        int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Worker processes; 0: one per core (no more than the files).")
     ] = 0,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Keep transcripts and matches between runs (see README).")

@@ -166,7 +166,7 @@ def code_folder(
     if out is not None:
         with _noted(f"while processing {out}"):
             run.out = write_outputs(run.result, out, charts=charts, documents=corpus.summary(), by=tuple(by),
-                                    transcripts=coded, jobs=jobs or auto_jobs(len(corpus) + len(corpus.errors)),
+                                    transcripts=coded, jobs=jobs or auto_jobs(),
                                     spreadsheet_safe=spreadsheet_safe, progress=progress)
     return run
 
