@@ -249,11 +249,11 @@ def test_a_coder_given_another_codebook_codes_with_its_rules():
     assert first == ["parents"] and coder.code(corpus).codings["matched"].tolist() == ["école"]
 
 
-def test_after_an_edit_only_the_changed_code_is_matched_and_nothing_is_tokenized_again(monkeypatch):
+def test_after_an_edit_only_the_changed_code_is_matched_and_nothing_is_tokenized_or_embedded_again(monkeypatch):
     from qualcode.coding import coder as coder_module
     from qualcode.coding import memory
 
-    memory.MATCHES.clear(), memory.TOKENS.clear(), memory.COMPILED.clear()
+    memory.MATCHES.clear(), memory.TOKENS.clear(), memory.COMPILED.clear(), memory.EMBEDDINGS.clear()
     book = qc.default_codebook()
     corpus = [transcript(f"Les parents viennent peu, faute de temps ({i}).\n\nTout se construit ensemble.")
               for i in range(3)]
@@ -280,11 +280,16 @@ def test_after_an_edit_only_the_changed_code_is_matched_and_nothing_is_tokenized
         return real_pipe(texts, *args, **kwargs)
 
     monkeypatch.setattr(nlp, "pipe", pipe)
+    from qualcode.coding import similarity
+
+    embedded, real_embed = [], similarity.embed
+    monkeypatch.setattr(similarity, "embed", lambda texts: embedded.extend(texts) or real_embed(texts))
     again = Coder(changed).code(corpus)  # a new Coder, as a notebook cell would make
     assert compiled == [["trust"]]  # only the edited code is compiled...
     assert not [t for t in tokenized if "viennent" in t]  # ...and the transcripts are not tokenized again
+    assert embedded and not [t for t in embedded if "faute de temps" in t]  # ...nor their segments embedded again
     fresh_memory = Coder(changed)
-    memory.MATCHES.clear(), memory.TOKENS.clear(), memory.COMPILED.clear()
+    memory.MATCHES.clear(), memory.TOKENS.clear(), memory.COMPILED.clear(), memory.EMBEDDINGS.clear()
     monkeypatch.setattr(coder_module._Compiled, "__init__", real_init)
     assert again.codings.equals(fresh_memory.code(corpus).codings)  # the same as coding afresh
     assert "construit" in set(again.codings["matched"]) and "construit" not in set(first.codings["matched"])

@@ -202,16 +202,18 @@ class Coder:
         speakers = self._speakers(language)
         blocked: dict[int, set[str]] = {}
         evidence = _assign(found, segments, transcript.text, speakers, blocked)
-        scores = self._score(segments, evidence, blocked, speakers, language) if self.similarity else {}
+        scores = (self._score(segments, evidence, blocked, speakers, language, keep=key is not None)
+                  if self.similarity else {})
         return CodedDocument(transcript, segments, evidence, warnings, self.codebook_, scores)
 
     def _score(
         self, segments: list[Segment], evidence: dict[int, list[Evidence]], blocked: dict[int, set[str]],
-        speakers: dict[str, frozenset[str]], language: str,
+        speakers: dict[str, frozenset[str]], language: str, *, keep: bool = False,
     ) -> dict[tuple[int, str], float]:
         """Score every (segment, code) with the evidence model: drop rule hits under its threshold, code the
         segments whose similarity alone reaches ``similar_threshold`` (never where a guard cancelled the
-        code). Changes ``evidence`` in place; returns the scores of the codings kept."""
+        code). Changes ``evidence`` in place; returns the scores of the codings kept. With ``keep``, the
+        segments' embeddings are kept in this process (:data:`memory.EMBEDDINGS`) for the next coding."""
         from qualcode.coding.similarity import Similarity, evidence_model, features
 
         book = self.codebook_
@@ -226,7 +228,9 @@ class Coder:
                   or model.score(features((), 1.0, len(seg.text.split()))) >= model.similar_threshold]
         nearest: dict[str, dict[int, tuple[float, str]]] = {}
         for part in _by_size([segments[i].text for i in chosen], _EMBED_CHARS):  # a bounded array each
-            for code, values in cached.nearest([segments[chosen[i]].text for i in part], language).items():
+            texts = [segments[chosen[i]].text for i in part]
+            vectors = memory.embeddings(texts) if keep else None
+            for code, values in cached.nearest(texts, language, vectors=vectors).items():
                 nearest.setdefault(code, {}).update(zip((chosen[i] for i in part), values, strict=True))
         scores: dict[tuple[int, str], float] = {}
         for i in chosen:

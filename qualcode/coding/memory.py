@@ -8,7 +8,9 @@ for the life of the process and within fixed bounds (least recently used first o
 - each transcript's matches per code rule key (as the disk cache keeps them), so that unchanged codes
   are not matched again;
 - compiled matchers, keyed on the rules themselves: a new Coder, or a coder given another codebook, uses
-  the matchers of the same rules and compiles the others.
+  the matchers of the same rules and compiles the others;
+- the segments' sentence embeddings (:func:`embeddings`), keyed on their text, so that scoring them again
+  embeds nothing.
 
 Every key holds what the value depends on (the text and its paragraphs, the language, the lemma model,
 the rules), so nothing kept can give a result that coding afresh would not.
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 if TYPE_CHECKING:
     from qualcode.model.transcript import Transcript
 
-__all__ = ["COMPILED", "MATCHES", "TOKENS", "Kept", "transcript_key"]
+__all__ = ["COMPILED", "EMBEDDINGS", "MATCHES", "TOKENS", "Kept", "embeddings", "transcript_key"]
 
 V = TypeVar("V")
 
@@ -99,3 +101,21 @@ class Tokens:
 COMPILED: Kept[Any] = Kept(8)  # (language, model, rule keys) -> compiled matchers
 MATCHES: Kept[dict[str, list[Any]]] = Kept(20_000)  # (transcript key, model) -> {rule key: matches}
 TOKENS: Kept[Tokens] = Kept(4_000_000, weight=lambda tokens: tokens.count)  # about 130 MB of arrays at most
+EMBEDDINGS: Kept[Any] = Kept(64 * 2**20, weight=lambda vector: vector.nbytes)  # text digest -> embedding, 64 MB
+
+
+def embeddings(texts: list[str]) -> Any:
+    """:func:`qualcode.coding.similarity.embed` of ``texts``, each text embedded once in this process."""
+    import numpy as np
+
+    from qualcode.coding.similarity import embed
+
+    if not texts:
+        return embed([])
+    keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts]
+    found = [EMBEDDINGS.get(k) for k in keys]
+    missing = [i for i, vector in enumerate(found) if vector is None]
+    if missing:
+        for i, vector in zip(missing, embed([texts[i] for i in missing]), strict=True):
+            found[i] = EMBEDDINGS.put(keys[i], vector.copy())
+    return np.array(found, dtype=np.float32).reshape(len(texts), -1)

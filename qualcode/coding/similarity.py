@@ -201,14 +201,17 @@ class Similarity:
             cached = self._by_language[language] = (codes, ids, (matrix, owner))
         return cached
 
-    def nearest(self, texts: Sequence[str], language: str) -> dict[str, list[tuple[float, str]]]:
-        """Per code with prototypes in ``language``: for each text, (similarity, nearest prototype id)."""
+    def nearest(
+        self, texts: Sequence[str], language: str, *, vectors: np.ndarray | None = None
+    ) -> dict[str, list[tuple[float, str]]]:
+        """Per code with prototypes in ``language``: for each text, (similarity, nearest prototype id).
+        ``vectors``: the texts' :func:`embed` already computed (one row per text)."""
         import numpy as np
 
         codes, ids, (matrix, owner) = self._prototypes(language)
         if not codes or not texts:
             return {}
-        sims = _unit(embed(list(texts))) @ matrix.T  # texts x prototypes
+        sims = _unit(embed(list(texts)) if vectors is None else vectors) @ matrix.T  # texts x prototypes
         owner_array = np.asarray(owner)
         out: dict[str, list[tuple[float, str]]] = {}
         for c, code in enumerate(codes):
