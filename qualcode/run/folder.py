@@ -114,8 +114,8 @@ def code_folder(
         ``interviewer`` and ``participant`` columns, if any, set each document's speaker roles before coding.
     by : attributes to compare groups by (``theme_by_<attribute>`` tables and charts).
     charts : the chart formats (``"png"``, ``"svg"``).
-    jobs, cache, client : as for :func:`qualcode.coding.engine.iter_coded` (0 jobs: one per core, fewer
-        for few files).
+    jobs, cache, client : as for :func:`qualcode.coding.engine.iter_coded` (0 jobs: one per core, never more
+        than the files; the outputs are then written in parallel too).
     spreadsheet_safe : neutralise text cells a spreadsheet would run as formulas in the output tables.
     progress : called with a :class:`~qualcode.model.progress.Progress` of each long step (reading and
         coding, storing in the project, writing outputs): the command draws them as bars.
