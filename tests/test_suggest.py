@@ -151,6 +151,8 @@ def test_a_loaded_model_scores_the_project_as_the_fitted_one_does(study, tmp_pat
         loaded = qc.Suggester.load(tmp_path / "model.npz").apply(project)
     assert fitted.relevance_model_ is not None and loaded.relevance_model_ is not None
     assert np.abs(loaded.scores() - fitted.scores()).max() < 1e-9
+    for code in fitted.codes_:  # the out-of-fold scores it learnt from come back with it
+        assert np.allclose(loaded.models_[code].oof, fitted.models_[code].oof, rtol=0, atol=1e-9, equal_nan=True)
     expected, got = fitted.suggest(), loaded.suggest()
     assert (got["suggested"] == expected["suggested"]).all() and got["suggested"].sum() > 0
     assert np.allclose(got["score"], expected["score"], rtol=0, atol=1e-9)

@@ -408,13 +408,16 @@ class Suggester:
             return self
         where = {(s.document, s.segment_id): i for i, s in enumerate(data.segments)}
         keys = zip(stored["oof_document"].tolist(), stored["oof_segment"].tolist(), strict=True)
-        found = [(j, where.get(key)) for j, key in enumerate(keys)]
+        found: dict[int, list[tuple[int, int]]] = {}  # per code: (stored row, segment) of the segments still here
+        for j, (key, c) in enumerate(zip(keys, stored["oof_code"].tolist(), strict=True)):
+            if key in where:
+                found.setdefault(int(c), []).append((j, where[key]))
         for c, code in enumerate(self.codes_):
             model, rows = self.models_[code], data.labelled(code)
             model.oof = self._score(code)[rows]
             position = {i: k for k, i in enumerate(rows)}
-            for j, i in found:
-                if i is not None and stored["oof_code"][j] == c and i in position:
+            for j, i in found.get(c, ()):
+                if i in position:
                     model.oof[position[i]] = stored["oof_score"][j]
         protos = zip(stored["prototype_code"].tolist(), stored["prototype_document"].tolist(),
                      stored["prototype_segment"].tolist(), strict=True)
