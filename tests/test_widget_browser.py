@@ -250,6 +250,12 @@ def test_coding_in_jupyterlab(tmp_path):
                 root.locator(".qc-cw-filter").select_option("turnover")
                 root.locator(".qc-cw-doc").click(position={"x": 5, "y": 5})
                 page.keyboard.press("n")
+                # the chip is scrolled to and drawn in the next frames: off screen, a paragraph's text is not laid
+                # out (content-visibility: auto), so its innerText is empty until then
+                page.wait_for_function(
+                    "root => (root.querySelector('.qc-cw-chip.qc-cw-focus')?.innerText || '').includes('Turnover')",
+                    arg=root.element_handle(), timeout=10_000,
+                )
                 focused = root.locator(".qc-cw-chip.qc-cw-focus")
                 assert focused.count() == 1 and "Turnover" in focused.inner_text()
                 assert root.locator(".qc-block.qc-cw-out").count() > 0
