@@ -260,6 +260,15 @@ def test_a_coder_prepares_only_the_codes_a_cached_transcript_lacks():
     assert coder.prepare("fr", matches={}) is True
 
 
+def test_preparing_embeds_the_codebooks_examples_before_workers_are_forked():
+    coder = qc.Coder()
+    coder.prepare("fr", matches={key: [] for key in coder.rule_keys("fr").values()})  # nothing left to match
+    assert "fr" in coder._similarity()._by_language  # the model and prototypes are this process's, shared
+    off = qc.Coder(similarity=False)
+    off.prepare("fr")
+    assert "fr" not in off._similarity()._by_language  # no similarity layer: nothing embedded
+
+
 def test_results_cross_from_workers_packed_and_come_back_equal(reference):
     import pickle
 

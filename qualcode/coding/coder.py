@@ -25,7 +25,7 @@ from qualcode.model.results import CodedDocument, CodingResult, Evidence, build_
 from qualcode.model.transcript import UNITS, Segment, Transcript
 
 if TYPE_CHECKING:
-
+    from qualcode.coding.similarity import Similarity
     from qualcode.ingest.corpus import Corpus
 
 __all__ = ["Coder"]
@@ -214,12 +214,10 @@ class Coder:
         segments whose similarity alone reaches ``similar_threshold`` (never where a guard cancelled the
         code). Changes ``evidence`` in place; returns the scores of the codings kept. With ``keep``, the
         segments' embeddings are kept in this process (:data:`memory.EMBEDDINGS`) for the next coding."""
-        from qualcode.coding.similarity import Similarity, evidence_model, features
+        from qualcode.coding.similarity import evidence_model, features
 
         book = self.codebook_
-        cached = self.__dict__.get("_similarity_")
-        if cached is None or cached.codebook is not book:
-            cached = self.__dict__["_similarity_"] = Similarity(book)
+        cached = self._similarity()
         model = evidence_model(book)
         # Only segments that can be coded need a similarity: those with a rule hit, and those whose length
         # would let similarity alone reach the threshold (none, with the shipped thresholds). Same result,
@@ -296,6 +294,8 @@ class Coder:
         and compiled codebook instead of each building its own. Returns False, having done nothing, when
         ``matches`` holds every code's matches and the unit needs no sentences.
         """
+        if self.similarity:  # the embedding model (60 MB) and the codebook's examples, shared by forked workers
+            self._similarity().prepare(language)
         if self.unit == "sentence":
             get_pipeline(language, self.model)
         codes = None
@@ -305,6 +305,16 @@ class Coder:
                 return self.unit == "sentence"
         self._compiled(language, codes)
         return True
+
+    def _similarity(self) -> Similarity:
+        """The codebook's :class:`~qualcode.coding.similarity.Similarity`, made once per codebook."""
+        from qualcode.coding.similarity import Similarity
+
+        book = self.codebook_
+        cached = self.__dict__.get("_similarity_")
+        if cached is None or cached.codebook is not book:
+            cached = self.__dict__["_similarity_"] = Similarity(book)
+        return cast("Similarity", cached)
 
     def _code_by_id(self) -> dict[str, Code]:
         book = self.codebook_

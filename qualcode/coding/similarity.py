@@ -186,6 +186,12 @@ class Similarity:
         self.codebook = codebook
         self._by_language: dict[str, tuple[list[str], list[list[str]], Any]] = {}
 
+    def prepare(self, language: str) -> None:
+        """Load the embedding model and embed the codebook's prototypes in ``language`` now, not at the first
+        text: before forking worker processes, so that they share both instead of each loading its own."""
+        _embedder()
+        self._prototypes(language)
+
     def _prototypes(self, language: str) -> tuple[list[str], list[list[str]], Any]:
         cached = self._by_language.get(language)
         if cached is None:
