@@ -5,8 +5,8 @@ lists: about 90 MB of Python objects, 0.25-0.5 s to load in every process. Worse
 code files, each lookup adds a reference to the list and the string it returns, a write that copies their
 memory page into the process: reading the table slowly made each worker a private copy of it.
 
-:class:`LemmaTable` keeps the same table as numbers: the 64-bit hashes of the word forms (spaCy's own
-string hash), sorted, and each form and lemma as UTF-8 in two byte arrays with their offsets (7 MB for
+:class:`LemmaTable` keeps the same table as numbers: the word forms' spaCy string ids (their 64-bit hash,
+or a symbol's id), sorted, and each form and lemma as UTF-8 in two byte arrays with their offsets (9 MB for
 French). A lookup is a binary search that reads memory and writes none. The arrays are built from the JSON
 the first time and kept in qualcode's cache folder (:func:`~qualcode.model.files.default_cache_dir`,
 ``lemmas/``) as a NumPy ``.npz`` file (no pickle), named by the hash of the JSON file it was built from;
