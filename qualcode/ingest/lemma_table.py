@@ -39,7 +39,9 @@ class LemmaTable:
 
     def __init__(self, mapping: dict[str, Any] | None = None, *, arrays: dict[str, Any] | None = None) -> None:
         import numpy
+        from spacy.strings import get_string_id
 
+        self._id = get_string_id  # imported once here, not at every lookup
         if arrays is None:
             arrays = _build(mapping or {})
         self._hashes = numpy.asarray(arrays["hashes"], dtype="uint64")
@@ -86,12 +88,9 @@ class LemmaTable:
 
     def _index(self, form: str) -> int:
         """The position of ``form`` in the arrays, or -1 (its hash found, then the form itself compared)."""
-        import numpy
-        from spacy.strings import get_string_id
-
-        key = get_string_id(form)
+        key = self._id(form)
         hashes = self._hashes
-        index = int(hashes.searchsorted(numpy.uint64(key)))  # a Python int could be compared as a float
+        index = int(hashes.searchsorted(hashes.dtype.type(key)))  # as uint64: a Python int could be compared as a float
         while index < len(hashes) and int(hashes[index]) == key:
             start, end = self._form_offsets[index], self._form_offsets[index + 1]
             if self._forms[start:end] == form.encode("utf-8"):

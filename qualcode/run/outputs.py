@@ -104,8 +104,8 @@ def write_outputs(
             frequency = theme_frequency(result)
             pairs = cooccurrence(result)
             groups = {attribute: theme_by_attribute(result, attribute) for attribute in by}
-            here = _HERE if _forks(jobs) else frozenset()  # drawn by this process once its tables are written
-            drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts, here)
+            shared = _forks(jobs)  # then this process draws _HERE once its tables are written, the other the rest
+            drawing = _start(jobs, _charts, result, frequency, pairs, groups, staging, charts, False if shared else None)
             write(result.segments, staging / "segments.csv")
             write(result.codings, staging / "codings.csv")
             write(result.evidence, staging / "evidence.csv")
@@ -117,7 +117,8 @@ def write_outputs(
             write(result.errors, staging / "errors.csv")
             if documents is not None:
                 write(documents, staging / "documents.csv")
-            _charts(result, frequency, pairs, groups, staging, charts, only=here)
+            if shared:
+                _charts(result, frequency, pairs, groups, staging, charts, True)
             drawing.wait()
             shown.update(1)
             if report is not None:
@@ -328,11 +329,11 @@ _HERE = frozenset({"theme_frequency"})
 
 def _charts(
     result: CodingResult, frequency: pd.DataFrame, pairs: pd.DataFrame, groups: dict[str, pd.DataFrame], folder: Path,
-    formats: tuple[str, ...], skip: frozenset[str] = frozenset(), *, only: frozenset[str] | None = None,
+    formats: tuple[str, ...], here: bool | None = None,
 ) -> None:
-    """Draw the run's charts into ``folder`` in each format, but those named in ``skip`` (or only those in
-    ``only``)."""
-    if not formats or (only is not None and not only):  # charts=(): tables only
+    """Draw the run's charts into ``folder`` in each format: all of them (``here`` None), only those of
+    :data:`_HERE` (True) or all the others (False)."""
+    if not formats:  # charts=(): tables only
         return
     prepare_outputs()
     from qualcode.views import plots
@@ -348,7 +349,7 @@ def _charts(
             plots.plot_theme_by_attribute, table, attribute, codebook=book
         )
     for name, plot in draw.items():  # drawn once, saved in each format
-        if name in skip or (only is not None and name not in only):
+        if here is not None and (name in _HERE) != here:
             continue
         plots.save_chart(plot(), folder / f"{name}.{formats[0]}", also=tuple(f".{f}" for f in formats[1:]))
 
