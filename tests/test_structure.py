@@ -566,3 +566,10 @@ def test_any_mix_of_blocks(parts: list[tuple[str, str]]) -> None:
         for kind, text in parts
     ]
     check_invariants(build_transcript(RawDocument(blocks, format="docx"), "doc"))
+
+
+def test_words_are_counted_once_per_text() -> None:
+    t = build_transcript(RawDocument([Block("Un deux  trois\nquatre")], "txt"), "doc")
+    assert t.words == 4 and t.words == 4
+    t.text = "cinq six"
+    assert t.words == 2  # another text, counted again

@@ -112,7 +112,7 @@ def _summary_row(t: Transcript) -> dict[str, Any]:
         "format": t.metadata.get("format"),
         "encoding": t.metadata.get("encoding"),
         "language": t.language,
-        "words": len(t.text.split()),
+        "words": t.words,
         "paragraphs": len(t.paragraphs),
         "turns": len(t.turns),
         "speakers": len(t.speakers),

@@ -7,6 +7,7 @@ from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qualcode.model.codebook import Codebook
@@ -22,6 +23,7 @@ __all__ = ["CodedDocument", "CodingResult", "Evidence", "build_result"]
 SEGMENT_COLUMNS = ["document", "segment_id", "unit", "start", "end", "speaker", "section", "text", "speaker_role"]
 CODING_COLUMNS = ["document", "segment_id", "unit", "start", "end", "code", "matched", "rule", "coder",
                   "codebook_hash", "text", "score", "speaker_role"]
+_SEGMENT_ROW = attrgetter(*SEGMENT_COLUMNS)  # a Segment's values in the order of the segments table
 EVIDENCE_COLUMNS = ["document", "segment_id", "code", "start", "end", "matched", "rule"]
 
 
@@ -124,14 +126,14 @@ def build_result(
         t = doc.transcript
         ids.append(t.id)
         warnings += doc.warnings
-        row = {"document": t.id, "language": t.language, "chars": len(t.text), "words": len(t.text.split()),
+        row = {"document": t.id, "language": t.language, "chars": len(t.text), "words": t.words,
                "segments": len(doc.segments)}
         documents_rows.append({**{k: v for k, v in t.attributes.items() if k not in row}, **row})
         quotes += [{"document": t.id, "start": q.start, "end": q.end, "text": t.text[q.start : q.end]}
                    for q in t.quotes]
+        for column, values in zip(segments.data, zip(*map(_SEGMENT_ROW, doc.segments), strict=True), strict=False):
+            column += values
         for seg in doc.segments:
-            segments.add(seg.document, seg.segment_id, seg.unit, seg.start, seg.end, seg.speaker, seg.section,
-                         seg.text, seg.speaker_role)
             found = doc.evidence.get(seg.segment_id)
             if found:
                 _add_codings(codings, seg, found, order, meta, doc.scores)

@@ -125,6 +125,14 @@ class Transcript:
     def attributes(self) -> dict[str, Any]:
         return self.metadata.setdefault("attributes", {})
 
+    @property
+    def words(self) -> int:
+        """The number of words of the text (``len(text.split())``), counted once for the same text."""
+        counted = self.__dict__.get("_words")
+        if counted is None or counted[0] is not self.text:  # a string is immutable: the same one, the same count
+            counted = self.__dict__["_words"] = (self.text, len(self.text.split()))
+        return counted[1]
+
     def spans_of(self, kind: str) -> list[Span]:
         """The spans of one kind, in text order."""
         return [s for s in self.spans if s.kind == kind]
