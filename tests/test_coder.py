@@ -293,3 +293,91 @@ def test_after_an_edit_only_the_changed_code_is_matched_and_nothing_is_tokenized
     monkeypatch.setattr(coder_module._Compiled, "__init__", real_init)
     assert again.codings.equals(fresh_memory.code(corpus).codings)  # the same as coding afresh
     assert "construit" in set(again.codings["matched"]) and "construit" not in set(first.codings["matched"])
+
+
+def _clear_memory() -> None:
+    from qualcode.coding import memory
+
+    for kept in (memory.MATCHES, memory.TOKENS, memory.COMPILED, memory.EMBEDDINGS, memory.SEGMENTS):
+        kept.clear()
+
+
+def _edit(book: Codebook, code_id: str, change) -> Codebook:
+    from qualcode.ingest.codebook_io import codebook_from_dict
+
+    data = book.to_dict()
+    change(next(c for c in data["codes"] if c["id"] == code_id)["rules"]["fr"])
+    return codebook_from_dict(data)
+
+
+EDITS = {
+    "a rare term": ("trust", lambda r: r["terms"].append("bonne foi")),
+    "a frequent term": ("temporality", lambda r: r["terms"].append("dire")),
+    "an exact form": ("turnover", lambda r: r["terms"].append("=Parti")),
+    "terms removed": ("family_engagement", lambda r: r.update(terms=r["terms"][:3])),
+    "an exclusion of stop words and a verb": ("trust", lambda r: r.setdefault("exclude", []).append("il y en a")),
+    "a pattern": ("trust", lambda r: r.setdefault("patterns", []).append(
+        {"id": "t9", "pattern": [{"LEMMA": "faire"}, {"OP": "?"}, {"LEMMA": "confiance"}]})),
+    "a pattern no value tells": ("trust", lambda r: r.setdefault("patterns", []).append(
+        {"id": "t8", "pattern": [{"LIKE_NUM": True}, {"LOWER": "ans"}]})),
+    "a proximity rule": ("turnover", lambda r: r.setdefault("near", []).append(
+        {"id": "n9", "words": [["équipe", "personnel"], ["changer", "partir"]], "window": 6})),
+    "a context rule": ("family_engagement", lambda r: r.setdefault("context", []).append(
+        {"id": "k9", "terms": ["mère"], "context": ["école", "enseignant"]})),
+}
+
+
+@pytest.fixture(scope="module")
+def french_samples():
+    corpus = qc.read_corpus("data/samples")
+    return [t for t in corpus.transcripts if t.language == "fr"]
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_re_coding_after_an_edit_in_process_gives_what_coding_afresh_gives(edit, french_samples, monkeypatch):
+    """After a codebook edit, the changed code is matched again over Docs rebuilt from the kept tokens of
+    only the paragraphs where its rules can match (qualcode.coding.anchors): the codings are exactly those
+    of coding afresh, whichever kind of rule changed."""
+    from qualcode.coding import memory
+
+    _clear_memory()
+    book = qc.default_codebook()
+    Coder(book).code(french_samples)
+    changed = _edit(book, *EDITS[edit])
+    rebuilt, real_docs = [], memory.Tokens.docs
+
+    def docs(self, vocab, text, pieces=None):
+        out = real_docs(self, vocab, text, pieces)
+        rebuilt.append((sum(len(doc) for _, doc in out), self.count))
+        return out
+
+    monkeypatch.setattr(memory.Tokens, "docs", docs)
+    again = Coder(changed).code(french_samples)
+    monkeypatch.undo()
+    _clear_memory()
+    fresh = Coder(changed).code(french_samples)
+    columns = list(fresh.codings.columns)
+    assert again.codings.sort_values(columns).reset_index(drop=True).equals(
+        fresh.codings.sort_values(columns).reset_index(drop=True))
+    assert len(rebuilt) == len(french_samples)  # every transcript matched from its kept tokens
+    tokens, kept = map(sum, zip(*rebuilt, strict=True))
+    if edit == "a pattern no value tells":
+        assert tokens == kept  # every paragraph may match: all are rebuilt
+    else:  # the paragraphs that cannot match the changed code are not rebuilt (these samples are about it)
+        assert tokens < kept * (0.5 if edit in ("a rare term", "a pattern") else 0.8)
+
+
+def test_kept_segments_follow_a_change_of_speaker_roles():
+    """Segments are kept per text, paragraphs, turns and roles: a transcript whose turns change roles (same
+    text, same paragraphs) is segmented again, not given the segments kept for the first one."""
+    from dataclasses import replace
+
+    _clear_memory()
+    t = transcript("ENQ : Le temps vous manque ?\nMme L. : Oui, faute de temps.\n")
+    first = Coder(qc.default_codebook(), speakers="all").code([t])
+    assert set(first.segments["speaker_role"]) == {"interviewer", "participant"}
+    spans = [replace(s, data={**s.data, "role": "participant"}) if s.kind == "turn" else s for s in t.spans]
+    swapped = qc.Transcript(t.id, t.text, spans, dict(t.metadata))
+    again = Coder(qc.default_codebook(), speakers="all").code([swapped])
+    assert set(again.segments["speaker_role"]) == {"participant"}
+    assert len(Coder(qc.default_codebook()).code([swapped]).segments) == 2  # no interviewer left to leave out

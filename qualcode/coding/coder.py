@@ -25,7 +25,7 @@ from qualcode.model.results import CodedDocument, CodingResult, Evidence, build_
 from qualcode.model.transcript import UNITS, Segment, Transcript
 
 if TYPE_CHECKING:
-    from qualcode.coding.similarity import Similarity
+    from qualcode.coding.similarity import EvidenceModel, Similarity
     from qualcode.ingest.corpus import Corpus
 
 __all__ = ["Coder"]
@@ -60,16 +60,22 @@ def _batches(texts: list[tuple[int, str]], limit: int = BATCH_CHARS) -> list[lis
     return out
 
 
+def _starts(batch: list[tuple[int, str]]) -> list[int]:
+    """The offset of each paragraph of a batch in its joined text."""
+    starts, position = [], 0
+    for _, text in batch:
+        starts.append(position)
+        position += len(text) + len(_SEPARATOR)
+    return starts
+
+
 def _unjoin(matches: Iterable[tuple[str, int, int]], batch: list[tuple[int, str]]) -> list[tuple[str, int, int]]:
     """Matches in a joined batch mapped back to the transcript's offsets; those that run from one paragraph
     into the next are dropped, so a batch finds exactly what its paragraphs would find one by one."""
     if len(batch) == 1:
         offset, text = batch[0]
         return [(rule, offset + start, offset + end) for rule, start, end in matches if end <= len(text)]
-    starts, position = [], 0
-    for _, text in batch:
-        starts.append(position)
-        position += len(text) + len(_SEPARATOR)
+    starts = _starts(batch)
     out = []
     for rule, start, end in matches:
         i = bisect_right(starts, start) - 1
@@ -77,8 +83,6 @@ def _unjoin(matches: Iterable[tuple[str, int, int]], batch: list[tuple[int, str]
         if end - starts[i] <= len(text):
             out.append((rule, offset + start - starts[i], offset + end - starts[i]))
     return out
-
-
 
 
 class Coder:
@@ -198,7 +202,12 @@ class Coder:
         else:
             found = self._match_with_cache(language, transcript, matches, warnings, timed_out, key)
         nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
-        segments = _chosen(transcript.segments(self.unit, nlp=nlp), self.speakers)
+        if key is None:
+            segments = transcript.segments(self.unit, nlp=nlp)
+        else:
+            segments = memory.segments(transcript, key, self.unit, self.model if nlp is not None else None,
+                                       lambda: transcript.segments(self.unit, nlp=nlp))
+        segments = _chosen(segments, self.speakers)
         speakers = self._speakers(language)
         blocked: dict[int, set[str]] = {}
         evidence = _assign(found, segments, transcript.text, speakers, blocked)
@@ -222,8 +231,10 @@ class Coder:
         # Only segments that can be coded need a similarity: those with a rule hit, and those whose length
         # would let similarity alone reach the threshold (none, with the shipped thresholds). Same result,
         # a fraction of the embedding.
-        chosen = [i for i, seg in enumerate(segments) if seg.segment_id in evidence
-                  or model.score(features((), 1.0, len(seg.text.split()))) >= model.similar_threshold]
+        least = _fewest_words(model)  # a segment shorter cannot be coded on similarity alone
+        chosen = [i for i, seg in enumerate(segments) if seg.segment_id in evidence or (
+            least is not None and len(seg.text) >= least and len(seg.text.split()) >= least)]
+        words = {i: len(segments[i].text.split()) for i in chosen}
         nearest: dict[str, dict[int, tuple[float, str]]] = {}
         for part in _by_size([segments[i].text for i in chosen], _EMBED_CHARS):  # a bounded array each
             texts = [segments[chosen[i]].text for i in part]
@@ -237,11 +248,10 @@ class Coder:
             rules: dict[str, list[str]] = {}
             for e in found:
                 rules.setdefault(e.code, []).append(e.rule)
-            words = len(seg.text.split())
             dropped: set[str] = set()
             for code in book.ids:
                 value, prototype = nearest[code][i] if code in nearest else (0.0, "")
-                score = model.score(features(rules.get(code, ()), value, words))
+                score = model.score(features(rules.get(code, ()), value, words[i]))
                 if code in rules:
                     if score >= model.threshold:
                         scores[(seg.segment_id, code)] = score
@@ -327,33 +337,43 @@ class Coder:
         self, compiled: _Compiled, transcript: Transcript, warnings: list[str], timed_out: set[str],
         key: str | None = None,
     ) -> list[tuple[str, int, int]]:
-        """Every match of ``compiled``'s rules in the transcript's paragraphs: (rule id, start, end)."""
+        """Every match of ``compiled``'s rules in the transcript's paragraphs: (rule id, start, end).
+
+        Given the tokens this process kept of the transcript (``key``), only the paragraphs where
+        ``compiled`` can match are made into spaCy Docs again, from those tokens (:mod:`qualcode.coding.anchors`);
+        else every paragraph is tokenized (and the tokens kept, with qualcode's lookup lemmas; a model's tags
+        are not kept).
+        """
         found: list[tuple[str, int, int]] = []
-        texts = [(offset, text) for p in transcript.paragraphs
-                 for offset, text in pieces(transcript.text[p.start : p.end], p.start)]
+        kept = memory.TOKENS.get((key, BATCH_CHARS)) if key is not None and self.model is None else None
+        texts = [] if kept is not None and not compiled.regexes else [
+            (offset, text) for p in transcript.paragraphs for offset, text in pieces(transcript.text[p.start : p.end], p.start)]
         if compiled.regexes:
             for offset, text in texts:
                 found += self._regex_matches(compiled, text, offset, transcript.id, warnings, timed_out)
         if not compiled.has_token_rules:
             return found
-        batches = _batches(texts)
-        for batch, doc in zip(batches, self._docs(compiled.nlp, batches, key), strict=True):
+        docs: Iterable[tuple[list[tuple[int, str]], Any]]
+        if kept is not None:
+            docs = kept.docs(compiled.nlp.vocab, transcript.text, compiled.anchors.units(*kept.columns()))
+        else:
+            docs = self._tokenize(compiled.nlp, _batches(texts), key)
+        for batch, doc in docs:
             found += _unjoin(compiled.match(doc, 0), batch)
         return found
 
-    def _docs(self, nlp: Any, batches: list[list[tuple[int, str]]], key: str | None) -> Iterable[Any]:
-        """The batches as spaCy Docs: rebuilt from the tokens this process kept of the transcript (``key``),
-        or tokenized (and kept, with qualcode's lookup lemmas; a model's tags are not kept)."""
-        kept = memory.TOKENS.get((key, BATCH_CHARS)) if key is not None and self.model is None else None
-        if kept is not None:
-            return kept.docs(nlp.vocab)
+    def _tokenize(
+        self, nlp: Any, batches: list[list[tuple[int, str]]], key: str | None
+    ) -> Iterable[tuple[list[tuple[int, str]], Any]]:
+        """The batches and their spaCy Docs, kept as :class:`memory.Tokens` under ``key`` (unless None, or
+        the lemmas come from a model)."""
         skip = ["sentencizer"] if "sentencizer" in nlp.pipe_names else []
         docs = nlp.pipe((_SEPARATOR.join(t for _, t in batch) for batch in batches), disable=skip)
         if key is None or self.model is not None:
-            return docs
+            return zip(batches, docs, strict=True)
         docs = list(docs)
-        memory.TOKENS.put((key, BATCH_CHARS), memory.Tokens.of(docs))
-        return docs
+        memory.TOKENS.put((key, BATCH_CHARS), memory.Tokens.of(docs, batches, [_starts(b) for b in batches]))
+        return zip(batches, docs, strict=True)
 
     def _regex_matches(
         self, compiled: _Compiled, text: str, offset: int, doc_id: str, warnings: list[str], timed_out: set[str]
@@ -413,6 +433,29 @@ class Coder:
     def result(self, documents: Iterable[CodedDocument], errors: Iterable[Any] = ()) -> CodingResult:
         """The tidy tables of ``documents`` coded by this coder (and the read ``errors`` of the run)."""
         return build_result(documents, codebook=self.codebook_, unit=self.unit, coder=self.name, errors=errors)
+
+
+def _fewest_words(model: EvidenceModel) -> int | None:
+    """The fewest words from which a segment without a rule hit could reach ``model.similar_threshold``
+    (with the highest similarity), or None if no length can: the score is monotonic in the length, so a
+    search by halves finds it."""
+    from qualcode.coding.similarity import features
+
+    def reaches(words: int) -> bool:
+        return model.score(features((), 1.0, words)) >= model.similar_threshold
+
+    if reaches(0):
+        return 0
+    high = 1
+    while not reaches(high):
+        if high > 2**40:
+            return None
+        high *= 2
+    low = high // 2  # does not reach
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if reaches(middle) else (middle, high)
+    return high
 
 
 def _by_size(texts: list[str], budget: int) -> list[list[int]]:

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from qualcode.coding.anchors import Anchors
 from qualcode.ingest.nlp import fold, get_pipeline
 from qualcode.model.codebook import Code, Rules
 
@@ -39,6 +40,9 @@ class _Compiled:
         self.excluding: dict[str, str] = {}
         # (key hash, L/N, lemma or norm hashes): the matchers report keys as hashes; no string lookups
         self.rule_of: dict[tuple[int, str, tuple[int, ...]], str] = {}
+        # Which paragraphs can match at all (qualcode.coding.anchors), looked for by words other than stop words
+        stop = self.nlp.Defaults.stop_words
+        self.anchors = Anchors({vocab.strings[w] for w in stop} | {vocab.strings[fold(w)] for w in stop})
         phrases: list[tuple[str, str, str]] = []
         for code in codes:
             for rules in code.rules_for(language):
@@ -59,7 +63,9 @@ class _Compiled:
         for p in rules.patterns:
             rule_id = f"{prefix}:pattern:{p.id}"
             self.code_of[rule_id] = code
-            self.tokens.add(rule_id, [[_fold_token(t) for t in p.pattern]])
+            folded = [_fold_token(t) for t in p.pattern]
+            self.tokens.add(rule_id, [folded])
+            self.anchors.pattern(folded, self.nlp.vocab.strings.__getitem__)
         for n in rules.near:
             rule_id = f"{prefix}:near:{n.id}"
             self.code_of[rule_id] = code
@@ -85,13 +91,18 @@ class _Compiled:
         for key, rule_id, text in phrases:
             doc = docs[text]
             code = _code_of(rule_id)
+            norms = tuple(t.norm for t in doc)
             if text.startswith("="):  # an exact form: matched on the folded form only, not on the lemma
                 doc = doc[1:].as_doc() if len(doc) > 1 and doc[0].text == "=" else doc
+                norms = tuple(t.norm for t in doc)
                 exact.setdefault(key, []).append(doc)
+                self.anchors.all_of([[norms]])
             else:
                 by_key.setdefault(key, []).append(doc)
-                self.rule_of.setdefault((strings.add(key), "L", tuple(t.lemma for t in doc)), rule_id)
-            self.rule_of.setdefault((strings.add(key), "N", tuple(t.norm for t in doc)), rule_id)
+                lemmas = tuple(t.lemma for t in doc)
+                self.rule_of.setdefault((strings.add(key), "L", lemmas), rule_id)
+                self.anchors.all_of([[lemmas, norms]])
+            self.rule_of.setdefault((strings.add(key), "N", norms), rule_id)
             (self.code_of if key == code or key.startswith("@") else self.excluding)[rule_id] = code
         for key, key_docs in by_key.items():
             self.lemma.add(key, key_docs)
@@ -103,9 +114,14 @@ class _Compiled:
         pending = self.near_pending
         with _uncached(self.nlp.tokenizer):
             near_docs = list(self.nlp.pipe((w for *_, w in pending), batch_size=1000))
+        groups: dict[str, dict[int, list[tuple[int, ...]]]] = {}  # rule -> group -> its words' lemmas
         for (code, rule_id, group, _), doc in zip(pending, near_docs, strict=True):
             words.setdefault(code, []).append(doc)
-            self.near_index.setdefault((strings.add(code), tuple(t.lemma for t in doc)), []).append((rule_id, group))
+            lemmas = tuple(t.lemma for t in doc)
+            self.near_index.setdefault((strings.add(code), lemmas), []).append((rule_id, group))
+            groups.setdefault(rule_id, {}).setdefault(group, []).append(lemmas)
+        for rule_id, by_group in groups.items():  # a word of every group: a paragraph without one cannot match
+            self.anchors.all_of(by_group.values() if len(by_group) == self.near_rules[rule_id][0] else [[]])
         for key, key_docs in words.items():
             self.near_words.add(key, key_docs)
         self.near_pending = []

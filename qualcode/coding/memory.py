@@ -4,11 +4,13 @@ Coding a corpus again after editing one rule should cost the matching of that ru
 for the life of the process and within fixed bounds (least recently used first out):
 
 - each transcript's tokens, lemmas and norms, as arrays (:class:`Tokens`), so that a changed rule is
-  matched without tokenizing the texts again (rebuilding Docs from arrays is about five times cheaper);
+  matched without tokenizing the texts again, and only in the paragraphs where it can match
+  (:mod:`qualcode.coding.anchors`);
 - each transcript's matches per code rule key (as the disk cache keeps them), so that unchanged codes
   are not matched again;
 - compiled matchers, keyed on the rules themselves: a new Coder, or a coder given another codebook, uses
   the matchers of the same rules and compiles the others;
+- each transcript's segments, so that they are not cut (and made) again;
 - the segments' sentence embeddings (:func:`embeddings`), keyed on their text, so that scoring them again
   embeds nothing.
 
@@ -19,14 +21,16 @@ the rules), so nothing kept can give a result that coding afresh would not.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from qualcode.model.transcript import Transcript
+    from qualcode.model.transcript import Segment, Transcript
 
-__all__ = ["COMPILED", "EMBEDDINGS", "MATCHES", "TOKENS", "Kept", "embeddings", "transcript_key"]
+__all__ = ["COMPILED", "EMBEDDINGS", "MATCHES", "SEGMENTS", "TOKENS", "Kept", "embeddings", "segments",
+           "transcript_key"]
 
 V = TypeVar("V")
 
@@ -68,40 +72,111 @@ class Kept(Generic[V]):
 def transcript_key(transcript: Transcript, language: str) -> str:
     """What a transcript's matches depend on: its text, its paragraphs and the language it is coded in."""
     digest = hashlib.sha256(transcript.text.encode("utf-8", "surrogatepass"))
-    digest.update(repr((language, [(p.start, p.end) for p in transcript.paragraphs])).encode("utf-8"))
+    digest.update(language.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(array("q", [x for s in transcript.spans if s.kind == "paragraph" for x in (s.start, s.end)]).tobytes())
     return digest.hexdigest()
 
 
 class Tokens:
-    """A transcript's batches of paragraphs as spaCy tokenized them: per batch, an array of ORTH, SPACY,
-    LEMMA and NORM per token, from which the same Docs are rebuilt without the tokenizer."""
+    """A transcript's batches of paragraphs as spaCy tokenized them: an array of SPACY, ORTH, LEMMA and NORM
+    per token, where each batch and each of its pieces (paragraphs) starts, and the pieces' offsets and
+    lengths in the transcript's text, from which the same Docs are rebuilt without the tokenizer: whole, or
+    of some pieces only."""
 
-    def __init__(self, arrays: list[Any]) -> None:
-        self.arrays = arrays
-        self.count = sum(len(a) for a in arrays)
+    def __init__(self, array: Any, batch_starts: list[int], piece_starts: list[Any], whole: list[bool],
+                 pieces: list[list[tuple[int, int]]]) -> None:
+        self.array = array  # tokens x (SPACY, ORTH, LEMMA, NORM)
+        self.batch_starts = batch_starts  # the first token of each batch, then the number of tokens
+        self.piece_starts = piece_starts  # per batch, the first token of each of its pieces (an array)
+        self.whole = whole  # per batch: a piece starts inside a token, so the batch is only rebuilt whole
+        self.pieces = pieces  # per batch, (offset in the text, length) of each piece
+        self.count = len(array)
+        self._columns: tuple[Any, Any, Any] | None = None
 
     @classmethod
-    def of(cls, docs: list[Any]) -> Tokens:
-        from spacy.attrs import LEMMA, NORM, ORTH, SPACY
+    def of(cls, docs: list[Any], batches: list[list[tuple[int, str]]], starts: list[list[int]]) -> Tokens:
+        """The tokens of ``docs``, made of the pieces (offset, text) of ``batches``; ``starts`` holds the
+        character offset of each piece in its batch's Doc."""
+        import numpy as np
+        from spacy.attrs import IDX, LEMMA, NORM, ORTH, SPACY
 
-        return cls([doc.to_array([ORTH, SPACY, LEMMA, NORM]) for doc in docs])
+        arrays, batch_starts, piece_starts, whole = [], [0], [], []
+        for doc, chars in zip(docs, starts, strict=True):
+            array = doc.to_array([SPACY, ORTH, LEMMA, NORM, IDX])
+            idx, wanted = array[:, 4], np.asarray(chars, dtype=np.uint64)
+            at = np.searchsorted(idx, wanted)
+            split = bool(len(idx)) and bool((at < len(idx)).all()) and bool((idx[np.minimum(at, len(idx) - 1)]
+                                                                              == wanted).all())
+            whole.append(not split)
+            piece_starts.append(batch_starts[-1] + (at if split else np.zeros(len(chars), dtype=np.int64)))
+            arrays.append(array[:, :4])
+            batch_starts.append(batch_starts[-1] + len(array))
+        array = np.concatenate(arrays) if arrays else np.zeros((0, 4), dtype=np.uint64)
+        pieces = [[(offset, len(text)) for offset, text in batch] for batch in batches]
+        return cls(array, batch_starts, piece_starts, whole, pieces)
 
-    def docs(self, vocab: Any) -> list[Any]:
+    def columns(self) -> tuple[Any, Any, Any]:
+        """The value hashes of each token (ORTH, LEMMA, NORM), their low 16 bits, and the piece the token is
+        in, numbered across the batches (every token of a batch rebuilt only whole is in its last piece);
+        made once (the hashes are a view of the array; the rest, 10 bytes a token)."""
+        import numpy as np
+
+        if self._columns is None:
+            starts = np.concatenate([*self.piece_starts, [self.count]]).astype(np.int64)
+            unit = np.repeat(np.arange(len(starts) - 1, dtype=np.int32), np.diff(starts))
+            hashes = self.array[:, 1:]
+            self._columns = (hashes, (hashes & np.uint64(0xFFFF)).astype(np.uint16), unit)
+        return self._columns
+
+    def docs(self, vocab: Any, text: str, pieces: set[int] | None = None) -> list[tuple[list[tuple[int, str]], Any]]:
+        """(the pieces (offset, text) in the Doc, Doc) for every batch of the transcript's ``text``, or, given
+        ``pieces`` (numbered as in :meth:`columns`), for the batches holding one of them, each Doc made of
+        those only (its text the pieces' texts, each followed by the separator that followed it)."""
+        import numpy as np
         from spacy.attrs import LEMMA, NORM
         from spacy.tokens import Doc
 
-        strings, out = vocab.strings, []
-        for array in self.arrays:
-            doc = Doc(vocab, words=[strings[o] for o in array[:, 0].tolist()], spaces=array[:, 1].astype(bool).tolist())
+        out, first = [], 0
+        for b, starts in enumerate(self.piece_starts):
+            lo, hi = self.batch_starts[b], self.batch_starts[b + 1]
+            wanted = range(len(starts)) if pieces is None else [j for j in range(len(starts)) if first + j in pieces]
+            first += len(starts)
+            if not wanted:
+                continue
+            if self.whole[b] or len(wanted) == len(starts):
+                array, wanted = self.array[lo:hi], range(len(starts))
+            else:
+                ends = [*starts[1:].tolist(), hi]
+                array = self.array[np.concatenate([np.arange(starts[j], ends[j]) for j in wanted])]
+            # words as ORTH hashes: spaCy finds each lexeme by its hash, with no string made or hashed again
+            doc = Doc(vocab, words=array[:, 1].tolist(), spaces=array[:, 0].astype(bool).tolist())
             doc.from_array([LEMMA, NORM], array[:, 2:])
-            out.append(doc)
+            batch = self.pieces[b]
+            out.append(([(batch[j][0], text[batch[j][0] : batch[j][0] + batch[j][1]]) for j in wanted], doc))
         return out
 
 
 COMPILED: Kept[Any] = Kept(8)  # (language, model, rule keys) -> compiled matchers
 MATCHES: Kept[dict[str, list[Any]]] = Kept(20_000)  # (transcript key, model) -> {rule key: matches}
-TOKENS: Kept[Tokens] = Kept(4_000_000, weight=lambda tokens: tokens.count)  # about 130 MB of arrays at most
+TOKENS: Kept[Tokens] = Kept(4_000_000, weight=lambda tokens: tokens.count)  # 4M tokens: 170 MB of arrays at most
+SEGMENTS: Kept[list[Segment]] = Kept(2_000_000, weight=len)  # (keys, unit, model) -> segments
 EMBEDDINGS: Kept[Any] = Kept(64 * 2**20, weight=lambda vector: vector.nbytes)  # text digest -> embedding, 64 MB
+
+
+def segments(transcript: Transcript, key: str, unit: str, model: str | None,
+             make: Callable[[], list[Segment]]) -> list[Segment]:
+    """The transcript's segments of ``unit`` (sentences found with ``model``), made by ``make`` once in this
+    process for the same text, paragraphs and language (``key``, see :func:`transcript_key`), document id,
+    turns (with their speakers and roles) and sections."""
+    chosen = [s for s in transcript.spans if s.kind == "turn" or s.kind == "section"]
+    digest = hashlib.blake2b(array("q", [x for s in chosen for x in (s.start, s.end)]).tobytes(), digest_size=16)
+    digest.update("\0".join([repr(transcript.id), *(f"{s.kind} {s.label!r} {s.data.get('role')!r}" for s in chosen)])
+                  .encode("utf-8", "surrogatepass"))
+    kept = (key, digest.digest(), unit, model)
+    found = SEGMENTS.get(kept)
+    if found is None:
+        found = SEGMENTS.put(kept, make())
+    return list(found)
 
 
 def embeddings(texts: list[str]) -> Any:
