@@ -42,8 +42,9 @@ class Anchors:
         self.always = False  # some rule can match whatever the values: every paragraph passes
         self.forms = False  # some rule needs a form (ORTH or TEXT), not only lemmas and norms
         self._rules: list[tuple[Clause, ...]] = []
-        self._first: list[tuple[Clause, ...]] = []  # the rules without their common values (looser)
-        self._values: dict[bool, tuple[Any, Any]] = {}
+        # per rule, the same without its common values (a looser first test), or None where it has none
+        self._looser: list[tuple[Clause, ...] | None] = []
+        self._lookups: dict[bool, tuple[Any, Any]] = {}  # the values looked for (all, or the first test's)
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -59,8 +60,8 @@ class Anchors:
         first = [tuple((alt - self.common) or alt for alt in clause) for clause in rule
                  if any(alt - self.common for alt in clause)]
         self._rules.append(rule)
-        self._first.append(rule if not first or first == list(rule) else tuple(first))
-        self._values = {}
+        self._looser.append(None if not first or first == list(rule) else tuple(first))
+        self._lookups = {}
 
     def pattern(self, pattern: Sequence[Mapping[str, Any]], hash_of: Callable[[str], int]) -> None:
         """A spaCy ``Matcher`` pattern (values already folded): a clause per required token whose LEMMA,
@@ -96,43 +97,39 @@ class Anchors:
             return set()
         if not self.forms:  # the columns of lemmas and norms only
             hashes, low = hashes[:, 1:], low[:, 1:]
+        first = self._held(hashes, low, unit, full=False)
         out: set[int] = set()
-        unsure: dict[int, list[int]] = {}  # unit -> rules found there by their uncommon values only
-        for r, found in enumerate(self._found(hashes, low, unit)):
-            if self._first[r] is self._rules[r]:
+        unsure: dict[int, set[int]] = {}  # rule -> the units where its uncommon values are as it needs them
+        for r, (rule, looser) in enumerate(zip(self._rules, self._looser, strict=True)):
+            found = _satisfied(looser or rule, first)
+            if looser is None:
                 out |= found
-            else:
-                for u in found:
-                    unsure.setdefault(u, []).append(r)
-        if unsure.keys() - out:  # then with every value of the rules found there, common ones too
-            units = np.array(sorted(unsure.keys() - out), dtype=unit.dtype)
-            keep = np.isin(unit, units, kind="table")
+            elif found:
+                unsure[r] = set(found)
+        for units in unsure.values():
+            units -= out
+        wanted = set().union(*unsure.values())
+        if wanted:  # then the rules found by part of their values, on every value, in those units only
+            keep = np.isin(unit, np.fromiter(wanted, dtype=unit.dtype, count=len(wanted)), kind="table")
             held = self._held(hashes[keep], low[keep], unit[keep], full=True)
-            for u in units.tolist():
-                if any(all(any(all(u in held.get(v, _NONE) for v in alt) for alt in clause) for clause in self._rules[r])
-                       for r in unsure[u]):
-                    out.add(u)
+            for r, units in unsure.items():
+                out |= units & _satisfied(self._rules[r], held)
         return out
 
-    def _found(self, hashes: Any, low: Any, unit: Any) -> list[AbstractSet[int]]:
-        """Per rule, the units whose tokens hold its uncommon values as it needs them."""
-        held = self._held(hashes, low, unit, full=False)
-        return [_satisfied(rule, held) for rule in self._first]
-
     def _held(self, hashes: Any, low: Any, unit: Any, full: bool) -> dict[int, set[int]]:
-        """Per value that a rule needs (``full``: with the common ones; else those of the first test), the
-        units whose tokens hold it."""
+        """Per value looked for (``full``: every value of the rules with a looser test; else the values of
+        each rule's first test), the units whose tokens hold it."""
         import numpy as np
 
-        known = self._values.get(full)
+        known = self._lookups.get(full)
         if known is None:
-            rules = [rule for rule, first in zip(self._rules, self._first, strict=True) if rule is not first] \
-                if full else self._first
+            rules = ([rule for rule, looser in zip(self._rules, self._looser, strict=True) if looser is not None]
+                     if full else [looser or rule for rule, looser in zip(self._rules, self._looser, strict=True)])
             values = np.array(sorted({v for rule in rules for clause in rule for alt in clause for v in alt}),
                               dtype=np.uint64)
             seen = np.zeros(_BUCKETS, dtype=bool)  # by the low bits of the hashes: a quick first look
             seen[(values & np.uint64(_BUCKETS - 1)).astype(np.intp)] = True
-            known = self._values[full] = (values, seen)
+            known = self._lookups[full] = (values, seen)
         values, seen = known
         if not len(values):
             return {}
