@@ -304,3 +304,47 @@ def test_a_body_cached_in_an_earlier_form_is_drawn_again(tmp_path, monkeypatch):
                         or original(doc, themes))
     _, again = code_files(SAMPLES, qc.Coder(), cache=cache, render=render_coded)
     assert rendered and len(rendered) == len(again)
+
+
+RECODE_IN_ANOTHER_PROCESS = """
+import json, sys
+from dataclasses import replace
+import qualcode as qc
+from qualcode.coding.cache import Cache
+from qualcode.coding.engine import code_files
+from qualcode.ingest.nlp import get_pipeline
+
+book = qc.default_codebook()
+trust = book["trust"]
+rules = {lang: replace(r, terms=(*r.terms, "bonne foi", "good faith")) for lang, r in trust.rules.items()}
+changed = qc.Codebook(book.name, [replace(trust, rules=rules) if c.id == "trust" else c for c in book])
+tokenized = []
+for language in ("fr", "en"):
+    nlp = get_pipeline(language)
+    nlp.pipe = lambda texts, *a, _pipe=nlp.pipe, **k: _pipe([tokenized.append(t) or t for t in texts], *a, **k)
+_, coded = code_files(sys.argv[1], qc.Coder(changed), cache=Cache(sys.argv[2]))
+print(json.dumps({"tokenized": [t for t in tokenized if len(t) > 200],
+                  "evidence": [[d.transcript.id, i, *e] for d in coded
+                               for i, found in sorted(d.evidence.items()) for e in found]}))
+"""
+
+
+def test_a_re_code_from_the_cache_in_another_process_matches_the_kept_tokens(tmp_path):
+    """The cache keeps each file's tokens as arrays with their word forms: a new process re-codes the changed
+    code over them (its vocabulary has never seen the words) instead of tokenizing the texts again, and
+    finds what coding afresh finds."""
+    import json
+    import subprocess
+    import sys
+
+    book = qc.default_codebook()
+    code_files(SAMPLES, qc.Coder(book), cache=Cache(tmp_path / "cache"))
+    run = subprocess.run([sys.executable, "-c", RECODE_IN_ANOTHER_PROCESS, str(SAMPLES), str(tmp_path / "cache")],
+                         capture_output=True, text=True, check=True)
+    out = json.loads(run.stdout)
+    assert out["tokenized"] == []  # no transcript tokenized again
+    trust = book["trust"]
+    rules = {lang: replace(r, terms=(*r.terms, "bonne foi", "good faith")) for lang, r in trust.rules.items()}
+    changed = qc.Codebook(book.name, [replace(trust, rules=rules) if c.id == "trust" else c for c in book])
+    _, fresh = code_files(SAMPLES, qc.Coder(changed))
+    assert out["evidence"] == [[doc, i, *e] for doc, i, e in _evidence(fresh)]

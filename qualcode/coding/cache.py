@@ -25,16 +25,19 @@ from qualcode.model.transcript import Transcript
 
 __all__ = ["Cache", "CacheEntry", "default_cache_dir"]
 
-FORMAT = "3"  # change when the entry's shape or the transcript's structure changes: old entries then miss
-# (3: speaker roles per document and the turns of sparse-label documents)
+FORMAT = "4"  # change when the entry's shape or the transcript's structure changes: old entries then miss
+# (3: speaker roles per document and the turns of sparse-label documents; 4: the tokens)
 
 
 @dataclass
 class CacheEntry:
-    """What is kept of one file: its transcript, its matches per code rule key, and the report's HTML of it."""
+    """What is kept of one file: its transcript, its matches per code rule key, its paragraphs' tokens (as
+    arrays, :class:`qualcode.coding.memory.Tokens`, by batch size: a changed code is matched over them, not
+    over the text tokenized again) and the report's HTML of it."""
 
     transcript: Transcript
     matches: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    tokens: dict[int, Any] = field(default_factory=dict)
     views: dict[str, Any] = field(default_factory=dict)  # the report's HTML of its last coding, by view key
 
 

@@ -178,15 +178,20 @@ class Coder:
         return cache[language][1]
 
     def code_transcript(
-        self, transcript: Transcript, *, matches: dict[str, list] | None = None, remember: bool = True
+        self, transcript: Transcript, *, matches: dict[str, list] | None = None,
+        tokens: dict[int, memory.Tokens] | None = None, remember: bool = True,
     ) -> CodedDocument:
         """Segment and code one transcript.
 
         ``matches`` (optional) is a cache of the transcript's matches per code rule key (see
         :meth:`rule_keys`), as :class:`qualcode.coding.cache.Cache` keeps them: codes found there are not matched
-        again, and the matches of the others are added to it. Without it, and with ``remember``, this process
-        keeps the matches and the tokens itself (:mod:`qualcode.coding.memory`), so that coding the same
-        transcript again after a codebook edit matches only the codes whose rules changed.
+        again, and the matches of the others are added to it. ``tokens`` (optional, with ``matches``) keeps the
+        transcript's tokens the same way (a :class:`qualcode.coding.memory.Tokens` by batch size): the codes
+        missing from ``matches`` are matched over them, in the paragraphs where they can match, instead of
+        tokenizing the transcript again; when it was tokenized, its tokens are added. Without ``matches``, and
+        with ``remember``, this process keeps the matches and the tokens itself (:mod:`qualcode.coding.memory`),
+        so that coding the same transcript again after a codebook edit matches only the codes whose rules
+        changed.
         """
         if self.unit not in UNITS:
             raise ValueError(f"The 'unit' parameter of Coder must be one of {', '.join(UNITS)}. "
@@ -200,7 +205,7 @@ class Coder:
         if matches is None:
             found = self._match(self._compiled(language), transcript, warnings, timed_out)
         else:
-            found = self._match_with_cache(language, transcript, matches, warnings, timed_out, key)
+            found = self._match_with_cache(language, transcript, matches, warnings, timed_out, key, tokens)
         nlp = get_pipeline(language, self.model) if self.unit == "sentence" else None
         if key is None:
             segments = transcript.segments(self.unit, nlp=nlp)
@@ -271,13 +276,13 @@ class Coder:
 
     def _match_with_cache(
         self, language: str, transcript: Transcript, known: dict[str, list], warnings: list[str],
-        timed_out: set[str], key: str | None = None,
+        timed_out: set[str], key: str | None = None, tokens: dict[int, memory.Tokens] | None = None,
     ) -> list[tuple[str, int, int]]:
         keys = self.rule_keys(language)
         missing, codes = self._missing(language, known)
         fresh: dict[str, list] = {}
         if missing:
-            for match in self._match(self._compiled(language, codes), transcript, warnings, timed_out, key):
+            for match in self._match(self._compiled(language, codes), transcript, warnings, timed_out, key, tokens):
                 fresh.setdefault(_code_of(match[0]), []).append(match)
             for code in missing:
                 if code not in timed_out:  # a rule abandoned on a timeout is tried again next time
@@ -335,17 +340,20 @@ class Coder:
 
     def _match(
         self, compiled: _Compiled, transcript: Transcript, warnings: list[str], timed_out: set[str],
-        key: str | None = None,
+        key: str | None = None, tokens: dict[int, memory.Tokens] | None = None,
     ) -> list[tuple[str, int, int]]:
         """Every match of ``compiled``'s rules in the transcript's paragraphs: (rule id, start, end).
 
-        Given the tokens this process kept of the transcript (``key``), only the paragraphs where
-        ``compiled`` can match are made into spaCy Docs again, from those tokens (:mod:`qualcode.coding.anchors`);
-        else every paragraph is tokenized (and the tokens kept, with qualcode's lookup lemmas; a model's tags
-        are not kept).
+        Given the transcript's kept tokens (``tokens``, or this process's under ``key``), only the paragraphs
+        where ``compiled`` can match are made into spaCy Docs again, from those tokens
+        (:mod:`qualcode.coding.anchors`); else every paragraph is tokenized, and its tokens kept there (with
+        qualcode's lookup lemmas: a model's tags are not kept).
         """
         found: list[tuple[str, int, int]] = []
-        kept = memory.TOKENS.get((key, BATCH_CHARS)) if key is not None and self.model is None else None
+        kept = None
+        if self.model is None:
+            kept = tokens.get(BATCH_CHARS) if tokens is not None else (
+                memory.TOKENS.get((key, BATCH_CHARS)) if key is not None else None)
         texts = [] if kept is not None and not compiled.regexes else [
             (offset, text) for p in transcript.paragraphs for offset, text in pieces(transcript.text[p.start : p.end], p.start)]
         if compiled.regexes:
@@ -357,22 +365,27 @@ class Coder:
         if kept is not None:
             docs = kept.docs(compiled.nlp.vocab, transcript.text, compiled.anchors.units(*kept.columns()))
         else:
-            docs = self._tokenize(compiled.nlp, _batches(texts), key)
+            docs = self._tokenize(compiled.nlp, _batches(texts), key, tokens)
         for batch, doc in docs:
             found += _unjoin(compiled.match(doc, 0), batch)
         return found
 
     def _tokenize(
-        self, nlp: Any, batches: list[list[tuple[int, str]]], key: str | None
+        self, nlp: Any, batches: list[list[tuple[int, str]]], key: str | None,
+        tokens: dict[int, memory.Tokens] | None = None,
     ) -> Iterable[tuple[list[tuple[int, str]], Any]]:
-        """The batches and their spaCy Docs, kept as :class:`memory.Tokens` under ``key`` (unless None, or
-        the lemmas come from a model)."""
+        """The batches and their spaCy Docs, whose tokens are kept in ``tokens`` (with their word forms, for
+        another process), else in this process under ``key``; neither when the lemmas come from a model."""
         skip = ["sentencizer"] if "sentencizer" in nlp.pipe_names else []
         docs = nlp.pipe((_SEPARATOR.join(t for _, t in batch) for batch in batches), disable=skip)
-        if key is None or self.model is not None:
+        if (key is None and tokens is None) or self.model is not None:
             return zip(batches, docs, strict=True)
         docs = list(docs)
-        memory.TOKENS.put((key, BATCH_CHARS), memory.Tokens.of(docs, batches, [_starts(b) for b in batches]))
+        made = memory.Tokens.of(docs, batches, [_starts(b) for b in batches])
+        if tokens is not None:
+            tokens[BATCH_CHARS] = made.with_forms(nlp.vocab)
+        else:
+            memory.TOKENS.put((key, BATCH_CHARS), made)
         return zip(batches, docs, strict=True)
 
     def _regex_matches(

@@ -55,7 +55,8 @@ class Coder(Protocol):
     language: str | None
 
     def code_transcript(
-        self, transcript: Transcript, *, matches: dict[str, list] | None = None, remember: bool = True
+        self, transcript: Transcript, *, matches: dict[str, list] | None = None,
+        tokens: dict[int, Any] | None = None, remember: bool = True,
     ) -> CodedDocument:
         ...
 
@@ -187,16 +188,17 @@ def _code_file(
         if isinstance(loaded, ReadError):
             return loaded
         entry = CacheEntry(loaded)
-    known = len(entry.matches)
+    known = len(entry.matches), len(entry.tokens)
     try:
         transcript = entry.transcript  # as read: the cache keeps it so, whatever the attributes say
         if roles and doc_id in roles:
             transcript = apply_speaker_settings(transcript, *roles[doc_id])
         coded = coder.code_transcript(transcript, matches=entry.matches if cache is not None else None,
+                                      tokens=entry.tokens if cache is not None else None,
                                       remember=False)  # each file is coded once here
     except Exception as exc:  # a bug met on one file must not lose the others' coding
         return unexpected_error(path, exc, "coded")
-    changed = fresh or len(entry.matches) != known
+    changed = fresh or (len(entry.matches), len(entry.tokens)) != known
     if render is not None:
         try:
             views = dict(entry.views)

@@ -91,7 +91,19 @@ class Tokens:
         self.whole = whole  # per batch: a piece starts inside a token, so the batch is only rebuilt whole
         self.pieces = pieces  # per batch, (offset in the text, length) of each piece
         self.count = len(array)
+        self.forms: list[str] | None = None  # the word forms of the ORTH hashes, for another process's vocab
         self._columns: tuple[Any, Any, Any] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_columns": None}  # made again where needed
+
+    def with_forms(self, vocab: Any) -> Tokens:
+        """These tokens, with the word form of each distinct ORTH hash: what a process whose vocabulary has
+        not seen them needs to rebuild their Docs (a disk cache entry's)."""
+        import numpy as np
+
+        self.forms = [vocab.strings[h] for h in np.unique(self.array[:, 1]).tolist()]
+        return self
 
     @classmethod
     def of(cls, docs: list[Any], batches: list[list[tuple[int, str]]], starts: list[list[int]]) -> Tokens:
@@ -136,6 +148,9 @@ class Tokens:
         from spacy.attrs import LEMMA, NORM
         from spacy.tokens import Doc
 
+        if self.forms is not None:  # from another process: its word forms may be new to this vocabulary
+            for form in self.forms:
+                vocab.strings.add(form)
         out, first = [], 0
         for b, starts in enumerate(self.piece_starts):
             lo, hi = self.batch_starts[b], self.batch_starts[b + 1]
