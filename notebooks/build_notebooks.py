@@ -609,7 +609,7 @@ TWO_CODERS = [
     """),
     code("""
     ana, ben = coded("Ana"), coded("Ben")
-    segments = pd.DataFrame([vars(s) for d in REVIEWED for s in project.segments(d)])
+    segments = pd.DataFrame([s._asdict() for d in REVIEWED for s in project.segments(d)])
     keys = list(zip(segments["document"], segments["segment_id"], strict=True))
     segments["Ana"] = [(d, i, "trust") in ana for d, i in keys]
     segments["Ben"] = [(d, i, "trust") in ben for d, i in keys]

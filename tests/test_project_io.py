@@ -242,7 +242,7 @@ def test_project_agreement_equals_agreement_table_on_the_same_data(project):
     paul_span = project.segments("d1")[1]
     project.add_coding("d1", "turnover", coder="paul", new_code=True, start=paul_span.start + 4, end=paul_span.start + 20)
     segments = pd.DataFrame(
-        [vars(s) for d in ("d1", "d2") for s in project.segments(d)],
+        [s._asdict() for d in ("d1", "d2") for s in project.segments(d)],
         columns=["document", "segment_id", "unit", "start", "end"],
     )
     by_hand = pd.DataFrame(

@@ -199,7 +199,7 @@ def segments(
     with _opened(file) as project:
         found = project.segments(document, unit)
     frame = pd.DataFrame(
-        [vars(s) for s in found], columns=["segment_id", "unit", "start", "end", "speaker", "section", "text"]
+        [s._asdict() for s in found], columns=["segment_id", "unit", "start", "end", "speaker", "section", "text"]
     )
     _table(frame, output, f"Document {document!r} has no {unit} segments.", safe=spreadsheet_safe)
 

@@ -189,7 +189,7 @@ def _segment_frame(project: Project, documents: Iterable[str], unit: str) -> pd.
     """The ``unit`` segments of ``documents`` (in id order) as one frame of :data:`SEGMENT_FRAME` columns."""
     import pandas as pd
 
-    return pd.DataFrame([vars(s) for d in sorted(documents) for s in project.segments(d, unit)],
+    return pd.DataFrame([s._asdict() for d in sorted(documents) for s in project.segments(d, unit)],
                         columns=SEGMENT_FRAME)
 
 

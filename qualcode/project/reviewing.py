@@ -133,7 +133,7 @@ def export_review(
         marked += [(document, s.segment_id, c) for s in found for c in codes if state.shown(s, c)]
     import pandas as pd
 
-    rows = [vars(s) for found in segments.values() for s in found]
+    rows = [s._asdict() for found in segments.values() for s in found]
     prefill = pd.DataFrame(marked, columns=["document", "segment_id", "code"])
     export_review_sheet(
         pd.DataFrame(rows, columns=SEGMENT_FRAME), prefill, path, codes=codes, delimiter=delimiter

@@ -139,7 +139,7 @@ def evaluate_suggestions(
                                "or more. Code another document, then evaluate again.")
         predicted = Suggester(unit=unit, min_examples=min_examples, features=features, seed=seed).cross_validate(data)
     auto = SUGGEST_PREFIX + coder
-    segments = pd.DataFrame([vars(data.segments[i]) for i in sorted(data.covered)])
+    segments = pd.DataFrame([data.segments[i]._asdict() for i in sorted(data.covered)])
     by_key = segments.set_index(["document", "segment_id"])
     rows = []
     for who, column in ((coder, "truth"), (auto, "suggested")):
