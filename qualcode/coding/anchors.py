@@ -46,9 +46,6 @@ class Anchors:
         self._looser: list[tuple[Clause, ...] | None] = []
         self._lookups: dict[bool, tuple[Any, Any]] = {}  # the values looked for (all, or the first test's)
 
-    def __len__(self) -> int:
-        return len(self._rules)
-
     def all_of(self, clauses: Iterable[Iterable[Iterable[int]]]) -> None:
         """A rule that needs, for each clause, one of its alternatives (value hashes, all present)."""
         rule = tuple(tuple(frozenset(alt) for alt in clause) for clause in clauses)
